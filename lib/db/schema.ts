@@ -1,0 +1,189 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { AUTH_METHODS } from "../auth-methods/method-names";
+
+const createdAt = () => timestamp("created_at", { withTimezone: true }).defaultNow().notNull();
+const updatedAt = () =>
+  timestamp("updated_at", { withTimezone: true })
+    .defaultNow()
+    .notNull()
+    .$onUpdate(() => new Date());
+
+export const siteStatus = pgEnum("site_status", ["draft", "active", "inactive"]);
+export const authMethod = pgEnum("auth_method", AUTH_METHODS);
+/** Shared by messages and attempts: the states DESIGN §3 names. */
+export const deliveryStatus = pgEnum("delivery_status", ["queued", "resent", "done", "failed"]);
+
+export const trustedSites = pgTable(
+  "trusted_sites",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    url: text("url").notNull(),
+    contentType: text("content_type").notNull().default("application/json"),
+    authMethod: authMethod("auth_method").notNull().default("none"),
+    /** Method parameters; secret fields are stored encrypted (lib/secrets.ts). */
+    authParams: jsonb("auth_params").$type<Record<string, unknown>>().notNull().default({}),
+    status: siteStatus("status").notNull().default("draft"),
+    rps: integer("rps").notNull().default(10),
+    threads: integer("threads").notNull().default(1),
+    timeoutMs: integer("timeout_ms").notNull().default(10_000),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("trusted_sites_name_key").on(t.name),
+    index("trusted_sites_status_idx").on(t.status),
+    check("trusted_sites_rps_positive", sql`${t.rps} > 0`),
+    check("trusted_sites_threads_positive", sql`${t.threads} > 0`),
+    check("trusted_sites_timeout_positive", sql`${t.timeoutMs} > 0`),
+  ],
+);
+
+export const customers = pgTable(
+  "customers",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    email: text("email").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("customers_email_key").on(t.email), index("customers_name_idx").on(t.name)],
+);
+
+export const workflows = pgTable(
+  "workflows",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    triggerEvent: text("trigger_event").notNull(),
+    /** Nodes of the workflow, including Webhook message nodes (which reference a site id). */
+    definition: jsonb("definition").$type<{ nodes: unknown[] }>().notNull().default({ nodes: [] }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("workflows_name_key").on(t.name)],
+);
+
+/** One trigger of a Webhook message node: the Queue row. */
+export const webhookMessages = pgTable(
+  "webhook_messages",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    siteId: uuid("site_id")
+      .notNull()
+      .references(() => trustedSites.id, { onDelete: "cascade" }),
+    customerId: uuid("customer_id")
+      .notNull()
+      .references(() => customers.id),
+    action: text("action").notNull(),
+    payload: jsonb("payload").notNull(),
+    /** sha256 of the payload as sent, so a resend can be shown to carry the same content. */
+    contentHash: text("content_hash").notNull(),
+    idempotencyKey: text("idempotency_key"),
+    status: deliveryStatus("status").notNull().default("queued"),
+    /** Attempts started so far (0..5). */
+    attempts: smallint("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
+    /** A worker's claim on the message; after it passes, another worker may take the attempt. */
+    lockedUntil: timestamp("locked_until", { withTimezone: true }),
+    createdAt: createdAt(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [
+    // NULL keys are distinct in PostgreSQL, so messages without a key never collide.
+    uniqueIndex("webhook_messages_site_idempotency_key").on(t.siteId, t.idempotencyKey),
+    index("webhook_messages_due_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} in ('queued', 'resent')`),
+    index("webhook_messages_in_flight_idx")
+      .on(t.createdAt.desc(), t.id.desc())
+      .where(sql`${t.status} in ('queued', 'resent')`),
+    index("webhook_messages_site_idx").on(t.siteId, t.createdAt.desc()),
+    index("webhook_messages_customer_idx").on(t.customerId, t.createdAt.desc()),
+    index("webhook_messages_finished_idx")
+      .on(t.finishedAt)
+      .where(sql`${t.finishedAt} is not null`),
+    check("webhook_messages_attempts_range", sql`${t.attempts} between 0 and 5`),
+  ],
+);
+
+/**
+ * One send attempt: the Logs row. Site, customer and action are copied from the message so the
+ * Logs filters are served by one index each, without a join.
+ */
+export const webhookAttempts = pgTable(
+  "webhook_attempts",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    messageId: uuid("message_id")
+      .notNull()
+      .references(() => webhookMessages.id, { onDelete: "cascade" }),
+    siteId: uuid("site_id").notNull(),
+    customerId: uuid("customer_id").notNull(),
+    action: text("action").notNull(),
+    attemptNo: smallint("attempt_no").notNull(),
+    status: deliveryStatus("status").notNull().default("queued"),
+    createdAt: createdAt(),
+    scheduledAt: timestamp("scheduled_at", { withTimezone: true }).notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+    responseCode: integer("response_code"),
+    durationMs: integer("duration_ms"),
+    error: text("error"),
+    /** The first bytes of the response body (bounded by the delivery code). */
+    responseExcerpt: text("response_excerpt"),
+  },
+  (t) => [
+    uniqueIndex("webhook_attempts_message_attempt_key").on(t.messageId, t.attemptNo),
+    index("webhook_attempts_created_idx").on(t.createdAt.desc(), t.id.desc()),
+    index("webhook_attempts_site_idx").on(t.siteId, t.createdAt.desc(), t.id.desc()),
+    index("webhook_attempts_customer_idx").on(t.customerId, t.createdAt.desc(), t.id.desc()),
+    index("webhook_attempts_status_idx").on(t.status, t.createdAt.desc(), t.id.desc()),
+    index("webhook_attempts_action_idx").on(t.action, t.createdAt.desc(), t.id.desc()),
+    check("webhook_attempts_attempt_no_range", sql`${t.attemptNo} between 1 and 5`),
+  ],
+);
+
+/** GCRA state per site: the theoretical arrival time of the next request (DESIGN §4). */
+export const sitePacing = pgTable("site_pacing", {
+  siteId: uuid("site_id")
+    .primaryKey()
+    .references(() => trustedSites.id, { onDelete: "cascade" }),
+  theoreticalArrivalAt: timestamp("theoretical_arrival_at", { withTimezone: true })
+    .defaultNow()
+    .notNull(),
+});
+
+/** In-flight requests per site; a lease past `expires_at` belongs to a dead worker and no longer counts. */
+export const siteLeases = pgTable(
+  "site_leases",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    siteId: uuid("site_id")
+      .notNull()
+      .references(() => trustedSites.id, { onDelete: "cascade" }),
+    messageId: uuid("message_id").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("site_leases_site_expires_idx").on(t.siteId, t.expiresAt)],
+);
+
+export type TrustedSite = typeof trustedSites.$inferSelect;
+export type Customer = typeof customers.$inferSelect;
+export type Workflow = typeof workflows.$inferSelect;
+export type WebhookMessage = typeof webhookMessages.$inferSelect;
+export type WebhookAttempt = typeof webhookAttempts.$inferSelect;
