@@ -94,15 +94,15 @@ CREATE INDEX "site_leases_site_expires_idx" ON "site_leases" USING btree ("site_
 CREATE UNIQUE INDEX "trusted_sites_name_key" ON "trusted_sites" USING btree ("name");--> statement-breakpoint
 CREATE INDEX "trusted_sites_status_idx" ON "trusted_sites" USING btree ("status");--> statement-breakpoint
 CREATE UNIQUE INDEX "webhook_attempts_message_attempt_key" ON "webhook_attempts" USING btree ("message_id","attempt_no");--> statement-breakpoint
-CREATE INDEX "webhook_attempts_created_idx" ON "webhook_attempts" USING btree ("created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "webhook_attempts_site_idx" ON "webhook_attempts" USING btree ("site_id","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "webhook_attempts_customer_idx" ON "webhook_attempts" USING btree ("customer_id","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "webhook_attempts_status_idx" ON "webhook_attempts" USING btree ("status","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "webhook_attempts_action_idx" ON "webhook_attempts" USING btree ("action","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "webhook_attempts_created_idx" ON "webhook_attempts" USING btree ("created_at","id");--> statement-breakpoint
+CREATE INDEX "webhook_attempts_site_idx" ON "webhook_attempts" USING btree ("site_id","created_at","id");--> statement-breakpoint
+CREATE INDEX "webhook_attempts_customer_idx" ON "webhook_attempts" USING btree ("customer_id","created_at","id");--> statement-breakpoint
+CREATE INDEX "webhook_attempts_status_idx" ON "webhook_attempts" USING btree ("status","created_at","id");--> statement-breakpoint
+CREATE INDEX "webhook_attempts_action_idx" ON "webhook_attempts" USING btree ("action","created_at","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "webhook_messages_site_idempotency_key" ON "webhook_messages" USING btree ("site_id","idempotency_key");--> statement-breakpoint
 CREATE INDEX "webhook_messages_due_idx" ON "webhook_messages" USING btree ("next_attempt_at") WHERE "webhook_messages"."status" in ('queued', 'resent');--> statement-breakpoint
-CREATE INDEX "webhook_messages_in_flight_idx" ON "webhook_messages" USING btree ("created_at" DESC NULLS LAST,"id" DESC NULLS LAST) WHERE "webhook_messages"."status" in ('queued', 'resent');--> statement-breakpoint
-CREATE INDEX "webhook_messages_site_idx" ON "webhook_messages" USING btree ("site_id","created_at" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "webhook_messages_customer_idx" ON "webhook_messages" USING btree ("customer_id","created_at" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "webhook_messages_in_flight_idx" ON "webhook_messages" USING btree ("created_at","id") WHERE "webhook_messages"."status" in ('queued', 'resent');--> statement-breakpoint
+CREATE INDEX "webhook_messages_site_idx" ON "webhook_messages" USING btree ("site_id","created_at");--> statement-breakpoint
+CREATE INDEX "webhook_messages_customer_idx" ON "webhook_messages" USING btree ("customer_id","created_at");--> statement-breakpoint
 CREATE INDEX "webhook_messages_finished_idx" ON "webhook_messages" USING btree ("finished_at") WHERE "webhook_messages"."finished_at" is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "workflows_name_key" ON "workflows" USING btree ("name");

@@ -29,7 +29,7 @@ export class ConfigError extends Error {
 }
 
 /** The validated environment. Read it through this function, never `process.env` directly. */
-export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+export function readEnv(source: Record<string, string | undefined> = process.env): Env {
   const parsed = envSchema.safeParse(
     Object.fromEntries(Object.entries(source).filter(([, v]) => v !== "")),
   );
@@ -41,5 +41,5 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
 }
 
 export function dataDir(env: Env = readEnv()): string {
-  return path.resolve(process.cwd(), env.DATA_DIR);
+  return path.resolve(/*turbopackIgnore: true*/ process.cwd(), env.DATA_DIR);
 }

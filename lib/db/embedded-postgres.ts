@@ -27,6 +27,8 @@ export async function startEmbeddedPostgres(
   log: (line: string) => void = () => {},
 ): Promise<EmbeddedDatabase> {
   await fs.mkdir(dir, { recursive: true });
+  // As root the server runs as the `postgres` user, which must be able to reach its cluster folder.
+  if (runsAsRoot()) await fs.chmod(dir, 0o755);
   const clusterDir = path.join(dir, "pg");
   const password = await readOrCreatePassword(path.join(dir, "pg-password"));
 
@@ -47,7 +49,7 @@ export async function startEmbeddedPostgres(
       persistent: true,
       authMethod: "scram-sha-256",
       // PostgreSQL refuses to run as root; in root-only sandboxes and CI it runs as a `postgres` user.
-      createPostgresUser: process.getuid?.() === 0,
+      createPostgresUser: runsAsRoot(),
       postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
       onLog: log,
       onError: (e) => log(String(e)),
@@ -62,6 +64,10 @@ export async function startEmbeddedPostgres(
       stop: () => server.stop(),
     };
   });
+}
+
+function runsAsRoot() {
+  return process.getuid?.() === 0;
 }
 
 function attached(port: number, password: string): EmbeddedDatabase {

@@ -6,7 +6,7 @@ import postgres from "postgres";
 /** Any constant works; it only has to be the same in every process that migrates this database. */
 const MIGRATION_LOCK_ID = 7_311_642_001;
 
-export const migrationsFolder = path.resolve(process.cwd(), "drizzle");
+export const migrationsFolder = path.resolve(/*turbopackIgnore: true*/ process.cwd(), "drizzle");
 
 /**
  * Applies the committed drizzle-kit migrations. Idempotent, and safe when several processes

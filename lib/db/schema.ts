@@ -110,16 +110,20 @@ export const webhookMessages = pgTable(
       .on(t.nextAttemptAt)
       .where(sql`${t.status} in ('queued', 'resent')`),
     index("webhook_messages_in_flight_idx")
-      .on(t.createdAt.desc(), t.id.desc())
+      .on(t.createdAt, t.id)
       .where(sql`${t.status} in ('queued', 'resent')`),
-    index("webhook_messages_site_idx").on(t.siteId, t.createdAt.desc()),
-    index("webhook_messages_customer_idx").on(t.customerId, t.createdAt.desc()),
+    index("webhook_messages_site_idx").on(t.siteId, t.createdAt),
+    index("webhook_messages_customer_idx").on(t.customerId, t.createdAt),
     index("webhook_messages_finished_idx")
       .on(t.finishedAt)
       .where(sql`${t.finishedAt} is not null`),
     check("webhook_messages_attempts_range", sql`${t.attempts} between 0 and 5`),
   ],
 );
+
+// Indexes read newest-first are declared ascending: PostgreSQL scans them backwards for
+// `ORDER BY created_at DESC, id DESC`. (Drizzle's `.desc()` emits `DESC NULLS LAST`, which such a
+// query cannot use.) tests/integration/migrations.test.ts pins this with the query plans.
 
 /**
  * One send attempt: the Logs row. Site, customer and action are copied from the message so the
@@ -149,11 +153,11 @@ export const webhookAttempts = pgTable(
   },
   (t) => [
     uniqueIndex("webhook_attempts_message_attempt_key").on(t.messageId, t.attemptNo),
-    index("webhook_attempts_created_idx").on(t.createdAt.desc(), t.id.desc()),
-    index("webhook_attempts_site_idx").on(t.siteId, t.createdAt.desc(), t.id.desc()),
-    index("webhook_attempts_customer_idx").on(t.customerId, t.createdAt.desc(), t.id.desc()),
-    index("webhook_attempts_status_idx").on(t.status, t.createdAt.desc(), t.id.desc()),
-    index("webhook_attempts_action_idx").on(t.action, t.createdAt.desc(), t.id.desc()),
+    index("webhook_attempts_created_idx").on(t.createdAt, t.id),
+    index("webhook_attempts_site_idx").on(t.siteId, t.createdAt, t.id),
+    index("webhook_attempts_customer_idx").on(t.customerId, t.createdAt, t.id),
+    index("webhook_attempts_status_idx").on(t.status, t.createdAt, t.id),
+    index("webhook_attempts_action_idx").on(t.action, t.createdAt, t.id),
     check("webhook_attempts_attempt_no_range", sql`${t.attemptNo} between 1 and 5`),
   ],
 );

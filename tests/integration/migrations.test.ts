@@ -1,0 +1,80 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { migrateDatabase } from "@/lib/db/migrate";
+import { listRecentAttempts } from "@/lib/webhooks/list-attempts";
+import { listQueue } from "@/lib/webhooks/list-queue";
+import { createTestDatabase, type TestDatabase } from "../helpers/database";
+
+const TABLES = ["customers", "site_leases", "site_pacing", "trusted_sites", "webhook_attempts", "webhook_messages", "workflows"];
+
+let database: TestDatabase | undefined;
+afterEach(async () => {
+  await database?.drop();
+  database = undefined;
+});
+
+async function tables(db: TestDatabase) {
+  const rows = await db.sql<{ tablename: string }[]>`
+    select tablename from pg_tables where schemaname = 'public' order by tablename`;
+  return rows.map((r) => r.tablename);
+}
+
+describe("migrations", () => {
+  it("create every table of the domain model on an empty database", async () => {
+    database = await createTestDatabase({ migrated: false });
+    expect(await tables(database)).toEqual([]);
+    await migrateDatabase(database.url);
+    expect(await tables(database)).toEqual(TABLES);
+  });
+
+  it("let the Logs and Queue read newest-first rows through an index, without sorting", async () => {
+    database = await createTestDatabase();
+    const plan = async (query: { toSQL(): { sql: string; params: unknown[] } }) => {
+      const { sql: text, params } = query.toSQL();
+      return database!.sql.begin(async (tx) => {
+        await tx`set local enable_seqscan = off`;
+        await tx`set local enable_sort = off`;
+        const rows = await tx.unsafe(`explain ${text}`, params as never[]);
+        return rows.map((r) => r["QUERY PLAN"]).join("\n");
+      });
+    };
+    const logs = await plan(listRecentAttempts(database.db));
+    expect(logs).toMatch(/Index Scan Backward using webhook_attempts_created_idx/);
+    expect(logs).not.toMatch(/\bSort\b/);
+    const queue = await plan(listQueue(database.db));
+    expect(queue).toMatch(/Index Scan Backward using webhook_messages_in_flight_idx/);
+    expect(queue).not.toMatch(/\bSort\b/);
+  });
+
+  it("index due messages, messages and attempts by site and by customer", async () => {
+    database = await createTestDatabase();
+    const rows = await database.sql<{ indexname: string; indexdef: string }[]>`
+      select indexname, indexdef from pg_indexes where schemaname = 'public'`;
+    const def = (name: string) => rows.find((r) => r.indexname === name)?.indexdef;
+    expect(def("webhook_messages_due_idx")).toMatch(/\(next_attempt_at\) WHERE .*queued.*resent/);
+    expect(def("webhook_messages_site_idx")).toMatch(/\(site_id, created_at\)/);
+    expect(def("webhook_messages_customer_idx")).toMatch(/\(customer_id, created_at\)/);
+    expect(def("webhook_attempts_site_idx")).toMatch(/\(site_id, created_at, id\)/);
+    expect(def("webhook_attempts_customer_idx")).toMatch(/\(customer_id, created_at, id\)/);
+    expect(def("webhook_messages_site_idempotency_key")).toMatch(/UNIQUE .*\(site_id, idempotency_key\)/);
+  });
+
+  it("are idempotent: running them again changes nothing", async () => {
+    database = await createTestDatabase();
+    const applied = async () =>
+      (await database!.sql<{ n: number }[]>`select count(*)::int as n from drizzle.__drizzle_migrations`)[0]!.n;
+    const before = await applied();
+    await migrateDatabase(database.url);
+    expect(await applied()).toBe(before);
+    expect(await tables(database)).toEqual(TABLES);
+  });
+
+  it("are safe when several processes start at once", async () => {
+    database = await createTestDatabase({ migrated: false });
+    await Promise.all([1, 2, 3].map(() => migrateDatabase(database!.url)));
+    expect(await tables(database)).toEqual(TABLES);
+    const [counts] = await database.sql<{ n: number; distinct: number }[]>`
+      select count(*)::int as n, count(distinct hash)::int as distinct from drizzle.__drizzle_migrations`;
+    expect(counts!.n).toBeGreaterThan(0);
+    expect(counts!.distinct).toBe(counts!.n); // no migration recorded twice
+  });
+});
