@@ -105,6 +105,8 @@ describe("the zero-setup default database", () => {
         env: { ...process.env, ...env },
       });
       await server.stop();
+      // The embedded PostgreSQL stopped with the server, so the next start really starts it again.
+      await expect(fs.access(path.join(dataDir, "pg", "postmaster.pid"))).rejects.toThrow();
 
       server = await startWebServer(env);
       const { page, errors } = await openPage();

@@ -24,6 +24,9 @@ export async function startWebServer(env: Record<string, string>): Promise<WebSe
   const child = spawn(path.resolve("node_modules/.bin/next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group: `next start` runs the server in a child process, and the embedded
+    // PostgreSQL is a grandchild; stopping the group stops them all, as Ctrl-C does in a terminal.
+    detached: true,
   });
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
@@ -49,15 +52,32 @@ async function waitUntilAnswering(url: string, child: ChildProcess, output: () =
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  child.kill("SIGKILL");
+  signalGroup(child, "SIGKILL");
   throw new Error(`server did not answer within 60 s:\n${output()}`);
 }
 
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-    child.once("exit", () => (clearTimeout(timer), resolve()));
-    child.kill("SIGTERM");
-  });
+async function stopProcess(child: ChildProcess): Promise<void> {
+  signalGroup(child, "SIGTERM");
+  const deadline = Date.now() + 15_000;
+  while (groupAlive(child)) {
+    if (Date.now() > deadline) signalGroup(child, "SIGKILL");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function groupAlive(child: ChildProcess) {
+  try {
+    process.kill(-child.pid!, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
