@@ -1,0 +1,44 @@
+import type { SecretBox } from "../secrets";
+import { isEncrypted } from "../secrets";
+import type { AuthMethod } from "./method-names";
+import { authMethodModule } from "./registry";
+
+/** Tokens the OAuth methods keep with the site (DESIGN §2); secret whatever the method. */
+export const TOKEN_FIELDS = ["access_token", "refresh_token"] as const;
+
+function secretFieldsOf(method: AuthMethod): readonly string[] {
+  return [...authMethodModule(method).secretFields, ...TOKEN_FIELDS];
+}
+
+/** Encrypts a method's secret fields for storage; other fields are kept as they are. */
+export function sealParams(method: AuthMethod, params: Record<string, unknown>, box: SecretBox) {
+  const sealed: Record<string, unknown> = { ...params };
+  for (const field of secretFieldsOf(method)) {
+    const value = sealed[field];
+    if (typeof value === "string" && value !== "" && !isEncrypted(value)) sealed[field] = box.encrypt(value);
+  }
+  return sealed;
+}
+
+/** Decrypts a method's secret fields, for signing. */
+export function openParams(method: AuthMethod, stored: Record<string, unknown>, box: SecretBox) {
+  const opened: Record<string, unknown> = { ...stored };
+  for (const field of secretFieldsOf(method)) {
+    const value = opened[field];
+    if (isEncrypted(value)) opened[field] = box.decrypt(value);
+  }
+  return opened;
+}
+
+/** What may leave the server: every field but the secrets, and which secrets are set. */
+export function redactParams(method: AuthMethod, stored: Record<string, unknown>) {
+  const secretFields = secretFieldsOf(method);
+  const params: Record<string, unknown> = {};
+  const secretsSet: Record<string, boolean> = {};
+  for (const [field, value] of Object.entries(stored)) {
+    if (secretFields.includes(field)) secretsSet[field] = value !== undefined && value !== null && value !== "";
+    else params[field] = value;
+  }
+  for (const field of authMethodModule(method).secretFields) secretsSet[field] ??= false;
+  return { params, secretsSet };
+}
