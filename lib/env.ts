@@ -15,6 +15,19 @@ const envSchema = z.object({
   /** Where the embedded PostgreSQL keeps its files (git-ignored). */
   DATA_DIR: z.string().default(".data"),
   WEBHOOK_ENGINE: z.enum(["local", "inngest"]).default("local"),
+  /**
+   * Outbound requests (webhooks, token endpoints) refuse loopback, private, link-local and
+   * metadata addresses unless listed here: comma-separated IPs or CIDR ranges, e.g.
+   * "127.0.0.0/8,::1" for local development and tests.
+   */
+  ALLOW_PRIVATE_TARGETS: z.string().default(""),
+  /** Secret for signing session cookies (32+ characters). A generated key file in DATA_DIR is the local default. */
+  AUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  /** The public origin of the app (e.g. https://webhooks.example.com); defaults to http://localhost:3000. */
+  APP_URL: z.url().optional(),
+  /** The first backoffice user, created at start-up when no user exists yet. */
+  ADMIN_EMAIL: z.email().optional(),
+  ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
   /** Skip applying migrations at server start-up (when a deploy step runs `npm run db:migrate`). */
   SKIP_MIGRATIONS: z
     .enum(["0", "1", "true", "false"])

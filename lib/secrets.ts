@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { dataDir, readEnv, ConfigError } from "./env";
+import { ConfigError, dataDir, readEnv } from "./env";
+import { readOrCreateKeyFile } from "./key-file";
 
 /**
  * Encryption of secret fields at rest (DESIGN §9): AES-256-GCM, a fresh IV per value, the key from
@@ -48,18 +48,7 @@ export function loadEncryptionKey(source: Record<string, string | undefined> = p
     return key;
   }
   const file = path.join(dataDir(readEnv(source)), "encryption.key");
-  try {
-    return Buffer.from(readFileSync(file, "utf8").trim(), "base64");
-  } catch {
-    mkdirSync(path.dirname(file), { recursive: true });
-    const key = randomBytes(32);
-    try {
-      writeFileSync(file, key.toString("base64") + "\n", { mode: 0o600, flag: "wx" });
-      return key;
-    } catch {
-      return Buffer.from(readFileSync(file, "utf8").trim(), "base64"); // another process wrote it first
-    }
-  }
+  return Buffer.from(readOrCreateKeyFile(file), "base64");
 }
 
 let box: SecretBox | undefined;

