@@ -16,7 +16,11 @@ export function createBackofficeAuth(db: Database, env: Env = readEnv()) {
   return betterAuth({
     appName: "Trusted sites & Webhooks",
     // Without APP_URL (local development) any port on localhost / 127.0.0.1 is accepted.
-    baseURL: env.APP_URL ?? { allowedHosts: ["localhost:*", "127.0.0.1:*"], protocol: "http" },
+    baseURL: env.APP_URL ?? {
+      allowedHosts: ["localhost:*", "127.0.0.1:*"],
+      protocol: "http",
+      fallback: "http://localhost:3000",
+    },
     secret: env.AUTH_SECRET ?? readOrCreateKeyFile(path.join(dataDir(env), "auth-secret")),
     database: drizzleAdapter(db, {
       provider: "pg",

@@ -3,10 +3,10 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { customers, trustedSites, webhookAttempts, webhookMessages } from "@/lib/db/schema";
-import { launchBrowser, watchForErrors } from "../helpers/browser";
+import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 import { freePort, startWebServer, type WebServer } from "../helpers/web-server";
 
@@ -16,31 +16,35 @@ const PAGES = [
   { nav: "Queue", path: "/webhooks/queue", heading: "Queue", empty: "The queue is empty" },
   { nav: "Workflows", path: "/workflows", heading: "Workflows", empty: "No workflows yet" },
   { nav: "Customers", path: "/customers", heading: "Customers", empty: "No customers yet" },
+  { nav: "API tokens", path: "/settings/api-tokens", heading: "API tokens", empty: "No API tokens yet" },
 ];
 
 let browser: Browser;
 beforeAll(async () => (browser = await launchBrowser()));
 afterAll(() => browser?.close());
 
-async function openPage(): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage();
+async function openPage(context: BrowserContext): Promise<{ page: Page; errors: string[] }> {
+  const page = await context.newPage();
   return { page, errors: watchForErrors(page) };
 }
 
 describe("the backoffice in a browser", () => {
   let database: TestDatabase;
   let server: WebServer;
+  let context: BrowserContext;
   beforeAll(async () => {
     database = await createTestDatabase();
     server = await startWebServer({ DATABASE_URL: database.url });
+    context = await signedInContext(browser, server.url);
   });
   afterAll(async () => {
+    await context?.close();
     await server?.stop();
     await database?.drop();
   });
 
   it("opens every page from the navigation, each with its empty state and no console error", async () => {
-    const { page, errors } = await openPage();
+    const { page, errors } = await openPage(context);
     await page.goto(server.url);
     expect(new URL(page.url()).pathname).toBe("/trusted-sites");
     for (const p of PAGES) {
@@ -67,7 +71,7 @@ describe("the backoffice in a browser", () => {
       attemptNo: 1, status: "resent", scheduledAt: new Date(), responseCode: 503,
     });
 
-    const { page, errors } = await openPage();
+    const { page, errors } = await openPage(context);
     await page.goto(`${server.url}/trusted-sites`);
     expect(await page.getByRole("row", { name: /CRM/ }).textContent()).toContain("https://crm.example/hook");
 
@@ -86,7 +90,7 @@ describe("the backoffice in a browser", () => {
   });
 
   it("answers an unknown customer with a not-found page", async () => {
-    const { page } = await openPage();
+    const { page } = await openPage(context);
     const response = await page.goto(`${server.url}/customers/00000000-0000-4000-8000-000000000000`);
     expect(response?.status()).toBe(404);
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Page not found");
@@ -109,11 +113,12 @@ describe("the zero-setup default database", () => {
       await expect(fs.access(path.join(dataDir, "pg", "postmaster.pid"))).rejects.toThrow();
 
       server = await startWebServer(env);
-      const { page, errors } = await openPage();
+      const context = await signedInContext(browser, server.url);
+      const { page, errors } = await openPage(context);
       await page.goto(`${server.url}/customers`);
       await page.getByRole("link", { name: "Grace Hopper" }).waitFor();
       expect(errors).toEqual([]);
-      await page.close();
+      await context.close();
       await server.stop();
     } finally {
       await fs.rm(dataDir, { recursive: true, force: true });

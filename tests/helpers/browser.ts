@@ -1,4 +1,5 @@
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { TEST_ADMIN } from "./web-server";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -27,4 +28,15 @@ export function watchForErrors(page: Page): string[] {
   });
   page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
   return errors;
+}
+
+/** A browser context signed in as the test server's first user (through the sign-in API). */
+export async function signedInContext(browser: Browser, baseUrl: string): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL: baseUrl });
+  const response = await context.request.post("/api/auth/sign-in/email", {
+    data: TEST_ADMIN,
+    headers: { origin: baseUrl },
+  });
+  if (!response.ok()) throw new Error(`sign-in failed: ${response.status()} ${await response.text()}`);
+  return context;
 }

@@ -10,6 +10,9 @@ export interface WebServer {
   stop(): Promise<void>;
 }
 
+/** The first user every test server creates at start-up (ADMIN_EMAIL / ADMIN_PASSWORD). */
+export const TEST_ADMIN = { email: "operator@example.com", password: "correct horse battery staple" };
+
 export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
@@ -22,7 +25,15 @@ export async function freePort(): Promise<number> {
 export async function startWebServer(env: Record<string, string>): Promise<WebServer> {
   const port = await freePort();
   const child = spawn(path.resolve("node_modules/.bin/next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production", ...env },
+    env: {
+      ...process.env,
+      NEXT_TELEMETRY_DISABLED: "1",
+      NODE_ENV: "production",
+      ADMIN_EMAIL: TEST_ADMIN.email,
+      ADMIN_PASSWORD: TEST_ADMIN.password,
+      AUTH_SECRET: "test-only-auth-secret-0123456789abcdef",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
     // Its own process group: `next start` runs the server in a child process, and the embedded
     // PostgreSQL is a grandchild; stopping the group stops them all, as Ctrl-C does in a terminal.
