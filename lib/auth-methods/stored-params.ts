@@ -5,6 +5,15 @@ import { authMethodModule } from "./registry";
 
 /** Tokens the OAuth methods keep with the site (DESIGN §2); secret whatever the method. */
 export const TOKEN_FIELDS = ["access_token", "refresh_token"] as const;
+/** Everything the token cache keeps with the site (lib/oauth/site-token.ts). */
+export const TOKEN_STATE_FIELDS = [...TOKEN_FIELDS, "expires_at", "obtained_at"] as const;
+
+/** The parameters a user configured, without the cached token state. */
+export function withoutTokenState(params: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(params).filter(([key]) => !(TOKEN_STATE_FIELDS as readonly string[]).includes(key)),
+  );
+}
 
 function secretFieldsOf(method: AuthMethod): readonly string[] {
   return [...authMethodModule(method).secretFields, ...TOKEN_FIELDS];

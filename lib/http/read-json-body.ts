@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import { BadRequestError, PayloadTooLargeError, ValidationError } from "../errors";
+import { BadRequestError, PayloadTooLargeError } from "../errors";
+import { parseOrThrow } from "../validation";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -21,13 +22,7 @@ export async function readJsonBody<S extends z.ZodType>(
   } catch {
     throw new BadRequestError("The request body is not valid JSON");
   }
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new ValidationError(
-      parsed.error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)), message: i.message })),
-    );
-  }
-  return parsed.data;
+  return parseOrThrow(schema, value);
 }
 
 async function readText(request: Request, limit: number): Promise<string> {

@@ -1,0 +1,27 @@
+import type { Actor } from "../backoffice-auth/actor";
+import { describeActor } from "../backoffice-auth/actor";
+import type { Database } from "../db";
+import { auditEvents } from "../db/schema";
+
+export type AuditAction =
+  | "site.created"
+  | "site.updated"
+  | "site.activated"
+  | "site.deactivated"
+  | "site.deleted"
+  | "messages.resent";
+
+type Tx = Pick<Database, "insert">;
+
+/** Appends to the audit trail, in the caller's transaction so the trail and the change commit together. */
+export async function recordAuditEvent(
+  tx: Tx,
+  event: { actor: Actor; action: AuditAction; siteId: string | null; details?: Record<string, unknown> },
+) {
+  await tx.insert(auditEvents).values({
+    actor: describeActor(event.actor),
+    action: event.action,
+    siteId: event.siteId,
+    details: event.details ?? {},
+  });
+}

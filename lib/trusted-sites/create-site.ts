@@ -1,0 +1,26 @@
+import { recordAuditEvent } from "../audit/record-audit-event";
+import { sealParams } from "../auth-methods/stored-params";
+import type { Actor } from "../backoffice-auth/actor";
+import type { Database } from "../db";
+import { trustedSites } from "../db/schema";
+import type { SecretBox } from "../secrets";
+import { parseOrThrow } from "../validation";
+import { siteInputSchema } from "./site-input";
+import { rethrowDuplicateName } from "./unique-name";
+import { toSiteView } from "./site-view";
+
+/** Validates and stores a new site as a draft, secrets encrypted, with an audit event. */
+export async function createSite(db: Database, box: SecretBox, actor: Actor, input: unknown) {
+  const site = parseOrThrow(siteInputSchema, input);
+  const row = await db
+    .transaction(async (tx) => {
+      const [created] = await tx
+        .insert(trustedSites)
+        .values({ ...site, authParams: sealParams(site.authMethod, site.authParams, box), status: "draft" })
+        .returning();
+      await recordAuditEvent(tx, { actor, action: "site.created", siteId: created!.id, details: { name: site.name } });
+      return created!;
+    })
+    .catch(rethrowDuplicateName(site.name));
+  return toSiteView(row);
+}

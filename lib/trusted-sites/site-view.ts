@@ -1,0 +1,24 @@
+import { redactParams } from "../auth-methods/stored-params";
+import type { TrustedSite } from "../db/schema";
+
+/** A site as it may leave the server: secrets replaced by whether they are set. */
+export function toSiteView(site: TrustedSite) {
+  const { params, secretsSet } = redactParams(site.authMethod, site.authParams);
+  return {
+    id: site.id,
+    name: site.name,
+    url: site.url,
+    contentType: site.contentType,
+    authMethod: site.authMethod,
+    authParams: params,
+    secretsSet,
+    status: site.status,
+    rps: site.rps,
+    threads: site.threads,
+    timeoutMs: site.timeoutMs,
+    createdAt: site.createdAt,
+    updatedAt: site.updatedAt,
+  };
+}
+
+export type SiteView = ReturnType<typeof toSiteView>;

@@ -1,0 +1,144 @@
+import { randomBytes } from "node:crypto";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listSiteAuditEvents } from "@/lib/audit/list-site-audit-events";
+import { openParams } from "@/lib/auth-methods/stored-params";
+import type { Actor } from "@/lib/backoffice-auth/actor";
+import { customers, trustedSites, webhookMessages } from "@/lib/db/schema";
+import { ConflictError, NotFoundError, ValidationError } from "@/lib/errors";
+import { createSecretBox } from "@/lib/secrets";
+import { createSite } from "@/lib/trusted-sites/create-site";
+import { deleteSite } from "@/lib/trusted-sites/delete-site";
+import { setSiteStatus } from "@/lib/trusted-sites/set-site-status";
+import { updateSite } from "@/lib/trusted-sites/update-site";
+import { authMethodFixtures } from "../../helpers/auth-fixtures";
+import { createTestDatabase, type TestDatabase } from "../../helpers/database";
+
+const box = createSecretBox(randomBytes(32));
+const actor: Actor = { kind: "user", userId: "u1", email: "ops@example.com" };
+let database: TestDatabase;
+beforeAll(async () => (database = await createTestDatabase()));
+afterAll(() => database.drop());
+
+const rawRow = async (id: string) => (await database.sql`select * from trusted_sites where id = ${id}`)[0]!;
+
+describe("creating sites", () => {
+  it.each(Object.entries(authMethodFixtures))("stores a %s site as a draft with no secret in clear", async (method, fixture) => {
+    const site = await createSite(database.db, box, actor, {
+      name: `Site using ${method}`,
+      url: "https://receiver.example/hook",
+      authMethod: method,
+      authParams: fixture.valid,
+    });
+    expect(site).toMatchObject({ status: "draft", authMethod: method, contentType: "application/json", rps: 10, threads: 1 });
+    const row = JSON.stringify(await rawRow(site.id));
+    for (const secret of fixture.secretValues) {
+      expect(row).not.toContain(secret);
+      expect(JSON.stringify(site)).not.toContain(secret);
+    }
+    expect(Object.values(site.secretsSet).every(Boolean)).toBe(true);
+    const [event] = await listSiteAuditEvents(database.db, site.id);
+    expect(event).toMatchObject({ actor: "ops@example.com", action: "site.created" });
+  });
+
+  it("reports every invalid field, method fields under authParams, and writes nothing", async () => {
+    const error = await createSite(database.db, box, actor, {
+      name: "",
+      url: "ftp://nope",
+      authMethod: "basic",
+      authParams: { username: "a:b" },
+      rps: 0,
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    const paths = error.issues.map((i: { path: string[] }) => i.path.join("."));
+    expect(paths).toEqual(expect.arrayContaining(["name", "url", "rps"]));
+    const methodError = await createSite(database.db, box, actor, {
+      name: "Valid name",
+      url: "https://x.example",
+      authMethod: "basic",
+      authParams: { username: "a:b" },
+    }).catch((e) => e);
+    expect(methodError.issues.map((i: { path: string[] }) => i.path.join("."))).toEqual(
+      expect.arrayContaining(["authParams.username", "authParams.password"]),
+    );
+    expect(await database.db.select().from(trustedSites).where(eq(trustedSites.name, "Valid name"))).toEqual([]);
+  });
+
+  it("refuses a duplicate name with 409", async () => {
+    const input = { name: "Duplicate", url: "https://x.example", authMethod: "none" };
+    await createSite(database.db, box, actor, input);
+    await expect(createSite(database.db, box, actor, input)).rejects.toBeInstanceOf(ConflictError);
+  });
+});
+
+describe("updating a site", () => {
+  it("keeps a secret the edit leaves empty, replaces one it sets, and audits field names only", async () => {
+    const site = await createSite(database.db, box, actor, {
+      name: "Basic receiver",
+      url: "https://x.example",
+      authMethod: "basic",
+      authParams: { username: "shop", password: "first-secret-1" },
+    });
+    await updateSite(database.db, box, actor, site.id, { url: "https://y.example", authParams: { username: "shop2", password: "" } });
+    let stored = openParams("basic", (await rawRow(site.id)).auth_params, box);
+    expect(stored).toEqual({ username: "shop2", password: "first-secret-1" });
+
+    await updateSite(database.db, box, actor, site.id, { authParams: { username: "shop2", password: "second-secret-2" } });
+    stored = openParams("basic", (await rawRow(site.id)).auth_params, box);
+    expect(stored.password).toBe("second-secret-2");
+
+    const events = await listSiteAuditEvents(database.db, site.id);
+    expect(events.map((e) => e.action)).toEqual(["site.updated", "site.updated", "site.created"]);
+    expect(events[1]!.details).toEqual({ changed: ["url", "authParams"] });
+    expect(JSON.stringify(events)).not.toContain("secret-");
+  });
+
+  it("drops cached tokens when the credentials change, keeps them otherwise", async () => {
+    const fixture = authMethodFixtures["oauth2-client-credentials"];
+    const site = await createSite(database.db, box, actor, {
+      name: "Token site",
+      url: "https://x.example",
+      authMethod: "oauth2-client-credentials",
+      authParams: fixture.valid,
+    });
+    const tokenState = { access_token: box.encrypt("tok"), expires_at: new Date(Date.now() + 3600_000).toISOString() };
+    await database.db
+      .update(trustedSites)
+      .set({ authParams: { ...(await rawRow(site.id)).auth_params, ...tokenState } })
+      .where(eq(trustedSites.id, site.id));
+
+    await updateSite(database.db, box, actor, site.id, { rps: 20 });
+    expect((await rawRow(site.id)).auth_params.access_token).toBe(tokenState.access_token);
+
+    await updateSite(database.db, box, actor, site.id, { authParams: { ...fixture.valid, clientId: "another-client" } });
+    expect((await rawRow(site.id)).auth_params.access_token).toBeUndefined();
+  });
+
+  it("answers unknown ids with 404", async () => {
+    await expect(updateSite(database.db, box, actor, "00000000-0000-4000-8000-000000000000", {})).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+  });
+});
+
+describe("activation and deletion", () => {
+  it("activates and deactivates with an audit event each, and refuses to delete while messages are in flight", async () => {
+    const site = await createSite(database.db, box, actor, { name: "Lifecycle", url: "https://x.example", authMethod: "none" });
+    expect((await setSiteStatus(database.db, actor, site.id, { status: "active" })).status).toBe("active");
+    expect((await setSiteStatus(database.db, actor, site.id, { status: "inactive" })).status).toBe("inactive");
+    await expect(setSiteStatus(database.db, actor, site.id, { status: "draft" })).rejects.toBeInstanceOf(ValidationError);
+
+    const [customer] = await database.db.insert(customers).values({ name: "C", email: `c-${site.id}@x.io` }).returning();
+    const [message] = await database.db
+      .insert(webhookMessages)
+      .values({ siteId: site.id, customerId: customer!.id, action: "a", payload: {}, contentHash: "h" })
+      .returning();
+    await expect(deleteSite(database.db, actor, site.id)).rejects.toThrow(/still has 1 message/);
+
+    await database.db.update(webhookMessages).set({ status: "done" }).where(eq(webhookMessages.id, message!.id));
+    await deleteSite(database.db, actor, site.id);
+    expect(await database.db.select().from(trustedSites).where(eq(trustedSites.id, site.id))).toEqual([]);
+    const trail = (await listSiteAuditEvents(database.db, site.id)).map((e) => e.action);
+    expect(trail).toEqual(["site.deleted", "site.deactivated", "site.activated", "site.created"]);
+  });
+});
