@@ -23,11 +23,11 @@ async function measure(run: () => Promise<unknown>) {
 }
 
 const rows: { method: string; "µs / request": string; "requests / s": string }[] = [];
-for (const module of Object.values(authMethods) as unknown as AuthMethodModule<Record<string, unknown>>[]) {
-  const params = module.schema.parse(authMethodFixtures[module.method].valid);
+for (const method of Object.values(authMethods) as unknown as AuthMethodModule<Record<string, unknown>>[]) {
+  const params = method.schema.parse(authMethodFixtures[method.method].valid);
   const ctx = fixedContext({ now: () => new Date() });
-  const { perOpUs, opsPerSec } = await measure(() => module.authorize(sampleRequest(), params, ctx));
-  rows.push({ method: module.method, "µs / request": perOpUs.toFixed(1), "requests / s": Math.round(opsPerSec).toLocaleString("en") });
+  const { perOpUs, opsPerSec } = await measure(() => method.authorize(sampleRequest(), params, ctx));
+  rows.push({ method: method.method, "µs / request": perOpUs.toFixed(1), "requests / s": Math.round(opsPerSec).toLocaleString("en") });
 }
 console.log(`authorize() cost per request (token methods: cached token reused), ${DURATION_MS} ms per method`);
 console.table(rows);

@@ -1,49 +1,8 @@
 import { z } from "zod";
-import { AUTH_METHODS } from "../auth-methods/method-names";
 import { authMethodModule } from "../auth-methods/registry";
+import { siteFieldsSchema } from "./site-fields";
 
-/**
- * A trusted site as the form and the API send it (DESIGN §2, §8). `authParams` is checked by the
- * chosen method's own schema; its issues keep their field paths under `authParams`.
- */
-export const siteFieldsSchema = z.object({
-  name: z
-    .string({ error: "Name is required" })
-    .trim()
-    .min(1, "Name is required")
-    .max(100, "Name must be at most 100 characters"),
-  url: z
-    .string({ error: "URL is required" })
-    .trim()
-    .min(1, "URL is required")
-    .refine(isHttpUrl, "URL must be an http:// or https:// URL"),
-  contentType: z
-    .string()
-    .trim()
-    .regex(/^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w.+-]+=[^;]+)*$/, "Content type must look like application/json")
-    .default("application/json"),
-  authMethod: z.enum(AUTH_METHODS, { error: "Choose an authentication method" }),
-  authParams: z.record(z.string(), z.unknown()).default({}),
-  rps: z.coerce
-    .number({ error: "Maximum requests per second must be a number" })
-    .int("Maximum requests per second must be a whole number")
-    .min(1, "Maximum requests per second must be at least 1")
-    .max(10_000, "Maximum requests per second must be at most 10000")
-    .default(10),
-  threads: z.coerce
-    .number({ error: "Number of asynchronous threads must be a number" })
-    .int("Number of asynchronous threads must be a whole number")
-    .min(1, "Number of asynchronous threads must be at least 1")
-    .max(100, "Number of asynchronous threads must be at most 100")
-    .default(1),
-  timeoutMs: z.coerce
-    .number({ error: "Timeout must be a number" })
-    .int("Timeout must be a whole number of milliseconds")
-    .min(1_000, "Timeout must be between 1000 and 60000 ms")
-    .max(60_000, "Timeout must be between 1000 and 60000 ms")
-    .default(10_000),
-});
-
+/** A site with its method parameters checked by the method's own schema (issues under `authParams`). */
 export const siteInputSchema = siteFieldsSchema.transform((site, ctx) => {
   const parsed = authMethodModule(site.authMethod).schema.safeParse(site.authParams);
   if (!parsed.success) {
@@ -55,14 +14,4 @@ export const siteInputSchema = siteFieldsSchema.transform((site, ctx) => {
   return { ...site, authParams: parsed.data as Record<string, unknown> };
 });
 
-export type SiteInput = z.input<typeof siteFieldsSchema>;
 export type ValidSite = z.output<typeof siteInputSchema>;
-
-function isHttpUrl(value: string) {
-  try {
-    const url = new URL(value);
-    return url.protocol === "http:" || url.protocol === "https:";
-  } catch {
-    return false;
-  }
-}

@@ -4,7 +4,22 @@ import { listRecentAttempts } from "@/lib/webhooks/list-attempts";
 import { listQueue } from "@/lib/webhooks/list-queue";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 
-const TABLES = ["customers", "site_leases", "site_pacing", "trusted_sites", "webhook_attempts", "webhook_messages", "workflows"];
+const TABLES = [
+  "accounts",
+  "api_tokens",
+  "audit_events",
+  "auth_rate_limits",
+  "customers",
+  "sessions",
+  "site_leases",
+  "site_pacing",
+  "trusted_sites",
+  "users",
+  "verifications",
+  "webhook_attempts",
+  "webhook_messages",
+  "workflows",
+];
 
 let database: TestDatabase | undefined;
 afterEach(async () => {

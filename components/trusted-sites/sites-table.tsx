@@ -1,0 +1,129 @@
+"use client";
+
+import {
+  columnFilteringFeature,
+  createFilteredRowModel,
+  createSortedRowModel,
+  filterFn_includesString,
+  flexRender,
+  globalFilteringFeature,
+  rowSortingFeature,
+  sortFn_alphanumeric,
+  tableFeatures,
+  useTable,
+  type ColumnDef,
+  type SortingState,
+} from "@tanstack/react-table";
+import { ArrowDown, ArrowUp, ArrowUpDown, Search } from "lucide-react";
+import Link from "next/link";
+import { useState } from "react";
+import { StatusBadge } from "@/components/ui/status-badge";
+import { Table, Td, Th } from "@/components/ui/table";
+
+export interface SiteRow {
+  id: string;
+  name: string;
+  authMethodLabel: string;
+  url: string;
+  contentType: string;
+  status: string;
+}
+
+const features = tableFeatures({
+  rowSortingFeature,
+  columnFilteringFeature,
+  globalFilteringFeature,
+  sortedRowModel: createSortedRowModel(),
+  filteredRowModel: createFilteredRowModel(),
+  sortFns: { alphanumeric: sortFn_alphanumeric },
+  filterFns: { includesString: filterFn_includesString },
+});
+
+const columns: ColumnDef<typeof features, SiteRow>[] = [
+  {
+    accessorKey: "name",
+    header: "Name",
+    cell: (info) => (
+      <Link href={`/trusted-sites/${info.row.original.id}`} className="font-medium text-indigo-600 hover:underline">
+        {info.getValue() as string}
+      </Link>
+    ),
+  },
+  { accessorKey: "authMethodLabel", header: "Authentication method" },
+  {
+    accessorKey: "url",
+    header: "URL",
+    cell: (info) => <span className="block max-w-xs truncate font-mono text-xs">{info.getValue() as string}</span>,
+  },
+  { accessorKey: "contentType", header: "Content type" },
+  { accessorKey: "status", header: "Status", cell: (info) => <StatusBadge status={info.getValue() as string} /> },
+];
+
+/** The sites list: sortable columns and a search over every column, in the browser. */
+export function SitesTable({ sites }: { sites: SiteRow[] }) {
+  const [sorting, setSorting] = useState<SortingState>([{ id: "name", desc: false }]);
+  const [globalFilter, setGlobalFilter] = useState("");
+  const table = useTable({
+    features,
+    columns,
+    data: sites,
+    state: { sorting, globalFilter },
+    onSortingChange: setSorting,
+    onGlobalFilterChange: setGlobalFilter,
+    globalFilterFn: "includesString",
+  });
+  const rows = table.getRowModel().rows;
+
+  return (
+    <div className="flex flex-col gap-3">
+      <label className="relative max-w-sm">
+        <span className="sr-only">Search sites</span>
+        <Search className="pointer-events-none absolute left-3 top-2.5 size-4 text-slate-400" aria-hidden />
+        <input
+          type="search"
+          value={globalFilter}
+          onChange={(e) => setGlobalFilter(e.target.value)}
+          placeholder="Search by name, method, URL…"
+          className="w-full rounded-md border border-slate-300 bg-white py-2 pl-9 pr-3 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30"
+        />
+      </label>
+      <Table>
+        <thead>
+          {table.getHeaderGroups().map((group) => (
+            <tr key={group.id}>
+              {group.headers.map((header) => {
+                const sorted = header.column.getIsSorted();
+                const Icon = sorted === "asc" ? ArrowUp : sorted === "desc" ? ArrowDown : ArrowUpDown;
+                return (
+                  <Th key={header.id} aria-sort={sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : "none"}>
+                    <button type="button" onClick={header.column.getToggleSortingHandler()} className="inline-flex items-center gap-1 uppercase">
+                      {flexRender(header.column.columnDef.header, header.getContext())}
+                      <Icon className="size-3" aria-hidden />
+                    </button>
+                  </Th>
+                );
+              })}
+            </tr>
+          ))}
+        </thead>
+        <tbody>
+          {rows.length === 0 ? (
+            <tr>
+              <Td colSpan={columns.length} className="py-8 text-center text-slate-500">
+                No site matches “{globalFilter}”.
+              </Td>
+            </tr>
+          ) : (
+            rows.map((row) => (
+              <tr key={row.id}>
+                {row.getAllCells().map((cell) => (
+                  <Td key={cell.id}>{flexRender(cell.column.columnDef.cell, cell.getContext())}</Td>
+                ))}
+              </tr>
+            ))
+          )}
+        </tbody>
+      </Table>
+    </div>
+  );
+}

@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { AUTH_METHODS } from "../auth-methods/method-names";
+
+/**
+ * A trusted site as the form and the API send it (DESIGN §2, §8). Client-safe (zod only), so the
+ * form checks these fields in the browser; `authParams` is checked by the chosen method's schema
+ * on the server (site-input.ts), its issues keyed `authParams.<field>`.
+ */
+export const siteFieldsSchema = z.object({
+  name: z
+    .string({ error: "Name is required" })
+    .trim()
+    .min(1, "Name is required")
+    .max(100, "Name must be at most 100 characters"),
+  url: z
+    .string({ error: "URL is required" })
+    .trim()
+    .min(1, "URL is required")
+    .refine(isHttpUrl, "URL must be an http:// or https:// URL"),
+  contentType: z
+    .string()
+    .trim()
+    .regex(/^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w.+-]+=[^;]+)*$/, "Content type must look like application/json")
+    .default("application/json"),
+  authMethod: z.enum(AUTH_METHODS, { error: "Choose an authentication method" }),
+  authParams: z.record(z.string(), z.unknown()).default({}),
+  rps: z.coerce
+    .number({ error: "Maximum requests per second must be a number" })
+    .int("Maximum requests per second must be a whole number")
+    .min(1, "Maximum requests per second must be at least 1")
+    .max(10_000, "Maximum requests per second must be at most 10000")
+    .default(10),
+  threads: z.coerce
+    .number({ error: "Number of asynchronous threads must be a number" })
+    .int("Number of asynchronous threads must be a whole number")
+    .min(1, "Number of asynchronous threads must be at least 1")
+    .max(100, "Number of asynchronous threads must be at most 100")
+    .default(1),
+  timeoutMs: z.coerce
+    .number({ error: "Timeout must be a number" })
+    .int("Timeout must be a whole number of milliseconds")
+    .min(1_000, "Timeout must be between 1000 and 60000 ms")
+    .max(60_000, "Timeout must be between 1000 and 60000 ms")
+    .default(10_000),
+});
+
+export type SiteFields = z.input<typeof siteFieldsSchema>;
+
+export function isHttpUrl(value: string) {
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
+}
