@@ -10,12 +10,14 @@ export function ConfirmDialog({
   description,
   confirmLabel,
   onConfirm,
+  tone = "danger",
 }: {
   trigger: React.ReactNode;
   title: string;
   description: React.ReactNode;
   confirmLabel: string;
   onConfirm: () => void;
+  tone?: "danger" | "primary";
 }) {
   return (
     <AlertDialog.Root>
@@ -30,7 +32,7 @@ export function ConfirmDialog({
               <Button variant="secondary">Cancel</Button>
             </AlertDialog.Cancel>
             <AlertDialog.Action asChild>
-              <Button variant="danger" onClick={onConfirm}>
+              <Button variant={tone} onClick={onConfirm}>
                 {confirmLabel}
               </Button>
             </AlertDialog.Action>

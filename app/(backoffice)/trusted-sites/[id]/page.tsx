@@ -1,0 +1,140 @@
+import type { Metadata } from "next";
+import { headers } from "next/headers";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { connection } from "next/server";
+import { SiteActions } from "@/components/trusted-sites/site-actions";
+import { CopyButton } from "@/components/ui/copy-button";
+import { DateTime } from "@/components/ui/date-time";
+import { PageHeader } from "@/components/ui/page-header";
+import { StatusBadge } from "@/components/ui/status-badge";
+import { Table, Td, Th } from "@/components/ui/table";
+import { listSiteAuditEvents } from "@/lib/audit/list-site-audit-events";
+import { authMethodModule } from "@/lib/auth-methods/registry";
+import { getDb } from "@/lib/db";
+import { NotFoundError } from "@/lib/errors";
+import { publicOrigin } from "@/lib/http/public-origin";
+import { getSiteOrThrow } from "@/lib/trusted-sites/get-site";
+import { oauthRedirectUrl } from "@/lib/trusted-sites/oauth-redirect-url";
+import { toSiteView } from "@/lib/trusted-sites/site-view";
+
+export const metadata: Metadata = { title: "Trusted site" };
+
+export default async function SitePage({ params }: { params: Promise<{ id: string }> }) {
+  await connection();
+  const { id } = await params;
+  const db = await getDb();
+  const site = toSiteView(
+    await getSiteOrThrow(db, id).catch((e) => {
+      if (e instanceof NotFoundError) notFound();
+      throw e;
+    }),
+  );
+  const trail = await listSiteAuditEvents(db, site.id);
+  const method = authMethodModule(site.authMethod);
+
+  return (
+    <>
+      <nav className="mb-2 text-sm text-slate-500">
+        <Link href="/trusted-sites" className="hover:underline">Trusted sites</Link> / {site.name}
+      </nav>
+      <PageHeader
+        title={site.name}
+        description={<span className="font-mono text-xs">{site.url}</span>}
+        actions={<SiteActions site={site} />}
+      />
+      <div className="grid gap-6 lg:grid-cols-2">
+        <section className="rounded-lg border border-slate-200 bg-white p-6">
+          <h2 className="mb-4 text-base font-semibold">Settings</h2>
+          <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
+            <dt className="text-slate-500">Status</dt>
+            <dd><StatusBadge status={site.status} /></dd>
+            <dt className="text-slate-500">Content type</dt>
+            <dd>{site.contentType}</dd>
+            <dt className="text-slate-500">Authentication method</dt>
+            <dd>{method.label}</dd>
+            {method.fields.map((field) => (
+              <Setting key={field.name} label={field.label}>
+                {method.secretFields.includes(field.name)
+                  ? site.secretsSet[field.name] ? "Set" : "Not set"
+                  : formatValue(site.authParams[field.name])}
+              </Setting>
+            ))}
+            <dt className="text-slate-500">Maximum requests per second</dt>
+            <dd className="tabular-nums">{site.rps}</dd>
+            <dt className="text-slate-500">Asynchronous threads</dt>
+            <dd className="tabular-nums">{site.threads}</dd>
+            <dt className="text-slate-500">Timeout</dt>
+            <dd className="tabular-nums">{site.timeoutMs} ms</dd>
+          </dl>
+        </section>
+        {site.authMethod === "oauth2" && (
+          <RedirectUrl url={oauthRedirectUrl(publicOrigin(await headers()), site.id)} />
+        )}
+      </div>
+
+      <h2 className="mb-3 mt-8 text-base font-semibold">Audit trail</h2>
+      <Table>
+        <thead>
+          <tr>
+            <Th>When</Th>
+            <Th>Who</Th>
+            <Th>What</Th>
+          </tr>
+        </thead>
+        <tbody>
+          {trail.map((event) => (
+            <tr key={event.id}>
+              <Td><DateTime value={event.createdAt} /></Td>
+              <Td>{event.actor}</Td>
+              <Td>{describeEvent(event.action, event.details)}</Td>
+            </tr>
+          ))}
+        </tbody>
+      </Table>
+    </>
+  );
+}
+
+function Setting({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <>
+      <dt className="text-slate-500">{label}</dt>
+      <dd className="break-all">{children}</dd>
+    </>
+  );
+}
+
+function RedirectUrl({ url }: { url: string }) {
+  return (
+    <section className="rounded-lg border border-slate-200 bg-white p-6">
+      <h2 className="mb-1 text-base font-semibold">Redirect URL</h2>
+      <p className="mb-3 text-sm text-slate-600">Register this URL with the OAuth provider as the redirect (callback) URL.</p>
+      <div className="flex items-center gap-2">
+        <code data-testid="redirect-url" className="flex-1 overflow-x-auto rounded bg-slate-50 px-3 py-2 font-mono text-xs">{url}</code>
+        <CopyButton value={url} />
+      </div>
+    </section>
+  );
+}
+
+function formatValue(value: unknown): string {
+  if (value === undefined || value === null || value === "") return "—";
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+const ACTIONS: Record<string, string> = {
+  "site.created": "Created the site",
+  "site.updated": "Changed",
+  "site.activated": "Set the site active",
+  "site.deactivated": "Set the site inactive",
+  "site.deleted": "Deleted the site",
+  "messages.resent": "Resent messages",
+};
+
+function describeEvent(action: string, details: Record<string, unknown>): string {
+  const base = ACTIONS[action] ?? action;
+  if (action === "site.updated" && Array.isArray(details.changed)) return `${base} ${details.changed.join(", ")}`;
+  if (action === "messages.resent" && typeof details.count === "number") return `${base} (${details.count})`;
+  return base;
+}

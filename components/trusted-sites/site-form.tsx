@@ -1,0 +1,226 @@
+"use client";
+
+import { zodResolver } from "@hookform/resolvers/zod";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { useForm, type FieldPath, type Resolver } from "react-hook-form";
+import { Button } from "@/components/ui/button";
+import { TextField } from "@/components/ui/text-field";
+import type { AuthMethod } from "@/lib/auth-methods/method-names";
+import type { MethodChoice } from "@/lib/trusted-sites/method-choices";
+import { siteFieldsSchema } from "@/lib/trusted-sites/site-fields";
+import type { SiteView } from "@/lib/trusted-sites/site-view";
+import { MethodFields, type KeyValueRow } from "./method-fields";
+
+export interface SiteFormValues {
+  name: string;
+  url: string;
+  contentType: string;
+  authMethod: AuthMethod;
+  rps: string;
+  threads: string;
+  timeoutMs: string;
+  authParams: Record<string, string>;
+  keyValues: Record<string, KeyValueRow[]>;
+}
+
+/**
+ * Add or edit a trusted site. The browser checks the site's own fields with the same zod schema as
+ * the API; the chosen method's parameters are checked by the server with the method's schema, and
+ * its field errors land on the same inputs.
+ */
+export function SiteForm({ methods, site }: { methods: MethodChoice[]; site?: SiteView }) {
+  const router = useRouter();
+  const [problem, setProblem] = useState<string | null>(null);
+  const form = useForm<SiteFormValues>({
+    resolver: zodResolver(siteFieldsSchema, undefined, { raw: true }) as unknown as Resolver<SiteFormValues>,
+    defaultValues: initialValues(methods, site),
+  });
+  const method = methods.find((m) => m.method === form.watch("authMethod")) ?? methods[0]!;
+  const errors = form.formState.errors;
+
+  function chooseMethod(next: AuthMethod) {
+    form.setValue("authMethod", next);
+    const choice = methods.find((m) => m.method === next)!;
+    for (const field of choice.fields) {
+      if (field.kind === "key-values") continue;
+      const current = form.getValues(`authParams.${field.name}`);
+      if (current === undefined || current === "") form.setValue(`authParams.${field.name}`, String(field.defaultValue ?? ""));
+    }
+    form.clearErrors("authParams");
+  }
+
+  async function onSubmit(values: SiteFormValues) {
+    setProblem(null);
+    const response = await fetch(site ? `/api/trusted-sites/${site.id}` : "/api/trusted-sites", {
+      method: site ? "PATCH" : "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(toRequestBody(values, method, site)),
+    });
+    const body = await response.json().catch(() => ({}));
+    if (response.ok) {
+      router.push(`/trusted-sites/${body.id}`);
+      router.refresh();
+      return;
+    }
+    if (response.status === 422 && Array.isArray(body.issues)) {
+      for (const issue of body.issues as { path: (string | number)[]; message: string }[]) {
+        form.setError(issue.path.join(".") as FieldPath<SiteFormValues>, { message: issue.message });
+      }
+      setProblem("Some fields need attention.");
+    } else if (response.status === 409) {
+      form.setError("name", { message: body.error });
+    } else {
+      setProblem(body.error ?? `Saving failed (${response.status}). Try again.`);
+    }
+  }
+
+  return (
+    <form onSubmit={form.handleSubmit(onSubmit)} noValidate className="flex max-w-3xl flex-col gap-8">
+      <section className="flex flex-col gap-4 rounded-lg border border-slate-200 bg-white p-6">
+        <h2 className="text-base font-semibold">Site</h2>
+        <TextField label="Name" error={errors.name?.message} placeholder="e.g. CRM (production)" {...form.register("name")} />
+        <TextField
+          label="URL"
+          help="Where webhooks are sent (http:// or https://). For AWS S3, the bucket URL."
+          placeholder="https://receiver.example.com/webhooks"
+          error={errors.url?.message}
+          {...form.register("url")}
+        />
+        <TextField
+          label="Content type"
+          help="Sent as the Content-Type header of every request."
+          error={errors.contentType?.message}
+          {...form.register("contentType")}
+        />
+      </section>
+
+      <section className="flex flex-col gap-4 rounded-lg border border-slate-200 bg-white p-6">
+        <h2 className="text-base font-semibold">Authentication</h2>
+        <div className="flex flex-col gap-1">
+          <label htmlFor="auth-method" className="text-sm font-medium text-slate-700">
+            Authentication method
+          </label>
+          <select
+            id="auth-method"
+            value={method.method}
+            onChange={(e) => chooseMethod(e.target.value as AuthMethod)}
+            className="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm"
+          >
+            {methods.map((m) => (
+              <option key={m.method} value={m.method}>
+                {m.label}
+              </option>
+            ))}
+          </select>
+          <p className="text-xs text-slate-500">{method.description}</p>
+        </div>
+        <MethodFields form={form} method={method} secretsSet={site?.authMethod === method.method ? site.secretsSet : {}} />
+      </section>
+
+      <section className="flex flex-col gap-4 rounded-lg border border-slate-200 bg-white p-6">
+        <h2 className="text-base font-semibold">Async webhook performance settings</h2>
+        <TextField
+          label="Maximum requests per second (global across threads)"
+          type="number"
+          min={1}
+          help="Counted across every worker and retry. Setting it higher than the receiver can take will overload it: ask its owner for its limit."
+          error={errors.rps?.message}
+          {...form.register("rps")}
+        />
+        <TextField
+          label="Number of asynchronous threads"
+          type="number"
+          min={1}
+          help="How many requests may be open at the same time. More threads deliver faster, but too many can overload the receiver."
+          error={errors.threads?.message}
+          {...form.register("threads")}
+        />
+        <TextField
+          label="Timeout (milliseconds)"
+          type="number"
+          min={1000}
+          help="A request without an answer after this long fails and is retried."
+          error={errors.timeoutMs?.message}
+          {...form.register("timeoutMs")}
+        />
+      </section>
+
+      {problem && (
+        <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+          {problem}
+        </p>
+      )}
+      <div className="flex gap-2">
+        <Button type="submit" disabled={form.formState.isSubmitting}>
+          {form.formState.isSubmitting ? "Saving…" : site ? "Save changes" : "Save as draft"}
+        </Button>
+        <Button type="button" variant="secondary" onClick={() => router.back()}>
+          Cancel
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+function initialValues(methods: MethodChoice[], site?: SiteView): SiteFormValues {
+  const method = methods.find((m) => m.method === (site?.authMethod ?? "none")) ?? methods[0]!;
+  const authParams: Record<string, string> = {};
+  const keyValues: Record<string, KeyValueRow[]> = {};
+  for (const field of method.fields) {
+    const stored = site?.authParams[field.name];
+    if (field.kind === "key-values") {
+      const entries = Object.entries((stored as Record<string, unknown> | undefined) ?? {});
+      keyValues[field.name] = entries.map(([key, value]) => ({ key, value: typeof value === "string" ? value : JSON.stringify(value) }));
+    } else {
+      authParams[field.name] = stored === undefined || stored === null ? String(field.defaultValue ?? "") : String(stored);
+    }
+  }
+  return {
+    name: site?.name ?? "",
+    url: site?.url ?? "",
+    contentType: site?.contentType ?? "application/json",
+    authMethod: method.method,
+    rps: String(site?.rps ?? 10),
+    threads: String(site?.threads ?? 1),
+    timeoutMs: String(site?.timeoutMs ?? 10_000),
+    authParams,
+    keyValues,
+  };
+}
+
+/** The API body: only the chosen method's fields; an untouched stored secret is left out (kept). */
+function toRequestBody(values: SiteFormValues, method: MethodChoice, site?: SiteView) {
+  const authParams: Record<string, unknown> = {};
+  for (const field of method.fields) {
+    if (field.kind === "key-values") {
+      authParams[field.name] = Object.fromEntries(
+        (values.keyValues[field.name] ?? []).filter((r) => r.key.trim() !== "").map((r) => [r.key.trim(), jsonOrText(r.value)]),
+      );
+      continue;
+    }
+    const value = values.authParams[field.name] ?? "";
+    const keepStored = method.secretFields.includes(field.name) && value === "" && site?.secretsSet[field.name];
+    if (keepStored) continue;
+    if (value !== "" || field.required) authParams[field.name] = value;
+  }
+  return {
+    name: values.name,
+    url: values.url,
+    contentType: values.contentType,
+    authMethod: method.method,
+    authParams,
+    rps: values.rps,
+    threads: values.threads,
+    timeoutMs: values.timeoutMs,
+  };
+}
+
+/** A payload value is JSON when it parses (42, true, {"a":1}); anything else is sent as text. */
+function jsonOrText(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}

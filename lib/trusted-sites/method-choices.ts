@@ -1,0 +1,26 @@
+import { authMethods } from "../auth-methods/registry";
+import type { AuthMethod } from "../auth-methods/method-names";
+import type { FieldSpec } from "../auth-methods/types";
+
+/** What the site form needs to know of each method: plain data, safe to send to the browser. */
+export interface MethodChoice {
+  method: AuthMethod;
+  label: string;
+  description: string;
+  fields: FieldSpec[];
+  secretFields: string[];
+}
+
+export function methodChoices(): MethodChoice[] {
+  return Object.values(authMethods).map((m) => ({
+    method: m.method,
+    label: m.label,
+    description: m.description,
+    fields: [...m.fields],
+    secretFields: [...m.secretFields],
+  }));
+}
+
+export function methodLabel(method: AuthMethod): string {
+  return authMethods[method].label;
+}
