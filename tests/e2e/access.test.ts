@@ -1,4 +1,4 @@
-import type { Browser } from "playwright-core";
+import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiTokens } from "@/lib/db/schema";
 import { protectedApiRoutes } from "../helpers/api-routes";
@@ -9,26 +9,27 @@ import { startWebServer, TEST_ADMIN, type WebServer } from "../helpers/web-serve
 let browser: Browser;
 let database: TestDatabase;
 let server: WebServer;
+let admin: BrowserContext;
 const issuedTokens: string[] = [];
 
 beforeAll(async () => {
   browser = await launchBrowser();
   database = await createTestDatabase();
   server = await startWebServer({ DATABASE_URL: database.url });
+  admin = await signedInContext(browser, server.url);
 });
 afterAll(async () => {
+  await admin?.close();
   await browser?.close();
   await server?.stop();
   await database?.drop();
 });
 
 async function createToken(name: string): Promise<{ id: string; token: string }> {
-  const context = await signedInContext(browser, server.url);
-  const response = await context.request.post("/api/api-tokens", { data: { name }, headers: { origin: server.url } });
+  const response = await admin.request.post("/api/api-tokens", { data: { name }, headers: { origin: server.url } });
   expect(response.status()).toBe(201);
   const created = await response.json();
   issuedTokens.push(created.token);
-  await context.close();
   return created;
 }
 
@@ -50,7 +51,7 @@ describe("signing in and out in the browser", () => {
     await page.getByLabel("Email").fill(TEST_ADMIN.email);
     await page.getByLabel("Password").fill("not the password");
     await page.getByRole("button", { name: "Sign in" }).click();
-    expect(await page.getByRole("alert").textContent()).toBe("Wrong email or password.");
+    await page.getByRole("alert").filter({ hasText: "Wrong email or password." }).waitFor();
 
     await page.getByLabel("Password").fill(TEST_ADMIN.password);
     await page.getByRole("button", { name: "Sign in" }).click();
@@ -69,7 +70,7 @@ describe("signing in and out in the browser", () => {
     await context.close();
   });
 
-  it("limits sign-in attempts per account, whatever address the client claims", async () => {
+  it("locks an account after 5 failed sign-ins, whatever address the client claims", async () => {
     const attempt = (i: number) =>
       api("/api/auth/sign-in/email", {
         method: "POST",

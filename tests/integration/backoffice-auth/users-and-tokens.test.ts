@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken, listApiTokens, revokeApiToken, verifyApiToken } from "@/lib/api-tokens/manage-api-tokens";
 import { createBackofficeAuth, type BackofficeAuth } from "@/lib/backoffice-auth/auth";
 import { createUser, ensureFirstUser } from "@/lib/backoffice-auth/create-user";
-import { signInAttemptAllowed } from "@/lib/backoffice-auth/sign-in-limit";
+import { recordFailedSignIn, signInLocked } from "@/lib/backoffice-auth/sign-in-limit";
 import { accounts, users } from "@/lib/db/schema";
 import { ConflictError, NotFoundError } from "@/lib/errors";
 import { readEnv } from "@/lib/env";
@@ -44,13 +44,16 @@ describe("backoffice users", () => {
     ).rejects.toThrow();
   });
 
-  it("limits sign-in attempts per account within a minute, case-insensitively", async () => {
+  it("locks an account for the rest of the minute after 5 failed sign-ins, case-insensitively", async () => {
     const now = Date.now();
-    const results = [];
-    for (let i = 0; i < 7; i++) results.push(await signInAttemptAllowed(database.db, i % 2 ? "Ops@x.io" : "ops@x.io", now));
-    expect(results).toEqual([true, true, true, true, true, false, false]);
-    expect(await signInAttemptAllowed(database.db, "someone-else@x.io", now)).toBe(true);
-    expect(await signInAttemptAllowed(database.db, "ops@x.io", now + 61_000)).toBe(true);
+    const locked = [];
+    for (let i = 0; i < 6; i++) {
+      locked.push(await signInLocked(database.db, "Ops@x.io", now));
+      await recordFailedSignIn(database.db, i % 2 ? "Ops@x.io" : "ops@x.io", now);
+    }
+    expect(locked).toEqual([false, false, false, false, false, true]);
+    expect(await signInLocked(database.db, "someone-else@x.io", now)).toBe(false);
+    expect(await signInLocked(database.db, "ops@x.io", now + 61_000)).toBe(false);
   });
 });
 
