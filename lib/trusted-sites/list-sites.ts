@@ -1,9 +1,14 @@
-import { asc } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import type { Database } from "../db";
 import { trustedSites } from "../db/schema";
 
-/** Sites for the list page: never the auth parameters (they hold secrets). */
-export function listSites(db: Database) {
+type SiteStatus = (typeof trustedSites.status.enumValues)[number];
+
+/**
+ * Sites for lists, never the auth parameters (they hold secrets). With `status: "active"` it is the
+ * list a Webhook message node offers: draft and inactive sites cannot receive messages.
+ */
+export function listSites(db: Database, filter: { status?: SiteStatus } = {}) {
   return db
     .select({
       id: trustedSites.id,
@@ -14,5 +19,6 @@ export function listSites(db: Database) {
       status: trustedSites.status,
     })
     .from(trustedSites)
+    .where(filter.status ? eq(trustedSites.status, filter.status) : undefined)
     .orderBy(asc(trustedSites.name));
 }

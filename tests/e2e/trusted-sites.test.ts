@@ -216,6 +216,10 @@ describe("the trusted-sites API", () => {
     expect((await call("POST", `/api/trusted-sites/${site.id}/status`, { status: "active" })).status).toBe(200);
     const listed = await (await call("GET", "/api/trusted-sites")).json();
     expect(listed.sites.find((s: { id: string }) => s.id === site.id)).toMatchObject({ status: "active" });
+    const offered = await (await call("GET", "/api/trusted-sites?status=active")).json();
+    expect(offered.sites.length).toBeGreaterThan(0);
+    expect(offered.sites.every((s: { status: string }) => s.status === "active")).toBe(true);
+    expect((await call("GET", "/api/trusted-sites?status=bogus")).status).toBe(422);
     expect((await call("DELETE", `/api/trusted-sites/${site.id}`)).status).toBe(204);
     expect((await call("GET", `/api/trusted-sites/${site.id}`)).status).toBe(404);
   });

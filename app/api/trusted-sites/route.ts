@@ -6,8 +6,15 @@ import { readJsonBody } from "@/lib/http/read-json-body";
 import { secrets } from "@/lib/secrets";
 import { createSite } from "@/lib/trusted-sites/create-site";
 import { listSites } from "@/lib/trusted-sites/list-sites";
+import { parseOrThrow } from "@/lib/validation";
 
-export const GET = apiRoute(async () => NextResponse.json({ sites: await listSites(await getDb()) }));
+const listQuerySchema = z.object({ status: z.enum(["draft", "active", "inactive"]).optional() });
+
+/** `?status=active` is what a Webhook message node's dropdown offers. */
+export const GET = apiRoute(async ({ request }) => {
+  const query = parseOrThrow(listQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
+  return NextResponse.json({ sites: await listSites(await getDb(), query) });
+});
 
 export const POST = apiRoute(async ({ request, actor }) => {
   const input = await readJsonBody(request, z.unknown());
