@@ -2,6 +2,7 @@ import { getDatabase } from ".";
 import { getBackofficeAuth } from "../backoffice-auth";
 import { provisionFirstUser } from "../backoffice-auth/first-user";
 import { readEnv } from "../env";
+import { secrets } from "../secrets";
 
 /**
  * Starts the database when the web server starts (embedded PostgreSQL unless DATABASE_URL is
@@ -11,6 +12,7 @@ import { readEnv } from "../env";
 export async function startServerDatabase(): Promise<void> {
   try {
     const env = readEnv();
+    secrets(); // a malformed APP_ENCRYPTION_KEY stops start-up here, not at the first save
     await getDatabase();
     const note = await provisionFirstUser(await getBackofficeAuth(), env);
     if (note) console.log(note);

@@ -125,6 +125,19 @@ describe("the zero-setup default database", () => {
     }
   });
 
+  it("refuses to start with a malformed APP_ENCRYPTION_KEY, saying how to make one", async () => {
+    const child = spawn(path.resolve("node_modules/.bin/next"), ["start", "-p", String(await freePort())], {
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", APP_ENCRYPTION_KEY: "not-a-key" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    expect(await new Promise((resolve) => child.once("exit", resolve))).toBe(1);
+    expect(stderr.trim()).toBe(
+      "error: APP_ENCRYPTION_KEY must be 32 random bytes, base64-encoded (openssl rand -base64 32)",
+    );
+  });
+
   it("refuses to start on a broken DATABASE_URL with one line naming the problem", async () => {
     const port = await freePort();
     const child = spawn(path.resolve("node_modules/.bin/next"), ["start", "-p", String(await freePort())], {
