@@ -3,7 +3,7 @@
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { useForm, type FieldPath, type Resolver } from "react-hook-form";
+import { useForm, useWatch, type FieldPath, type Resolver } from "react-hook-form";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/text-field";
 import type { AuthMethod } from "@/lib/auth-methods/method-names";
@@ -36,7 +36,8 @@ export function SiteForm({ methods, site }: { methods: MethodChoice[]; site?: Si
     resolver: zodResolver(siteFieldsSchema, undefined, { raw: true }) as unknown as Resolver<SiteFormValues>,
     defaultValues: initialValues(methods, site),
   });
-  const method = methods.find((m) => m.method === form.watch("authMethod")) ?? methods[0]!;
+  const chosen = useWatch({ control: form.control, name: "authMethod" });
+  const method = methods.find((m) => m.method === chosen) ?? methods[0]!;
   const errors = form.formState.errors;
 
   function chooseMethod(next: AuthMethod) {
