@@ -9,6 +9,7 @@ export type AuditAction =
   | "site.activated"
   | "site.deactivated"
   | "site.deleted"
+  | "site.connected"
   | "messages.resent";
 
 type Tx = Pick<Database, "insert">;

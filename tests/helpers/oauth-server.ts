@@ -92,6 +92,12 @@ export interface OAuthTestServer {
    * `accountId`; returns the redirect back to the client (`redirect_uri?code=…&state=…`).
    */
   approveAuthorization(authorizationRequestUrl: string, accountId?: string): Promise<URL>;
+  /**
+   * A new client like `webApp` (authorization_code + refresh_token, client_secret_basic, every scope)
+   * accepting exactly these redirect URIs, e.g. an app's per-site Redirect URL once the site exists.
+   * Given a client it registered before, replaces that client's redirect URIs (same id and secret).
+   */
+  registerWebAppClient(redirectUris: string[], existing?: SecretClient): Promise<WebAppClient>;
   close(): Promise<void>;
 }
 
@@ -229,6 +235,25 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
       }).save();
     },
     approveAuthorization: (url, accountId = "user-1") => followAuthorization(url, issuer, accountId),
+    async registerWebAppClient(redirectUris, existing) {
+      const client = {
+        clientId: existing?.clientId ?? `web-app-${randomBytes(6).toString("hex")}`,
+        clientSecret: existing?.clientSecret ?? secret(),
+        redirectUri: redirectUris[0]!,
+      };
+      // Clients stored through the adapter are found after the static ones, as if registered dynamically.
+      const { adapter } = provider.Client as unknown as { adapter: { upsert(id: string, payload: Record<string, unknown>): Promise<void> } };
+      await adapter.upsert(client.clientId, {
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        redirect_uris: redirectUris,
+        response_types: ["code"],
+        grant_types: ["authorization_code", "refresh_token"],
+        token_endpoint_auth_method: "client_secret_basic",
+        scope,
+      });
+      return client;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -3,6 +3,7 @@ import { headers } from "next/headers";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { connection } from "next/server";
+import { OAuthConnection } from "@/components/trusted-sites/oauth-connection";
 import { SiteActions } from "@/components/trusted-sites/site-actions";
 import { CopyButton } from "@/components/ui/copy-button";
 import { DateTime } from "@/components/ui/date-time";
@@ -14,6 +15,8 @@ import { authMethodModule } from "@/lib/auth-methods/registry";
 import { getDb } from "@/lib/db";
 import { NotFoundError } from "@/lib/errors";
 import { publicOrigin } from "@/lib/http/public-origin";
+import { readConnectionState } from "@/lib/oauth/connection-state";
+import { secrets } from "@/lib/secrets";
 import { getSiteOrThrow } from "@/lib/trusted-sites/get-site";
 import { oauthRedirectUrl } from "@/lib/trusted-sites/oauth-redirect-url";
 import { toSiteView } from "@/lib/trusted-sites/site-view";
@@ -69,7 +72,10 @@ export default async function SitePage({ params }: { params: Promise<{ id: strin
           </dl>
         </section>
         {site.authMethod === "oauth2" && (
-          <RedirectUrl url={oauthRedirectUrl(publicOrigin(await headers()), site.id)} />
+          <div className="flex flex-col gap-6">
+            <OAuthConnection siteId={site.id} state={await readConnectionState(db, secrets(), site.id)} />
+            <RedirectUrl url={oauthRedirectUrl(publicOrigin(await headers()), site.id)} />
+          </div>
         )}
       </div>
 
@@ -129,6 +135,7 @@ const ACTIONS: Record<string, string> = {
   "site.activated": "Set the site active",
   "site.deactivated": "Set the site inactive",
   "site.deleted": "Deleted the site",
+  "site.connected": "Connected the site to its OAuth provider",
   "messages.resent": "Resent messages",
 };
 
