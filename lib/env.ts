@@ -28,6 +28,17 @@ const envSchema = z.object({
   /** The first backoffice user, created at start-up when no user exists yet. */
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
+  /** Run the local delivery worker inside the web server (WEBHOOK_ENGINE=local); false when `npm run worker` runs it alone. */
+  WORKER_IN_SERVER: z
+    .enum(["0", "1", "true", "false"])
+    .default("true")
+    .transform((v) => v === "1" || v === "true"),
+  /** Attempts one local worker process runs at once. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** How long a worker's claim on a message lasts unrenewed: after a crash its messages are retried this much later. */
+  WORKER_CLAIM_TTL_MS: z.coerce.number().int().min(100).default(30_000),
+  /** The pause before a failed attempt is resent (DESIGN §3: 10 s); shorter only for tests and demos. */
+  WEBHOOK_RETRY_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
   /** Skip applying migrations at server start-up (when a deploy step runs `npm run db:migrate`). */
   SKIP_MIGRATIONS: z
     .enum(["0", "1", "true", "false"])

@@ -22,9 +22,15 @@ export interface EmbeddedDatabase {
 const USER = "postgres";
 const DATABASE = "webhooks";
 
+export interface EmbeddedPostgresOptions {
+  /** Listen on this port instead of a free one (e.g. to restart a server where its clients expect it). */
+  port?: number;
+}
+
 export async function startEmbeddedPostgres(
   dir: string,
   log: (line: string) => void = () => {},
+  options: EmbeddedPostgresOptions = {},
 ): Promise<EmbeddedDatabase> {
   await fs.mkdir(dir, { recursive: true });
   // As root the server runs as the `postgres` user, which must be able to reach its cluster folder.
@@ -40,7 +46,7 @@ export async function startEmbeddedPostgres(
     const started = await findRunningServer(clusterDir);
     if (started) return attached(started, password);
 
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const server = new EmbeddedPostgres({
       databaseDir: clusterDir,
       port,

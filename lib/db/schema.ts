@@ -101,6 +101,8 @@ export const webhookMessages = pgTable(
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
     /** A worker's claim on the message; after it passes, another worker may take the attempt. */
     lockedUntil: timestamp("locked_until", { withTimezone: true }),
+    /** Who holds the claim (a worker's id, or one Inngest step's token); results are recorded only by the holder. */
+    lockedBy: uuid("locked_by"),
     createdAt: createdAt(),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
   },
@@ -151,6 +153,8 @@ export const webhookAttempts = pgTable(
     error: text("error"),
     /** The first bytes of the response body (bounded by the delivery code). */
     responseExcerpt: text("response_excerpt"),
+    /** The request as sent (method, URL, headers), credential headers redacted, for the Logs detail. */
+    request: jsonb("request").$type<{ method: string; url: string; headers: Record<string, string> }>(),
   },
   (t) => [
     uniqueIndex("webhook_attempts_message_attempt_key").on(t.messageId, t.attemptNo),
@@ -173,7 +177,11 @@ export const sitePacing = pgTable("site_pacing", {
     .notNull(),
 });
 
-/** In-flight requests per site; a lease past `expires_at` belongs to a dead worker and no longer counts. */
+/**
+ * In-flight requests per site: one row per thread slot (0..threads-1), held while `expires_at` is
+ * in the future. Taking a lease is one UPDATE of a free slot row with SKIP LOCKED, so no count can
+ * race; a lease past `expires_at` belongs to a dead worker and no longer counts.
+ */
 export const siteLeases = pgTable(
   "site_leases",
   {
@@ -181,10 +189,14 @@ export const siteLeases = pgTable(
     siteId: uuid("site_id")
       .notNull()
       .references(() => trustedSites.id, { onDelete: "cascade" }),
-    messageId: uuid("message_id").notNull(),
+    slot: smallint("slot").notNull(),
+    messageId: uuid("message_id"),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
   },
-  (t) => [index("site_leases_site_expires_idx").on(t.siteId, t.expiresAt)],
+  (t) => [
+    index("site_leases_site_expires_idx").on(t.siteId, t.expiresAt),
+    uniqueIndex("site_leases_site_slot_key").on(t.siteId, t.slot),
+  ],
 );
 
 export type TrustedSite = typeof trustedSites.$inferSelect;

@@ -2,6 +2,18 @@ import { getDatabase } from ".";
 import { getBackofficeAuth } from "../backoffice-auth";
 import { provisionFirstUser } from "../backoffice-auth/first-user";
 import { readEnv } from "../env";
+import type { StartedDatabase } from "./start";
+
+const cache = globalThis as unknown as { tswWorkerStarted?: boolean };
+
+/** The local delivery worker runs with the server (once per process), and stops with it on SIGTERM. */
+async function startWorkerInServer(database: StartedDatabase) {
+  if (cache.tswWorkerStarted) return;
+  cache.tswWorkerStarted = true;
+  const { startConfiguredWorker } = await import("../delivery/start-configured-worker");
+  const worker = startConfiguredWorker(database);
+  process.once("SIGTERM", () => void worker.stop(10_000));
+}
 import { secrets } from "../secrets";
 
 /**
@@ -13,7 +25,8 @@ export async function startServerDatabase(): Promise<void> {
   try {
     const env = readEnv();
     secrets(); // a malformed APP_ENCRYPTION_KEY stops start-up here, not at the first save
-    await getDatabase();
+    const database = await getDatabase();
+    if (env.WEBHOOK_ENGINE === "local" && env.WORKER_IN_SERVER) await startWorkerInServer(database);
     const note = await provisionFirstUser(await getBackofficeAuth(), env);
     if (note) console.log(note);
   } catch (e) {

@@ -1,0 +1,230 @@
+import type { AuthContext, OutgoingRequest, TokenStore } from "../auth-methods/types";
+import type { Database } from "../db";
+import type { SecretBox } from "../secrets";
+import { authorizeRequest, forgetCredentials } from "./authorize-request";
+import type { ClaimedMessage } from "./claim-messages";
+import { releaseClaim } from "./claim-messages";
+import type { DatabaseClock } from "./database-clock";
+import { describeOutage, isDatabaseOutage } from "./database-outage";
+import { AuthorizeFailure, PrepareError, SendFailure } from "./delivery-errors";
+import { USER_AGENT } from "./delivery-rules";
+import { envelopeBody } from "./envelope";
+import { recordedRequest } from "./recorded-request";
+import { recordOutcome, type AttemptResult, type RecordedOutcome } from "./record-outcome";
+import { releaseLease, reserveSend, reserveStartAgain } from "./reserve-send";
+import { failureDuration, sendRequest, type SendResult } from "./send-request";
+
+export interface DeliveryDeps {
+  db: Database;
+  box: SecretBox;
+  /** Outbound HTTP: the guarded fetch (private addresses refused, redirects not followed). */
+  fetch: typeof fetch;
+  tokens: TokenStore;
+  retryIntervalMs: number;
+  /** Converts reserved start times to this process's clock. */
+  clock: DatabaseClock;
+  /** How far ahead a send slot may be reserved and waited for (pacing). */
+  pacingHorizonMs: number;
+  /** How long to wait for one of the site's threads before giving the message back. */
+  threadWaitMs: number;
+  /** Wakes a wait for a thread early, when this process freed one of the site's threads. */
+  threadFreed?: (siteId: string, signal: AbortSignal) => Promise<void>;
+  /** Tells the process a thread of the site is free again. */
+  onThreadFreed?: (siteId: string) => void;
+  /** How long to retry a statement while the database is unreachable (restarting). */
+  databaseRetryMs?: number;
+  log?: (line: string) => void;
+}
+
+export type AttemptOutcome =
+  | RecordedOutcome
+  /** Nothing was sent (no free thread, the site booked ahead): the message is due again at `until`. */
+  | { kind: "postponed"; until: Date };
+
+const INTERRUPTED = "the worker stopped during this attempt; whether the receiver got it is unknown";
+
+/**
+ * One attempt of a claimed message (DESIGN §3–§4): take a thread and a start slot, wait for the
+ * slot, authorize, send, record. A previous holder's interrupted attempt is recorded as failed first.
+ */
+export async function attemptMessage(deps: DeliveryDeps, message: ClaimedMessage): Promise<AttemptOutcome> {
+  if (message.attempt.interrupted) {
+    return record(deps, message, { succeeded: false, error: INTERRUPTED }, undefined, 0);
+  }
+  let request: OutgoingRequest;
+  try {
+    request = prepareRequest(message);
+  } catch (error) {
+    if (!(error instanceof PrepareError)) throw error;
+    deps.log?.(`message ${message.id} cannot be prepared: ${error.message}`);
+    return giveBack(deps, message, postponed(deps.retryIntervalMs));
+  }
+  const reservation = await reserveThreadAndSlot(deps, message);
+  if (reservation.kind === "lost") return reservation;
+  if (reservation.kind === "postponed") return giveBack(deps, message, reservation);
+  let recorded = false;
+  try {
+    const result = await send(deps, message, request, reservation.startAt);
+    const outcome = await record(deps, message, result, reservation.leaseId);
+    recorded = true;
+    return outcome;
+  } finally {
+    // After an unexpected error the claim is left to expire (the attempt then counts as interrupted),
+    // but the site's thread is returned at once.
+    if (!recorded) await releaseLease(deps.db, reservation.leaseId, message.id).catch(() => {});
+    deps.onThreadFreed?.(message.site.id);
+  }
+}
+
+async function giveBack(deps: DeliveryDeps, message: ClaimedMessage, outcome: { kind: "postponed"; until: Date }) {
+  await releaseClaim(deps.db, message, outcome.until);
+  return outcome;
+}
+
+async function reserveThreadAndSlot(deps: DeliveryDeps, message: ClaimedMessage) {
+  const { site, attempt } = message;
+  const deadline = Date.now() + deps.threadWaitMs;
+  for (let pause = 10; ; pause = Math.min(pause * 2, 250)) {
+    const outcome = await whileDatabaseAway(deps, () => reserveSend(deps.db, {
+      siteId: site.id,
+      messageId: message.id,
+      claimToken: message.claimToken,
+      attemptId: attempt.id,
+      attemptNo: attempt.attemptNo,
+      rps: site.rps,
+      threads: site.threads,
+      // Held through the slot wait, authorization and the send; released explicitly when done.
+      leaseTtlMs: deps.pacingHorizonMs + 2 * site.timeoutMs + 5_000,
+      horizonMs: deps.pacingHorizonMs,
+    }));
+    if (outcome.kind === "reserved") deps.clock.sample(outcome.databaseNow);
+    if (outcome.kind === "reserved" || outcome.kind === "lost") return outcome;
+    if (outcome.kind === "booked") return postponed(outcome.retryInMs);
+    const left = deadline - Date.now();
+    if (left <= 0) return postponed(50 + Math.random() * 200);
+    await waitForThread(deps, site.id, Math.min(pause, left));
+  }
+}
+
+const postponed = (ms: number) => ({ kind: "postponed" as const, until: new Date(Date.now() + ms) });
+
+async function waitForThread(deps: DeliveryDeps, siteId: string, ms: number) {
+  const timer = AbortSignal.timeout(ms);
+  await Promise.race([
+    new Promise((r) => timer.addEventListener("abort", r, { once: true })),
+    deps.threadFreed?.(siteId, timer),
+  ]);
+}
+
+/**
+ * How late after its reserved start a send may still go out. Starts are spaced 2 % wider than 1/rps
+ * (reserve-send.ts), so a second holds some 20 ms of slack; a send delayed longer than this (a busy
+ * event loop, a slow token fetch) could crowd the sends reserved after it, so it reserves a new start.
+ */
+const LATE_START_MS = 10;
+
+async function send(deps: DeliveryDeps, message: ClaimedMessage, prepared: OutgoingRequest, reservedStart: number): Promise<AttemptResult> {
+  const ctx = authContext(deps, message);
+  let startAt = reservedStart;
+  let startedAt: Date;
+  let request: OutgoingRequest;
+  let signed: OutgoingRequest;
+  for (;;) {
+    const localStart = deps.clock.toLocal(startAt);
+    if (localStart > Date.now()) await new Promise((r) => setTimeout(r, localStart - Date.now()));
+    startedAt = new Date();
+    request = stamped(prepared, startedAt);
+    try {
+      signed = await authorizeRequest(request, message.site, deps.box, ctx);
+    } catch (error) {
+      if (!(error instanceof AuthorizeFailure)) throw error;
+      return { succeeded: false, startedAt, error: error.message, request: recordedRequest(request) };
+    }
+    if (Date.now() - localStart <= LATE_START_MS) break;
+    const again = await whileDatabaseAway(deps, () => reserveStartAgain(deps.db, message.site.id, message.site.rps));
+    deps.clock.sample(again.databaseNow);
+    startAt = again.startAt;
+  }
+  let response: SendResult;
+  try {
+    response = await sendRequest(signed, message.site.timeoutMs, deps.fetch);
+  } catch (error) {
+    if (!(error instanceof SendFailure)) throw error;
+    return { succeeded: false, startedAt, error: error.message, durationMs: failureDuration(error), request: recordedRequest(signed) };
+  }
+  const succeeded = response.responseCode >= 200 && response.responseCode < 300;
+  if (response.responseCode === 401) await forgetCredentials(message.site, ctx).catch(() => {});
+  return {
+    succeeded,
+    startedAt,
+    ...response,
+    error: succeeded ? null : describeStatus(response.responseCode),
+    request: recordedRequest(signed),
+  };
+}
+
+function describeStatus(code: number): string {
+  if (code >= 300 && code < 400) return `the receiver answered ${code} (a redirect, not followed)`;
+  return `the receiver answered ${code}`;
+}
+
+/** What every receiver gets (DESIGN §3); the body is the same on every attempt (see envelope.ts). */
+function prepareRequest(message: ClaimedMessage): OutgoingRequest {
+  if (!URL.canParse(message.site.url)) throw new PrepareError("the site's URL is not a valid URL");
+  return {
+    method: "POST",
+    url: message.site.url,
+    headers: {
+      "content-type": message.site.contentType,
+      "webhook-id": message.id,
+      "user-agent": USER_AGENT,
+    },
+    body: envelopeBody(message),
+  };
+}
+
+/** Webhook-Timestamp is the send time in unix seconds, taken after any pacing wait. */
+function stamped(request: OutgoingRequest, now: Date): OutgoingRequest {
+  return { ...request, headers: { ...request.headers, "webhook-timestamp": String(Math.floor(now.getTime() / 1000)) } };
+}
+
+function authContext(deps: DeliveryDeps, message: ClaimedMessage): AuthContext {
+  const timeoutMs = message.site.timeoutMs;
+  return {
+    siteId: message.site.id,
+    message: { id: message.id, action: message.action, customerId: message.customerId, createdAt: message.createdAt },
+    now: () => new Date(),
+    // Token endpoints get the site's timeout too, so a hanging one fails the attempt like a hanging receiver.
+    fetch: (input, init) => deps.fetch(input, { signal: AbortSignal.timeout(timeoutMs), ...init }),
+    tokens: deps.tokens,
+  };
+}
+
+/** Records the result, retrying while the database is unreachable, so a finished send is not lost to a restart. */
+function record(
+  deps: DeliveryDeps,
+  message: ClaimedMessage,
+  result: AttemptResult,
+  leaseId: number | undefined,
+  retryInMs = deps.retryIntervalMs,
+): Promise<RecordedOutcome> {
+  return whileDatabaseAway(deps, () => recordOutcome(deps.db, message, result, { retryInMs, leaseId }));
+}
+
+/**
+ * Runs a statement, retrying while PostgreSQL is unreachable (postgres.js reconnects by itself).
+ * The claim token in every statement makes a retry safe: once another worker holds the message,
+ * the statement changes nothing.
+ */
+async function whileDatabaseAway<T>(deps: DeliveryDeps, statement: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + (deps.databaseRetryMs ?? 60_000);
+  for (let pause = 100; ; pause = Math.min(pause * 2, 2_000)) {
+    try {
+      return await statement();
+    } catch (error) {
+      if (!isDatabaseOutage(error) || Date.now() > deadline) throw error;
+      deps.log?.(`the database is unreachable (${describeOutage(error)}); retrying`);
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+}

@@ -1,0 +1,149 @@
+import { sql, type SQL } from "drizzle-orm";
+import type { AuthMethod } from "../auth-methods/method-names";
+import type { Database } from "../db";
+import { IN_FLIGHT } from "./delivery-rules";
+
+/** A claimed message with what its attempt needs: the current attempt row and the site as it is now. */
+export interface ClaimedMessage {
+  id: string;
+  claimToken: string;
+  action: string;
+  customerId: string;
+  payload: unknown;
+  createdAt: Date;
+  attempt: {
+    id: number;
+    attemptNo: number;
+    /** The previous holder reserved a send slot and never recorded a result: it died mid-attempt. */
+    interrupted: boolean;
+  };
+  site: {
+    id: string;
+    url: string;
+    contentType: string;
+    authMethod: AuthMethod;
+    authParams: Record<string, unknown>;
+    rps: number;
+    threads: number;
+    timeoutMs: number;
+  };
+}
+
+const IN_FLIGHT_SQL = sql.raw(IN_FLIGHT.map((s) => `'${s}'`).join(", "));
+const unclaimed = sql`(m.locked_until is null or m.locked_until <= clock_timestamp())`;
+
+/**
+ * Claims up to `limit` due messages for `claimToken` until `ttlMs` from now, oldest due first, and
+ * per site no more than its threads minus what this worker already sends there (`inFlight`): more
+ * would only wait here while other workers could send them. Rows another transaction is claiming are
+ * skipped, not waited for, so workers never claim the same one; rows looked at but not taken are
+ * unlocked when the statement ends.
+ */
+export function claimDueMessages(
+  db: Database,
+  claimToken: string,
+  limit: number,
+  ttlMs: number,
+  inFlight: Record<string, number> = {},
+  /** Sites with no room left here: not even looked at. */
+  fullSites: string[] = [],
+): Promise<ClaimedMessage[]> {
+  return claim(
+    db,
+    sql`with candidates as (
+          select m.id, m.site_id, m.next_attempt_at from webhook_messages m
+          where m.status in (${IN_FLIGHT_SQL}) and m.next_attempt_at <= clock_timestamp() and ${unclaimed}
+            and m.site_id <> all(${uuidArray(fullSites)}::uuid[])
+          order by m.next_attempt_at limit ${limit * 4 + 50} for update skip locked
+        ), ranked as (
+          select c.id, c.next_attempt_at,
+            row_number() over (partition by c.site_id order by c.next_attempt_at) as n,
+            s.threads - coalesce((${JSON.stringify(inFlight)}::jsonb ->> s.id::text)::int, 0) as room
+          from candidates c join trusted_sites s on s.id = c.site_id
+        )
+        select id from ranked where n <= room order by next_attempt_at limit ${limit}`,
+    claimToken,
+    ttlMs,
+  );
+}
+
+/** Claims one message, whatever its due time (the Inngest function decides when); null if finished or held. */
+export async function claimMessage(db: Database, messageId: string, claimToken: string, ttlMs: number): Promise<ClaimedMessage | null> {
+  const [claimed] = await claim(
+    db,
+    sql`select m.id from webhook_messages m
+        where m.id = ${messageId} and m.status in (${IN_FLIGHT_SQL}) and ${unclaimed}
+        for update skip locked`,
+    claimToken,
+    ttlMs,
+  );
+  return claimed ?? null;
+}
+
+async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: number): Promise<ClaimedMessage[]> {
+  const rows = await db.execute<Record<string, unknown>>(sql`
+    with claimed as (
+      update webhook_messages m
+      set locked_until = clock_timestamp() + ${ttlMs}::float8 * interval '1 millisecond', locked_by = ${claimToken}
+      where m.id in (${candidates})
+      returning m.id, m.site_id, m.customer_id, m.action, m.payload, m.created_at
+    )
+    select c.id, c.customer_id, c.action, c.payload,
+      extract(epoch from c.created_at)::float8 * 1000 as created_ms,
+      a.id as attempt_id, a.attempt_no, (a.started_at is not null) as interrupted,
+      s.id as site_id, s.url, s.content_type, s.auth_method, s.auth_params, s.rps, s.threads, s.timeout_ms
+    from claimed c
+    join trusted_sites s on s.id = c.site_id
+    join lateral (
+      select id, attempt_no, started_at from webhook_attempts
+      where message_id = c.id order by attempt_no desc limit 1
+    ) a on true`);
+  return rows.map((r) => ({
+    id: r.id as string,
+    claimToken,
+    action: r.action as string,
+    customerId: r.customer_id as string,
+    payload: r.payload,
+    createdAt: new Date(r.created_ms as number),
+    attempt: { id: Number(r.attempt_id), attemptNo: Number(r.attempt_no), interrupted: r.interrupted as boolean },
+    site: {
+      id: r.site_id as string,
+      url: r.url as string,
+      contentType: r.content_type as string,
+      authMethod: r.auth_method as AuthMethod,
+      authParams: r.auth_params as Record<string, unknown>,
+      rps: Number(r.rps),
+      threads: Number(r.threads),
+      timeoutMs: Number(r.timeout_ms),
+    },
+  }));
+}
+
+/** Keeps a live worker's claims from expiring while it waits for a slot or a response. */
+export async function extendClaims(db: Database, claimToken: string, messageIds: string[], ttlMs: number): Promise<void> {
+  if (messageIds.length === 0) return;
+  await db.execute(sql`
+    update webhook_messages set locked_until = clock_timestamp() + ${ttlMs}::float8 * interval '1 millisecond'
+    where locked_by = ${claimToken} and id = any(${uuidArray(messageIds)}::uuid[])`);
+}
+
+/** Gives a claimed message back untouched, due again at `dueAt` (now when omitted). */
+export async function releaseClaim(db: Database, message: Pick<ClaimedMessage, "id" | "claimToken">, dueAt?: Date): Promise<void> {
+  await db.execute(sql`
+    update webhook_messages
+    set locked_until = null, locked_by = null, next_attempt_at = coalesce(${dueAt?.toISOString() ?? null}::timestamptz, next_attempt_at)
+    where id = ${message.id} and locked_by = ${message.claimToken}`);
+}
+
+/** The next time a message falls due, if any is scheduled in the future (served by the due index). */
+export async function nextDueAt(db: Database): Promise<Date | null> {
+  const [row] = await db.execute<{ due_ms: number | null }>(sql`
+    select extract(epoch from min(next_attempt_at))::float8 * 1000 as due_ms from webhook_messages m
+    where m.status in (${IN_FLIGHT_SQL}) and m.next_attempt_at > clock_timestamp()`);
+  return row?.due_ms == null ? null : new Date(row.due_ms);
+}
+
+/** A PostgreSQL array literal of ids that are known to be UUIDs (they come from the database). */
+function uuidArray(ids: string[]): string {
+  return `{${ids.join(",")}}`;
+}

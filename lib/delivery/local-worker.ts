@@ -1,0 +1,239 @@
+import { randomUUID } from "node:crypto";
+import type postgres from "postgres";
+import type { Database } from "../db";
+import { createDatabaseTokenStore } from "../oauth/token-store";
+import { createGuardedFetch } from "../outbound/guarded-fetch";
+import { secrets, type SecretBox } from "../secrets";
+import { DUE_CHANNEL } from "./announce";
+import { attemptMessage, type AttemptOutcome, type DeliveryDeps } from "./attempt-message";
+import { claimDueMessages, extendClaims, nextDueAt, type ClaimedMessage } from "./claim-messages";
+import { databaseClock } from "./database-clock";
+import { describeOutage, isDatabaseOutage } from "./database-outage";
+import { DEFAULT_RETRY_INTERVAL_MS } from "./delivery-rules";
+import { purgeExpired } from "./purge-expired";
+import { warmUpHttp } from "./warm-up-http";
+
+export interface LocalWorkerOptions {
+  db: Database;
+  /** The postgres.js client behind `db`, for LISTEN. */
+  sql: postgres.Sql;
+  box?: SecretBox;
+  /** ALLOW_PRIVATE_TARGETS syntax; defaults to the environment's setting. */
+  allowPrivateTargets?: string;
+  /** Attempts running at once in this process. */
+  concurrency?: number;
+  /** How long a claim lasts without renewal: after a crash, the dead worker's messages wait this long. */
+  claimTtlMs?: number;
+  retryIntervalMs?: number;
+  pacingHorizonMs?: number;
+  threadWaitMs?: number;
+  /** How often the retention purge runs; 0 turns it off. */
+  purgeEveryMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface LocalWorker {
+  readonly id: string;
+  /** Stops claiming, lets in-flight attempts finish (up to `graceMs`), and stops its timers. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * The local delivery engine (DESIGN §5): claims due messages with SKIP LOCKED, wakes on NOTIFY and
+ * on a timer for the next due time (never polls while idle), runs attempts concurrently, renews its
+ * claims while it works, and carries on by itself when PostgreSQL goes away and comes back.
+ * Several processes can run it against one database.
+ */
+export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
+  const { db } = options;
+  const id = randomUUID();
+  const log = options.log ?? (() => {});
+  const concurrency = options.concurrency ?? 100;
+  const claimTtlMs = options.claimTtlMs ?? 30_000;
+  const box = options.box ?? secrets();
+  const threads = threadSignals();
+  const deps: DeliveryDeps = {
+    db,
+    box,
+    fetch: createGuardedFetch({ allow: options.allowPrivateTargets }),
+    tokens: createDatabaseTokenStore(db, box),
+    retryIntervalMs: options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS,
+    clock: databaseClock(),
+    pacingHorizonMs: options.pacingHorizonMs ?? 1_000,
+    threadWaitMs: options.threadWaitMs ?? 2_000,
+    threadFreed: threads.wait,
+    onThreadFreed: threads.notify,
+    log,
+  };
+
+  const inFlight = new Map<string, Promise<void>>();
+  /** Messages in flight per site, and the site's thread limit as last read. */
+  const perSite = new Map<string, { count: number; threads: number }>();
+  let stopping = false;
+  let warmedUp = false;
+  let claiming = false;
+  let claimAgain = false;
+  let wakeTimer: NodeJS.Timeout | undefined;
+  let wakeAt = Infinity;
+  let outageBackoffMs = 0;
+
+  function wakeAtTime(at: number) {
+    if (stopping || at >= wakeAt) return;
+    clearTimeout(wakeTimer);
+    wakeAt = at;
+    wakeTimer = setTimeout(() => {
+      wakeAt = Infinity;
+      void claimPass();
+    }, Math.max(0, at - Date.now()));
+  }
+
+  async function claimPass(): Promise<void> {
+    if (stopping || !warmedUp) return;
+    if (claiming) {
+      claimAgain = true;
+      return;
+    }
+    claiming = true;
+    try {
+      let drained = false;
+      do {
+        claimAgain = false;
+        drained = await claimWhileDue();
+      } while (claimAgain && !stopping);
+      // Only when nothing more is due is the next due time worth a query; a full worker claims
+      // again as soon as an attempt finishes.
+      if (drained && !stopping) wakeAtTime(Math.min((await nextDueAt(db))?.getTime() ?? Infinity, Date.now() + claimTtlMs));
+      outageBackoffMs = 0;
+    } catch (error) {
+      // Most likely PostgreSQL is restarting: try again shortly; postgres.js reconnects by itself.
+      outageBackoffMs = Math.min(Math.max(outageBackoffMs * 2, 250), 5_000);
+      log(`claiming messages failed (${describe(error)}); retrying in ${outageBackoffMs} ms`);
+      wakeAtTime(Date.now() + outageBackoffMs);
+    } finally {
+      claiming = false;
+    }
+  }
+
+  /** Claims until this worker is full (false) or nothing more is due (true). */
+  async function claimWhileDue(): Promise<boolean> {
+    for (;;) {
+      const free = concurrency - inFlight.size;
+      if (free <= 0 || stopping) return false; // a finishing attempt claims again
+      const full = [...perSite].filter(([, s]) => s.count >= s.threads).map(([site]) => site);
+      const counts = Object.fromEntries([...perSite].map(([site, s]) => [site, s.count]));
+      const claimed = await claimDueMessages(db, id, free, claimTtlMs, counts, full);
+      for (const message of claimed) {
+        const site = perSite.get(message.site.id) ?? { count: 0, threads: message.site.threads };
+        site.threads = message.site.threads;
+        site.count++;
+        perSite.set(message.site.id, site);
+        run(message);
+      }
+      if (claimed.length < free) return true;
+    }
+  }
+
+  /** Coalesces the claim passes asked for by attempts finishing and notifications arriving together. */
+  let passSoon: NodeJS.Timeout | undefined;
+  function claimSoon() {
+    passSoon ??= setTimeout(() => {
+      passSoon = undefined;
+      void claimPass();
+    }, 1);
+  }
+
+  function run(message: ClaimedMessage) {
+    const task = attemptMessage(deps, message)
+      .then((outcome) => afterAttempt(outcome))
+      .catch((error) => log(`attempt of message ${message.id} failed unexpectedly: ${describe(error)}`))
+      .finally(() => {
+        inFlight.delete(message.id);
+        const site = perSite.get(message.site.id);
+        if (site && --site.count <= 0) perSite.delete(message.site.id);
+        claimSoon();
+      });
+    inFlight.set(message.id, task);
+  }
+
+  function afterAttempt(outcome: AttemptOutcome) {
+    if (outcome.kind === "retry") wakeAtTime(outcome.nextAttemptAt.getTime());
+    else if (outcome.kind === "postponed") wakeAtTime(outcome.until.getTime());
+  }
+
+  const renewal = setInterval(() => {
+    extendClaims(db, id, [...inFlight.keys()], claimTtlMs).catch((error) => log(`renewing claims failed (${describe(error)})`));
+  }, claimTtlMs / 3);
+
+  const purgeEveryMs = options.purgeEveryMs ?? HOUR;
+  const purge = () =>
+    purgeExpired(db)
+      .then(({ attempts, messages }) => (attempts || messages) && log(`purged ${attempts} attempts and ${messages} messages older than 90 days`))
+      .catch((error) => log(`purging old logs failed (${describe(error)})`));
+  const purgeTimer = purgeEveryMs > 0 ? setInterval(purge, purgeEveryMs) : undefined;
+  if (purgeEveryMs > 0) void purge();
+
+  // postgres.js re-runs LISTEN after a reconnect and calls onlisten again: each (re)connect claims
+  // what was announced while the connection was down.
+  const listening = listenForDueMessages(options.sql, claimSoon, log, () => stopping);
+  void warmUpHttp()
+    .catch((error) => log(`warming up the HTTP client failed (${describe(error)})`))
+    .then(() => {
+      warmedUp = true;
+      log(`${id} ready`);
+      return claimPass();
+    });
+
+  return {
+    id,
+    async stop(graceMs = 60_000) {
+      stopping = true;
+      clearTimeout(wakeTimer);
+      clearTimeout(passSoon);
+      clearInterval(purgeTimer);
+      await (await listening)?.unlisten().catch(() => {});
+      const finished = Promise.allSettled([...inFlight.values()]);
+      await Promise.race([finished, new Promise((r) => setTimeout(r, graceMs).unref())]);
+      clearInterval(renewal);
+    },
+  };
+}
+
+async function listenForDueMessages(sql: postgres.Sql, onDue: () => void, log: (line: string) => void, stopped: () => boolean) {
+  for (let pause = 250; !stopped(); pause = Math.min(pause * 2, 5_000)) {
+    try {
+      return await sql.listen(DUE_CHANNEL, onDue, onDue);
+    } catch (error) {
+      if (!isDatabaseOutage(error)) log(`listening for new messages failed (${describe(error)})`);
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+  return undefined;
+}
+
+/** Lets attempts waiting for one of a site's threads wake as soon as this process frees one. */
+function threadSignals() {
+  const waiting = new Map<string, Set<() => void>>();
+  return {
+    wait(siteId: string, signal: AbortSignal): Promise<void> {
+      return new Promise((resolve) => {
+        const set = waiting.get(siteId) ?? new Set();
+        waiting.set(siteId, set);
+        const done = () => {
+          set.delete(done);
+          if (set.size === 0) waiting.delete(siteId);
+          resolve();
+        };
+        set.add(done);
+        signal.addEventListener("abort", done, { once: true });
+      });
+    },
+    notify(siteId: string) {
+      for (const wake of [...(waiting.get(siteId) ?? [])]) wake();
+    },
+  };
+}
+
+/** Never the query text or its parameters (drizzle's wrapper message): the driver's cause only. */
+const describe = describeOutage;

@@ -1,0 +1,82 @@
+import type { OutgoingRequest } from "../auth-methods/types";
+import { findOutboundRefusal } from "../outbound/refused-error";
+import { SendFailure } from "./delivery-errors";
+import { RESPONSE_EXCERPT_BYTES } from "./delivery-rules";
+
+export interface SendResult {
+  responseCode: number;
+  durationMs: number;
+  responseExcerpt: string;
+}
+
+/**
+ * Sends the request once: no redirects followed (the guarded fetch returns a 3xx as is), the whole
+ * exchange bounded by `timeoutMs`, and only the first bytes of the response body kept.
+ * Rejects with a SendFailure (carrying the duration) when no response arrives.
+ */
+export async function sendRequest(request: OutgoingRequest, timeoutMs: number, fetchImpl: typeof fetch): Promise<SendResult> {
+  const started = performance.now();
+  const signal = AbortSignal.timeout(timeoutMs);
+  const elapsed = () => Math.round(performance.now() - started);
+  try {
+    const response = await fetchImpl(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      redirect: "manual",
+      signal,
+    });
+    const responseExcerpt = await readExcerpt(response);
+    return { responseCode: response.status, durationMs: elapsed(), responseExcerpt };
+  } catch (error) {
+    throw new SendFailure(describeSendError(error, signal, timeoutMs), { cause: { durationMs: elapsed() } });
+  }
+}
+
+async function readExcerpt(response: Response): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < RESPONSE_EXCERPT_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    // The status line arrived, so the receiver answered; a body cut short only shortens the excerpt.
+  } finally {
+    // The rest of a long body is not wanted; cancelling frees the connection.
+    await reader.cancel().catch(() => {});
+  }
+  const bytes = Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES);
+  // A cut through a multi-byte character decodes to U+FFFD, which is fine for an excerpt.
+  return bytes.toString("utf8");
+}
+
+function describeSendError(error: unknown, signal: AbortSignal, timeoutMs: number): string {
+  if (signal.aborted) return `no response within ${timeoutMs} ms (timeout)`;
+  const refusal = findOutboundRefusal(error);
+  if (refusal) return refusal.message;
+  return `connection failed (${networkCause(error)})`;
+}
+
+/** The innermost code or message of a network error: ECONNREFUSED, ECONNRESET, ENOTFOUND, … */
+function networkCause(error: unknown): string {
+  let cause: unknown = error;
+  for (let depth = 0; depth < 5 && cause instanceof Error; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string" && code !== "UND_ERR_SOCKET") return code;
+    if (!(cause.cause instanceof Error)) return cause.message;
+    cause = cause.cause;
+  }
+  return "unknown error";
+}
+
+/** How long a failed send took, as carried by SendFailure. */
+export function failureDuration(failure: SendFailure): number | null {
+  const cause = failure.cause as { durationMs?: number } | undefined;
+  return cause?.durationMs ?? null;
+}

