@@ -14,7 +14,20 @@ const envSchema = z.object({
     }),
   /** Where the embedded PostgreSQL keeps its files (git-ignored). */
   DATA_DIR: z.string().default(".data"),
+  /**
+   * Who delivers messages: `local` (a worker in this process or `npm run worker`) or `inngest`
+   * (the functions served at /api/inngest). With `inngest`, the Inngest SDK reads its own settings
+   * from the environment: INNGEST_DEV (`1`, or the dev server's URL), INNGEST_EVENT_KEY,
+   * INNGEST_SIGNING_KEY (+ INNGEST_SIGNING_KEY_FALLBACK while rotating), INNGEST_BASE_URL
+   * (a self-hosted `inngest start`). Only the two keys are declared below, to check them at start-up.
+   */
   WEBHOOK_ENGINE: z.enum(["local", "inngest"]).default("local"),
+  /** Sends events to Inngest (read by the SDK; never logged). */
+  INNGEST_EVENT_KEY: z.string().trim().min(1).optional(),
+  /** Verifies that requests to /api/inngest come from Inngest (read by the SDK; never logged). */
+  INNGEST_SIGNING_KEY: z.string().trim().min(1).optional(),
+  /** Talk to a local Inngest dev server instead of Inngest Cloud (read by the SDK). */
+  INNGEST_DEV: z.string().optional(),
   /**
    * Outbound requests (webhooks, token endpoints) refuse loopback, private, link-local and
    * metadata addresses unless listed here: comma-separated IPs or CIDR ranges, e.g.
@@ -44,6 +57,13 @@ const envSchema = z.object({
     .enum(["0", "1", "true", "false"])
     .default("false")
     .transform((v) => v === "1" || v === "true"),
+}).superRefine((env, ctx) => {
+  // Without the keys every event send and every call from Inngest would fail at run time instead.
+  const devServer = env.INNGEST_DEV !== undefined && !["0", "false"].includes(env.INNGEST_DEV);
+  if (env.WEBHOOK_ENGINE !== "inngest" || env.NODE_ENV !== "production" || devServer) return;
+  for (const key of ["INNGEST_EVENT_KEY", "INNGEST_SIGNING_KEY"] as const) {
+    if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required with WEBHOOK_ENGINE=inngest in production (or set INNGEST_DEV=1 for a dev server)" });
+  }
 });
 
 export type Env = z.infer<typeof envSchema>;

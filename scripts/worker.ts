@@ -5,11 +5,14 @@
  */
 import { startConfiguredWorker } from "../lib/delivery/start-configured-worker";
 import { startDatabase } from "../lib/db/start";
-import { readEnv } from "../lib/env";
+import { ConfigError, readEnv } from "../lib/env";
 import { runCli } from "./cli";
 
 await runCli(async () => {
   const env = readEnv();
+  if (env.WEBHOOK_ENGINE !== "local") {
+    throw new ConfigError(`WEBHOOK_ENGINE is ${env.WEBHOOK_ENGINE}: Inngest delivers the messages, so the local worker does not run`);
+  }
   const database = await startDatabase(env);
   const worker = startConfiguredWorker(database, env);
   console.log(`[webhook worker] ${worker.id} started`);

@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { getDb } from "@/lib/db";
-import { enqueue } from "@/lib/delivery/enqueue";
+import { queueMessage } from "@/lib/delivery/engine";
 import { messageInputSchema } from "@/lib/delivery/message-input";
 import { apiRoute } from "@/lib/http/api-route";
 import { readJsonBody } from "@/lib/http/read-json-body";
@@ -11,6 +11,6 @@ import { readJsonBody } from "@/lib/http/read-json-body";
  */
 export const POST = apiRoute(async ({ request }) => {
   const input = await readJsonBody(request, messageInputSchema);
-  const { id, status, created } = await enqueue(await getDb(), input);
+  const { id, status, created } = await queueMessage(await getDb(), input);
   return NextResponse.json({ id, status }, { status: created ? 202 : 200 });
 });

@@ -1,0 +1,63 @@
+import { getDb } from "@/lib/db";
+import { claimAndAttempt, type TryOutcome } from "@/lib/delivery/claim-and-attempt";
+import { configuredDeliveryDeps } from "@/lib/delivery/configured-delivery-deps";
+import { inngest } from "./client";
+import { messageRequested } from "./events";
+
+/**
+ * Tries per run, counting postponements (busy site) and early wake-ups. A run that uses them all
+ * ends; its message is left queued and unheld, so the sweeper starts a new run for it.
+ * Each try is two steps, well under Inngest's 1,000 steps per run.
+ */
+export const MAX_TRIES_PER_RUN = 100;
+
+/**
+ * Delivers one message (DESIGN §5): each try is a step that claims the message and runs its current
+ * attempt with the delivery core, which records it and schedules the next; the run then sleeps
+ * until the time that step returned. No time is computed outside a step, so replays agree.
+ */
+export const deliverWebhook = inngest.createFunction(
+  {
+    id: "deliver-webhook",
+    triggers: [messageRequested],
+    // Attempts are counted and spaced by the core, never by Inngest: a retried step claims again and
+    // finds the attempt recorded (not due yet) or still held by the try that died (it waits for that
+    // claim to lapse, and the core then records the attempt as interrupted). So retries only ride out
+    // infrastructure errors, such as the database being away longer than the core waits for it.
+    retries: 2,
+    // One run per message at a time, a sleeping one included: a re-announced message gets no second run.
+    singleton: { key: "event.data.messageId", mode: "skip" },
+    // A fixed safety ceiling on attempts executing at once; per-site threads and rps are enforced in
+    // PostgreSQL (DESIGN §4), since Inngest's limits are one number for every key.
+    concurrency: { limit: 100 },
+  },
+  async ({ event, step }) => {
+    const { messageId } = event.data;
+    let attemptNo = event.data.attemptNo ?? 1;
+    let again = 0;
+    for (let tries = 1; tries <= MAX_TRIES_PER_RUN; tries++) {
+      const id = again === 0 ? `attempt-${attemptNo}` : `attempt-${attemptNo}-again-${again}`;
+      const outcome: TryOutcome = await step.run(id, async () => claimAndAttempt(configuredDeliveryDeps(await getDb()), messageId));
+      switch (outcome.kind) {
+        case "done":
+        case "failed":
+        case "lost":
+        case "finished":
+          return { messageId, outcome: outcome.kind, tries };
+        case "retry":
+          await step.sleepUntil(`wait-${outcome.attemptNo}`, outcome.nextAttemptAt);
+          // Step ids only ever grow, even if the announcement guessed the attempt number wrong.
+          attemptNo = Math.max(attemptNo, outcome.attemptNo) + 1;
+          again = 0;
+          break;
+        case "postponed":
+        case "not-due":
+        case "held":
+          again++;
+          await step.sleepUntil(`wait-${attemptNo}-again-${again}`, outcome.until);
+          break;
+      }
+    }
+    return { messageId, outcome: "left for the sweeper", tries: MAX_TRIES_PER_RUN };
+  },
+);

@@ -1,0 +1,36 @@
+import { cron } from "inngest";
+import { getDb } from "@/lib/db";
+import { takeStrandedMessages } from "@/lib/delivery/take-stranded-messages";
+import { inngest } from "./client";
+import { messageRequested } from "./events";
+
+/** Longer than Inngest normally takes to resume a run at its due time. */
+export const STRANDED_AFTER_MS = 60_000;
+const BATCH = 500;
+
+/**
+ * Announces queued messages that no run is delivering: their event could not be sent when they
+ * were created (Inngest unreachable), or their run ended without finishing them. Messages a run is
+ * still on are left alone: they are held, or due recently; a run sleeping late is not doubled, as
+ * deliver-webhook runs once per message at a time.
+ */
+export const sweepStrandedMessages = inngest.createFunction(
+  {
+    id: "sweep-stranded-messages",
+    triggers: [cron("* * * * *")],
+    // Safe to repeat: a message taken but not announced is found again a minute later.
+    retries: 2,
+    concurrency: { limit: 1 },
+  },
+  async ({ step }) => {
+    const stranded = await step.run("take-stranded", async () =>
+      takeStrandedMessages(await getDb(), { overdueMs: STRANDED_AFTER_MS, limit: BATCH }),
+    );
+    if (stranded.length === 0) return { announced: 0 };
+    await step.sendEvent(
+      "announce-stranded",
+      stranded.map((m) => messageRequested.create({ messageId: m.id, attemptNo: m.attemptNo })),
+    );
+    return { announced: stranded.length };
+  },
+);

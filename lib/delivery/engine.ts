@@ -1,0 +1,36 @@
+import type { Database } from "../db";
+import { readEnv, type Env } from "../env";
+import { announceToLocalWorkers, type Announce } from "./announce";
+import { enqueue, type EnqueuedMessage } from "./enqueue";
+
+type Engine = Env["WEBHOOK_ENGINE"];
+
+/** How a new message reaches the engine that delivers it (DESIGN §5). */
+interface Announcer {
+  /** Inside the transaction that writes the message: heard only if it commits. */
+  inTransaction: Announce;
+  /**
+   * After the commit, for engines outside the database. Must not throw: the message is already
+   * committed and answered for, and the engine's own sweep finds a message it never heard of.
+   */
+  afterCommit(message: { id: string }): Promise<void>;
+}
+
+const nothing = async () => {};
+
+const announcers = {
+  local: { inTransaction: announceToLocalWorkers, afterCommit: nothing },
+  // An event sent before the commit could start a run that finds no message, so it goes after.
+  inngest: {
+    inTransaction: nothing,
+    afterCommit: async (message) => (await import("../../inngest/request-delivery")).requestDelivery(message),
+  },
+} satisfies Record<Engine, Announcer>;
+
+/** Queues a message (enqueue) and announces it to the configured engine (WEBHOOK_ENGINE). */
+export async function queueMessage(db: Database, input: unknown, engine: Engine = readEnv().WEBHOOK_ENGINE): Promise<EnqueuedMessage> {
+  const announcer: Announcer = announcers[engine];
+  const queued = await enqueue(db, input, announcer.inTransaction);
+  if (queued.created) await announcer.afterCommit({ id: queued.id });
+  return queued;
+}

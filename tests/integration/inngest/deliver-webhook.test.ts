@@ -1,0 +1,173 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { InngestTestEngine } from "@inngest/test";
+import { eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { webhookMessages } from "@/lib/db/schema";
+import { enqueue } from "@/lib/delivery/enqueue";
+import { deliverWebhook } from "@/inngest/deliver-webhook";
+import { useAsAppDatabase } from "../../helpers/app-database";
+import { createTestDatabase, type TestDatabase } from "../../helpers/database";
+import { attemptRows, insertCustomer, insertSite, messageRow } from "../../helpers/delivery-fixtures";
+import { startWebhookReceiver, type Reply, type WebhookReceiver } from "../../helpers/webhook-receiver";
+
+const RETRY_MS = 200;
+let database: TestDatabase;
+let customerId: string;
+const receivers: WebhookReceiver[] = [];
+
+beforeAll(async () => {
+  // Read once, when the function's first step builds its dependencies.
+  vi.stubEnv("ALLOW_PRIVATE_TARGETS", "127.0.0.1");
+  vi.stubEnv("WEBHOOK_RETRY_INTERVAL_MS", String(RETRY_MS));
+  vi.stubEnv("APP_ENCRYPTION_KEY", randomBytes(32).toString("base64"));
+  database = await createTestDatabase();
+  useAsAppDatabase(database);
+  customerId = await insertCustomer(database.db);
+});
+afterAll(async () => {
+  await Promise.all(receivers.map((r) => r.close()));
+  await database?.drop();
+});
+
+async function messageTo(reply: (n: number) => Reply, site: { rps?: number } = {}) {
+  const receiver = await startWebhookReceiver((_, n) => reply(n));
+  receivers.push(receiver);
+  const siteId = await insertSite(database.db, { url: `${receiver.url}/hooks`, ...site });
+  const { id } = await enqueue(database.db, { siteId, customerId, action: "order.paid", payload: { total: 7 } });
+  return { id, siteId, receiver };
+}
+
+/**
+ * A mocked sleep (sleeps hang in @inngest/test unless mocked by id) that lasts until the message is
+ * due, as Inngest's would: the next step then finds the attempt due.
+ */
+function sleepUntilDue(messageId: string) {
+  return async () => {
+    const { nextAttemptAt } = await messageRow(database.db, messageId);
+    const ms = (nextAttemptAt?.getTime() ?? 0) - Date.now();
+    if (ms > 0) await new Promise((r) => setTimeout(r, ms + 5));
+    return null;
+  };
+}
+
+/** A fresh engine and step list per run: execute() appends to the steps it is given, and caches mocks per engine. */
+function run(messageId: string, sleeps: string[], extra: { id: string; handler: () => unknown }[] = []) {
+  const engine = new InngestTestEngine({ function: deliverWebhook });
+  return engine.execute({
+    events: [{ name: "webhook/message.requested", data: { messageId } }],
+    steps: [...sleeps.map((id) => ({ id, handler: sleepUntilDue(messageId) })), ...extra],
+  });
+}
+
+const sleepCalls = (ctx: { step: { sleepUntil: { mock: { calls: unknown[][] } } } }) =>
+  ctx.step.sleepUntil.mock.calls.map(([id, until]) => [id, new Date(until as string).getTime()]);
+
+const near = (a: number, b: number) => Math.abs(a - b) <= 1;
+
+describe("deliver-webhook", () => {
+  it("500, 500, 200: attempts resent, resent, done, sleeping until each recorded next attempt", async () => {
+    const { id, receiver } = await messageTo((n) => ({ status: n < 3 ? 500 : 200 }));
+    const { result, ctx, error } = await run(id, ["wait-1", "wait-2"]);
+
+    expect(error).toBeUndefined();
+    expect(result).toEqual({ messageId: id, outcome: "done", tries: 3 });
+    const attempts = await attemptRows(database.db, id);
+    expect(attempts.map((a) => [a.attemptNo, a.status, a.responseCode])).toEqual([
+      [1, "resent", 500],
+      [2, "resent", 500],
+      [3, "done", 200],
+    ]);
+    expect(await messageRow(database.db, id)).toMatchObject({ status: "done", attempts: 3, lockedBy: null });
+    // Each sleep ends at the time the attempt step recorded for the next attempt.
+    const sleeps = sleepCalls(ctx as never);
+    expect(sleeps.map(([stepId]) => stepId)).toEqual(["wait-1", "wait-2"]);
+    expect(near(sleeps[0]![1] as number, attempts[1]!.scheduledAt.getTime())).toBe(true);
+    expect(near(sleeps[1]![1] as number, attempts[2]!.scheduledAt.getTime())).toBe(true);
+    expect(attempts[1]!.scheduledAt.getTime() - attempts[0]!.finishedAt!.getTime()).toBeGreaterThanOrEqual(RETRY_MS - 5);
+    expect(ctx.step.run).toHaveBeenCalledWith("attempt-1", expect.any(Function));
+    expect(ctx.step.run).toHaveBeenCalledWith("attempt-3", expect.any(Function));
+    expect(receiver.arrivals).toHaveLength(3);
+    expect(new Set(receiver.arrivals.map((a) => a.headers["webhook-id"]))).toEqual(new Set([id]));
+  });
+
+  it("always 500: five attempts, the last and the message failed", async () => {
+    const { id, receiver } = await messageTo(() => ({ status: 500 }));
+    const { result, ctx } = await run(id, ["wait-1", "wait-2", "wait-3", "wait-4"]);
+
+    expect(result).toEqual({ messageId: id, outcome: "failed", tries: 5 });
+    const attempts = await attemptRows(database.db, id);
+    expect(attempts.map((a) => a.status)).toEqual(["resent", "resent", "resent", "resent", "failed"]);
+    expect(await messageRow(database.db, id)).toMatchObject({ status: "failed", attempts: 5 });
+    expect(sleepCalls(ctx as never).map(([stepId]) => stepId)).toEqual(["wait-1", "wait-2", "wait-3", "wait-4"]);
+    expect(receiver.arrivals).toHaveLength(5);
+  });
+
+  it("a site booked beyond the pacing horizon: the attempt is postponed, sleeps until told, and is tried again", async () => {
+    const { id, siteId, receiver } = await messageTo(() => ({ status: 200 }), { rps: 1 });
+    await database.db.execute(sql`
+      insert into site_pacing (site_id, theoretical_arrival_at) values (${siteId}, clock_timestamp() + interval '1.5 seconds')`);
+    const freeSite = async () => {
+      await database.db.execute(sql`update site_pacing set theoretical_arrival_at = clock_timestamp() where site_id = ${siteId}`);
+      return sleepUntilDue(id)();
+    };
+    const { result, ctx } = await run(id, [], [{ id: "wait-1-again-1", handler: freeSite }]);
+
+    expect(result).toEqual({ messageId: id, outcome: "done", tries: 2 });
+    const [postponedUntil] = sleepCalls(ctx as never);
+    expect(postponedUntil![0]).toBe("wait-1-again-1");
+    expect(postponedUntil![1] as number).toBeGreaterThan(Date.now() - 60_000);
+    expect(ctx.step.run).toHaveBeenCalledWith("attempt-1-again-1", expect.any(Function));
+    const attempts = await attemptRows(database.db, id);
+    expect(attempts.map((a) => [a.attemptNo, a.status])).toEqual([[1, "done"]]);
+    expect(receiver.arrivals).toHaveLength(1);
+  });
+
+  it("woken before the attempt is due (or asked twice), it sends nothing early and sleeps until it is due", async () => {
+    const { id, receiver } = await messageTo(() => ({ status: 200 }));
+    await database.db
+      .update(webhookMessages)
+      .set({ nextAttemptAt: sql`clock_timestamp() + interval '300 milliseconds'` })
+      .where(eq(webhookMessages.id, id));
+    const { nextAttemptAt } = await messageRow(database.db, id);
+    const { result, ctx } = await run(id, ["wait-1-again-1"]);
+
+    expect(result).toEqual({ messageId: id, outcome: "done", tries: 2 });
+    const [[stepId, until]] = sleepCalls(ctx as never) as [[string, number]];
+    expect(stepId).toBe("wait-1-again-1");
+    expect(near(until, nextAttemptAt!.getTime())).toBe(true);
+    expect(receiver.arrivals).toHaveLength(1);
+    expect(receiver.arrivals[0]!.at).toBeGreaterThanOrEqual(nextAttemptAt!.getTime() - 5);
+  });
+
+  it("while another holder has the message it waits for that claim to lapse, then delivers", async () => {
+    const { id, receiver } = await messageTo(() => ({ status: 200 }));
+    await database.db
+      .update(webhookMessages)
+      .set({ lockedBy: randomUUID(), lockedUntil: sql`clock_timestamp() + interval '300 milliseconds'` })
+      .where(eq(webhookMessages.id, id));
+    const { lockedUntil } = await messageRow(database.db, id);
+    const waitForClaim = async () => {
+      await new Promise((r) => setTimeout(r, Math.max(0, lockedUntil!.getTime() - Date.now()) + 5));
+      return null;
+    };
+    const { result, ctx } = await run(id, [], [{ id: "wait-1-again-1", handler: waitForClaim }]);
+
+    expect(result).toEqual({ messageId: id, outcome: "done", tries: 2 });
+    const [[, until]] = sleepCalls(ctx as never) as [[string, number]];
+    expect(near(until, lockedUntil!.getTime())).toBe(true);
+    expect(receiver.arrivals).toHaveLength(1);
+  });
+
+  it("ends at once for a message that is already finished, and refuses an event without a message id", async () => {
+    const { id, receiver } = await messageTo(() => ({ status: 200 }));
+    await database.db.update(webhookMessages).set({ status: "done", finishedAt: new Date() }).where(eq(webhookMessages.id, id));
+    const { result } = await run(id, []);
+    expect(result).toEqual({ messageId: id, outcome: "finished", tries: 1 });
+    expect(receiver.arrivals).toHaveLength(0);
+
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const engine = new InngestTestEngine({ function: deliverWebhook });
+    const { error } = await engine.execute({ events: [{ name: "webhook/message.requested", data: { messageId: "not-a-uuid" } }] });
+    expect(JSON.stringify(error)).toMatch(/messageId: Invalid UUID/);
+  });
+});

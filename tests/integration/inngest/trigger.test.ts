@@ -1,0 +1,89 @@
+import { afterEach, beforeAll, afterAll, describe, expect, it, vi } from "vitest";
+import { POST as postMessage } from "@/app/api/webhooks/messages/route";
+import { createApiToken } from "@/lib/api-tokens/manage-api-tokens";
+import { queueMessage } from "@/lib/delivery/engine";
+import { inngest } from "@/inngest/client";
+import { useAsAppDatabase } from "../../helpers/app-database";
+import { createTestDatabase, type TestDatabase } from "../../helpers/database";
+import { attemptRows, insertCustomer, insertSite, messageRow } from "../../helpers/delivery-fixtures";
+
+const SIGNING_KEY = "signkey-test-0123456789abcdef0123456789abcdef";
+vi.hoisted(() => {
+  // Before the Inngest client is created (it reads its settings once): cloud mode with no event
+  // key, so a real send fails at once, as it does when Inngest is not configured or reachable.
+  vi.stubEnv("WEBHOOK_ENGINE", "inngest");
+  vi.stubEnv("INNGEST_DEV", "0");
+  vi.stubEnv("INNGEST_EVENT_KEY", "");
+  vi.stubEnv("INNGEST_SIGNING_KEY", "signkey-test-0123456789abcdef0123456789abcdef");
+});
+
+let database: TestDatabase;
+let token: string;
+let customerId: string;
+let siteId: string;
+beforeAll(async () => {
+  database = await createTestDatabase();
+  useAsAppDatabase(database);
+  token = (await createApiToken(database.db, { name: "workflow engine" }, null)).token;
+  customerId = await insertCustomer(database.db);
+  siteId = await insertSite(database.db, { url: "https://receiver.example/hooks" });
+});
+afterAll(() => database?.drop());
+afterEach(() => vi.restoreAllMocks());
+
+const post = (body: unknown) =>
+  postMessage(
+    new Request("http://app.test/api/webhooks/messages", {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+    { params: Promise.resolve({}) } as { params: Promise<Record<string, never>> },
+  );
+
+describe("POST /api/webhooks/messages with WEBHOOK_ENGINE=inngest", () => {
+  it("sends webhook/message.requested once the message and its first attempt are committed", async () => {
+    const seenAtSend: unknown[] = [];
+    const send = vi.spyOn(inngest, "send").mockImplementation(async (payload) => {
+      const { messageId } = (payload as { data: { messageId: string } }).data;
+      seenAtSend.push((await messageRow(database.db, messageId)).status, (await attemptRows(database.db, messageId)).length);
+      return { ids: ["01J00000000000000000000000"] };
+    });
+    const res = await post({ siteId, customerId, action: "order.paid", payload: { total: 3 }, idempotencyKey: "k-1" });
+
+    expect(res.status).toBe(202);
+    const { id } = await res.json();
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(send.mock.calls[0]![0]).toMatchObject({ name: "webhook/message.requested", data: { messageId: id } });
+    expect(seenAtSend).toEqual(["queued", 1]);
+
+    // A repeated idempotency key returns the first message and announces nothing new.
+    const again = await post({ siteId, customerId, action: "order.paid", payload: { total: 3 }, idempotencyKey: "k-1" });
+    expect(again.status).toBe(200);
+    expect(send).toHaveBeenCalledTimes(1);
+  });
+
+  it("still answers 202 when the event cannot be sent: the message stays queued for the sweeper", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const send = vi.spyOn(inngest, "send");
+    const res = await post({ siteId, customerId, action: "order.paid", payload: { total: 4 } });
+
+    expect(res.status).toBe(202);
+    const { id, status } = await res.json();
+    expect(status).toBe("queued");
+    await expect(send.mock.results[0]!.value).rejects.toThrow(/event key/i);
+    expect(await messageRow(database.db, id)).toMatchObject({ status: "queued", attempts: 0, lockedBy: null });
+    expect((await attemptRows(database.db, id)).map((a) => [a.attemptNo, a.status])).toEqual([[1, "queued"]]);
+    expect(warn).toHaveBeenCalledTimes(1);
+    const line = String(warn.mock.calls[0]![0]);
+    expect(line).toContain(`message ${id} stays queued for the sweeper`);
+    expect(line).not.toContain(SIGNING_KEY.slice(13));
+  });
+
+  it("the local engine is told inside the transaction and Inngest is not called", async () => {
+    const send = vi.spyOn(inngest, "send");
+    const queued = await queueMessage(database.db, { siteId, customerId, action: "order.paid", payload: {} }, "local");
+    expect(queued.created).toBe(true);
+    expect(send).not.toHaveBeenCalled();
+  });
+});
