@@ -48,5 +48,8 @@ export async function startConnect(db: Database, box: SecretBox, request: Connec
     code_challenge_method: "S256",
   };
   if (params.scope) parameters.scope = params.scope;
+  // OpenID Connect Core §11: a provider honours offline_access (and so issues a refresh token) only
+  // when the user is asked for consent. Plain OAuth 2.0 servers ignore the parameter (RFC 6749 §3.1).
+  if (params.scope?.split(/\s+/).includes("offline_access")) parameters.prompt = "consent";
   return oidc.buildAuthorizationUrl(config, parameters);
 }

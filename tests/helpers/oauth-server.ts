@@ -11,8 +11,10 @@ import Provider, { errors, type OidcContext } from "oidc-provider";
  *  - turns JSON token requests into form requests (oidc-provider, like RFC 6749, accepts only forms),
  *  - routes RFC 7523 jwt-bearer requests, which carry no client authentication, to the client named
  *    by the assertion's `iss` (as Google and Salesforce identify the caller), and
- *  - completes authorization interactions without a user (login + consent approved at once), so an
- *    authorization-code flow can run headless (`approveAuthorization`).
+ *  - serves the login and consent screens of the authorization-code flow: in a browser, a sign-in
+ *    form (any account name, no password) and then an Allow / Deny consent form; for headless
+ *    requests that name an account (`x-test-account`, as `approveAuthorization` sends), both are
+ *    approved at once.
  *
  * Clients (see `OAuthTestServer.clients`):
  *  - `basic`, `post`: client_credentials with client_secret_basic / client_secret_post;
@@ -122,8 +124,8 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     if (req.method === "POST" && pathname === "/token") {
       tokenRequests++;
       await rewriteTokenRequest(req);
-    } else if (req.method === "GET" && pathname.startsWith("/interaction/")) {
-      return approveInteraction(ready.provider, req, res);
+    } else if (pathname.startsWith("/interaction/")) {
+      return interaction(ready.provider, req, res, pathname);
     }
     ready.handle(req, res);
   }
@@ -177,8 +179,10 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     },
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
     findAccount: (_ctx: unknown, accountId: string) => ({ accountId, claims: async () => ({ sub: accountId }) }),
-    // Every authorization-code client gets a refresh token, whatever scope it asked for.
-    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) => client.grantTypeAllowed("refresh_token"),
+    // As OpenID Connect providers do: a refresh token only for a grant that includes offline_access,
+    // which the provider keeps only when the authorization request asked for consent (prompt=consent).
+    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }, code: { scopes: Set<string> }) =>
+      client.grantTypeAllowed("refresh_token") && code.scopes.has("offline_access"),
     expiresWithSession: async () => false,
     rotateRefreshToken: options.rotateRefreshToken ?? true,
     ttl: {
@@ -326,14 +330,82 @@ function jwtBearerGrant(provider: Provider, tokenUrl: string) {
   };
 }
 
-/** The login and consent screens, approved for the account in the `x-test-account` header (or user-1). */
-async function approveInteraction(provider: Provider, req: IncomingMessage, res: ServerResponse) {
+/**
+ * The provider's interaction screens (oidc-provider leaves them to the host application):
+ *  - GET  /interaction/:uid          the login form, or the consent form once signed in;
+ *  - POST /interaction/:uid/login    signs in as the account typed (no password: a test server);
+ *  - POST /interaction/:uid/confirm  grants the requested scopes to the client;
+ *  - POST /interaction/:uid/abort    the user declined: the client gets error=access_denied.
+ * A GET with an `x-test-account` header (headless `approveAuthorization`) signs in and consents at once.
+ */
+async function interaction(provider: Provider, req: IncomingMessage, res: ServerResponse, pathname: string) {
+  const [, , uid, action] = pathname.split("/");
   const details = await provider.interactionDetails(req, res);
-  const accountId = String(req.headers["x-test-account"] ?? "user-1");
+  if (details.uid !== uid) throw new Error("interaction mismatch");
+  const headless = req.headers["x-test-account"];
+  if (req.method === "GET" && typeof headless === "string") {
+    const grantId = await grantScopes(provider, details, headless);
+    return provider.interactionFinished(req, res, { login: { accountId: headless }, consent: { grantId } }, { mergeWithLastSubmission: false });
+  }
+  if (req.method === "GET" && !action) return renderInteraction(res, details);
+  if (req.method !== "POST") return sendHtml(res, 405, "<p>Method not allowed</p>");
+  const form = new URLSearchParams(await readBody(req));
+  if (action === "login") {
+    const accountId = form.get("account")?.trim() || "user-1";
+    return provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
+  }
+  if (action === "confirm" && details.session) {
+    const grantId = await grantScopes(provider, details, details.session.accountId);
+    return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  }
+  if (action === "abort") {
+    return provider.interactionFinished(req, res, { error: "access_denied", error_description: "End-User aborted interaction" }, { mergeWithLastSubmission: false });
+  }
+  return sendHtml(res, 400, "<p>Unknown interaction step</p>");
+}
+
+async function grantScopes(provider: Provider, details: { params: Record<string, unknown> }, accountId: string): Promise<string> {
   const grant = new provider.Grant({ clientId: String(details.params.client_id), accountId });
   grant.addOIDCScope(String(details.params.scope ?? "openid"));
-  const grantId = await grant.save();
-  await provider.interactionFinished(req, res, { login: { accountId }, consent: { grantId } }, { mergeWithLastSubmission: false });
+  return grant.save();
+}
+
+function renderInteraction(res: ServerResponse, details: { uid: string; params: Record<string, unknown>; prompt: { name: string }; session?: { accountId: string } }) {
+  const base = `/interaction/${encodeURIComponent(details.uid)}`;
+  const client = escapeHtml(String(details.params.client_id));
+  if (details.prompt.name === "login") {
+    return sendHtml(
+      res,
+      200,
+      `<h1>Sign in to the test provider</h1>
+<form method="post" action="${base}/login">
+  <label>Account <input name="account" value="user-1" autocomplete="off"></label>
+  <button type="submit">Sign in</button>
+  <button type="submit" formaction="${base}/abort">Cancel</button>
+</form>`,
+    );
+  }
+  const scopes = String(details.params.scope ?? "openid").split(" ").map((scope) => `<li>${escapeHtml(scope)}</li>`).join("");
+  return sendHtml(
+    res,
+    200,
+    `<h1>Allow ${client} to access your account?</h1>
+<p>Signed in as ${escapeHtml(details.session?.accountId ?? "")}. The app asks for:</p>
+<ul>${scopes}</ul>
+<form method="post" action="${base}/confirm">
+  <button type="submit">Allow</button>
+  <button type="submit" formaction="${base}/abort">Deny</button>
+</form>`,
+  );
+}
+
+function sendHtml(res: ServerResponse, status: number, body: string) {
+  res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+  res.end(`<!doctype html><html><head><title>Test OAuth provider</title></head><body>${body}</body></html>`);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 async function followAuthorization(start: string, issuer: string, accountId: string): Promise<URL> {

@@ -46,7 +46,7 @@ declare module "oidc-provider" {
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     registerGrantType(name: string, handler: (ctx: OidcContext) => Promise<void>, params?: string | string[]): void;
     on(event: string, listener: (...args: unknown[]) => void): this;
-    interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<{ uid: string; params: Record<string, unknown>; prompt: { name: string } }>;
+    interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<{ uid: string; params: Record<string, unknown>; prompt: { name: string }; session?: { accountId: string } }>;
     interactionFinished(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
     Client: { find(clientId: string): Promise<OidcClient | undefined> };
     Grant: new (options: { clientId: string; accountId: string }) => Saveable & { addOIDCScope(scope: string): void };

@@ -91,6 +91,8 @@ describe("Connect", () => {
       response_type: "code",
       scope: "openid offline_access api:read",
       code_challenge_method: "S256",
+      // OpenID Connect providers keep offline_access (the refresh token) only with consent asked for.
+      prompt: "consent",
     });
     expect(query.get("state")).toMatch(/^[\w-]{32,}$/);
     expect(query.get("code_challenge")).toMatch(/^[\w-]{43}$/);
@@ -205,6 +207,25 @@ describe("the callback", () => {
     await expectNothingStored(siteId);
   });
 
+  it("a state answered with a provider error is used up: the same state with a code is refused", async () => {
+    const { siteId } = await oauth2Site();
+    const query = await approvedCallbackQuery(siteId);
+
+    expect(await callback(siteId, { error: "access_denied", state: query.get("state")! })).toMatchObject({ connected: false, problem: { code: "provider_error" } });
+    expect(await callback(siteId, query)).toEqual({ connected: false, problem: { code: "unknown_state" } });
+    await expectNothingStored(siteId);
+  });
+
+  it("a site that stopped using oauth2 while the user was at the provider is not connected", async () => {
+    const { siteId } = await oauth2Site();
+    const query = await approvedCallbackQuery(siteId);
+    await database.db.update(trustedSites).set({ authMethod: "basic", authParams: sealParams("basic", { username: "u", password: "p" }, box) }).where(eq(trustedSites.id, siteId));
+
+    expect(await callback(siteId, query)).toEqual({ connected: false, problem: { code: "site_unavailable" } });
+    expect(server.tokenRequests()).toBe(0);
+    expect(await rawAuthParams(siteId)).not.toMatch(/access_token|refresh_token/);
+  });
+
   it("passes on only error codes that look like codes", async () => {
     const { siteId } = await oauth2Site();
     const state = (await connect(siteId)).searchParams.get("state")!;
@@ -243,6 +264,26 @@ describe("the callback", () => {
     const outcome = await completeConnect(database.db, box, siteId, query, { fetch: createGuardedFetch({ allow: "" }) });
     expect(outcome).toEqual({ connected: false, problem: { code: "token_unreachable" } });
     await expectNothingStored(siteId);
+  });
+});
+
+describe("a site that does not ask for offline_access", () => {
+  it("connects without a refresh token: no consent prompt forced, and only Connect helps once the token expires", async () => {
+    const { siteId } = await oauth2Site({ scope: "openid api:read" });
+    const target = await connect(siteId);
+    expect(target.searchParams.has("prompt")).toBe(false);
+    const returned = await server.approveAuthorization(target.href);
+
+    expect(await callback(siteId, returned.searchParams)).toEqual({ connected: true });
+    const token = (await readSiteToken(database.db, box, siteId))!;
+    expect(token.refreshToken).toBeUndefined();
+    expect((await server.introspect(token.accessToken)).active).toBe(true);
+    expect(await readConnectionState(database.db, box, siteId)).toMatchObject({ status: "connected", canRefresh: false });
+    await database.sql`update trusted_sites set auth_params = auth_params || jsonb_build_object('expires_at', ${new Date(Date.now() - 1000).toISOString()}::text) where id = ${siteId}`;
+    expect(await readConnectionState(database.db, box, siteId)).toMatchObject({ status: "expired", canRefresh: false });
+    server.resetTokenRequests();
+    await expect(refreshSiteToken(database.db, box, siteId, { fetch: appFetch })).rejects.toThrow(/no refresh token.*Connect/);
+    expect(server.tokenRequests()).toBe(0);
   });
 });
 
