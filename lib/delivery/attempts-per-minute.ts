@@ -33,9 +33,11 @@ export async function attemptsPerMinute(db: Database, query: unknown, now: Date 
   const q = parseOrThrow(logsFilterSchema, query);
   const to = q.to ? Date.parse(q.to) : now.getTime();
   let from = q.from ? Date.parse(q.from) : to - DEFAULT_CHART_RANGE_MS;
-  const bucketMs = BUCKET_SIZES.find((size) => Math.ceil((to - from) / size) <= MAX_BUCKETS) ?? BUCKET_SIZES.at(-1)!;
-  const shortened = Math.ceil((to - from) / bucketMs) > MAX_BUCKETS;
-  if (shortened) from = to - MAX_BUCKETS * bucketMs;
+  // Buckets start on round times (UTC), so the first one may begin before `from`.
+  const count = (size: number) => Math.ceil(to / size) - Math.floor(from / size);
+  const bucketMs = BUCKET_SIZES.find((size) => count(size) <= MAX_BUCKETS) ?? BUCKET_SIZES.at(-1)!;
+  const shortened = count(bucketMs) > MAX_BUCKETS;
+  if (shortened) from = (Math.ceil(to / bucketMs) - MAX_BUCKETS) * bucketMs;
 
   // The width is inlined (a number chosen above) so GROUP BY sees the same expression as SELECT.
   const bucket = sql`date_bin(${sql.raw(`'${bucketMs} milliseconds'`)}::interval, ${webhookAttempts.createdAt}, timestamptz 'epoch')`;

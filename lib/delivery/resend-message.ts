@@ -1,5 +1,4 @@
-import { and, asc, eq, gte, lt, notExists, sql, type SQL } from "drizzle-orm";
-import { alias } from "drizzle-orm/pg-core";
+import { and, asc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Actor } from "../backoffice-auth/actor";
 import { recordAuditEvent } from "../audit/record-audit-event";
@@ -89,8 +88,6 @@ export async function resendFailedMessages(db: Database, filter: unknown, actor:
   });
 }
 
-const resends = alias(webhookMessages, "resends");
-
 function failedToResend(f: ResendFailedFilter): SQL | undefined {
   return and(
     eq(webhookMessages.siteId, f.siteId),
@@ -99,7 +96,7 @@ function failedToResend(f: ResendFailedFilter): SQL | undefined {
     f.action ? eq(webhookMessages.action, f.action) : undefined,
     f.from ? gte(webhookMessages.createdAt, new Date(f.from)) : undefined,
     f.to ? lt(webhookMessages.createdAt, new Date(f.to)) : undefined,
-    notExists(sql`select 1 from ${resends} where ${resends.resentFromMessageId} = ${webhookMessages.id}`),
+    sql`not exists (select 1 from ${webhookMessages} resends where resends.resent_from_message_id = ${webhookMessages.id})`,
   );
 }
 
