@@ -43,7 +43,7 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
           <h2 className="mb-4 text-base font-semibold">Message</h2>
           <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
             <dt className="text-slate-500">Status</dt>
-            <dd><StatusBadge status={message.status} /></dd>
+            <dd data-testid="message-status"><StatusBadge status={message.status} /></dd>
             <dt className="text-slate-500">Trusted site</dt>
             <dd><Link href={`/trusted-sites/${message.siteId}`} className="text-indigo-600 hover:underline">{message.siteName}</Link></dd>
             <dt className="text-slate-500">Customer</dt>
