@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { webhookMessages } from "@/lib/db/schema";
+import { trustedSites, webhookMessages } from "@/lib/db/schema";
 import { createSecretBox } from "@/lib/secrets";
 import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
@@ -48,6 +48,8 @@ beforeAll(async () => {
     box,
   });
   healthySite = await insertSite(database.db, { url: `${healthy.url}/hooks` });
+  await database.db.update(trustedSites).set({ name: "Loyalty CRM" }).where(eq(trustedSites.id, flakySite));
+  await database.db.update(trustedSites).set({ name: "Shop backend" }).where(eq(trustedSites.id, healthySite));
 });
 afterAll(async () => {
   await context?.close();
@@ -151,7 +153,7 @@ describe("Logs and Queue while a receiver fails", () => {
     expect(failedIds).toContain(id);
 
     const attempts = page.getByTestId("message-attempts").locator("tbody tr");
-    expect(await attempts.count()).toBe(5);
+    await expect.poll(() => attempts.count()).toBe(5);
     expect(await attempts.first().innerText()).toMatch(/503/);
     expect(await attempts.first().innerText()).toMatch(/down for maintenance/);
     const headers = page.getByTestId("request-headers");
