@@ -11,6 +11,8 @@ export function ConfirmDialog({
   confirmLabel,
   onConfirm,
   tone = "danger",
+  onOpenChange,
+  confirmDisabled,
 }: {
   trigger: React.ReactNode;
   title: string;
@@ -18,9 +20,12 @@ export function ConfirmDialog({
   confirmLabel: string;
   onConfirm: () => void;
   tone?: "danger" | "primary";
+  /** Called when the dialog opens or closes (e.g. to load what the description states). */
+  onOpenChange?: (open: boolean) => void;
+  confirmDisabled?: boolean;
 }) {
   return (
-    <AlertDialog.Root>
+    <AlertDialog.Root onOpenChange={onOpenChange}>
       <AlertDialog.Trigger asChild>{trigger}</AlertDialog.Trigger>
       <AlertDialog.Portal>
         <AlertDialog.Overlay className="fixed inset-0 bg-slate-900/40" />
@@ -32,7 +37,7 @@ export function ConfirmDialog({
               <Button variant="secondary">Cancel</Button>
             </AlertDialog.Cancel>
             <AlertDialog.Action asChild>
-              <Button variant={tone} onClick={onConfirm}>
+              <Button variant={tone} onClick={onConfirm} disabled={confirmDisabled}>
                 {confirmLabel}
               </Button>
             </AlertDialog.Action>

@@ -10,7 +10,7 @@ const sections = [
   {
     title: "Webhooks",
     items: [
-      { href: "/webhooks/logs", label: "Logs", icon: ScrollText },
+      { href: "/webhooks/logs", label: "Logs", icon: ScrollText, also: "/webhooks/messages/" },
       { href: "/webhooks/queue", label: "Queue", icon: ListChecks },
     ],
   },
@@ -29,8 +29,9 @@ export function SidebarNav() {
             <p className="px-3 pb-1 text-xs font-semibold uppercase tracking-wide text-slate-400">{section.title}</p>
           )}
           <ul className="flex flex-col gap-0.5">
-            {section.items.map(({ href, label, icon: Icon }) => {
-              const active = pathname === href || pathname.startsWith(href + "/");
+            {section.items.map(({ href, label, icon: Icon, ...item }) => {
+              const also = "also" in item ? item.also : undefined;
+              const active = pathname === href || pathname.startsWith(href + "/") || (also !== undefined && pathname.startsWith(also));
               return (
                 <li key={href}>
                   <Link

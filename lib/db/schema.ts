@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   check,
@@ -103,10 +104,13 @@ export const webhookMessages = pgTable(
     lockedUntil: timestamp("locked_until", { withTimezone: true }),
     /** Who holds the claim (a worker's id, or one Inngest step's token); results are recorded only by the holder. */
     lockedBy: uuid("locked_by"),
+    /** The message this one was resent from (same site, customer, action and payload). */
+    resentFromMessageId: uuid("resent_from_message_id").references((): AnyPgColumn => webhookMessages.id, { onDelete: "set null" }),
     createdAt: createdAt(),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
   },
   (t) => [
+    index("webhook_messages_resent_from_idx").on(t.resentFromMessageId),
     // NULL keys are distinct in PostgreSQL, so messages without a key never collide.
     uniqueIndex("webhook_messages_site_idempotency_key").on(t.siteId, t.idempotencyKey),
     index("webhook_messages_due_idx")

@@ -6,14 +6,14 @@ import { enqueue, type EnqueuedMessage } from "./enqueue";
 type Engine = Env["WEBHOOK_ENGINE"];
 
 /** How a new message reaches the engine that delivers it (DESIGN §5). */
-interface Announcer {
+export interface Announcer {
   /** Inside the transaction that writes the message: heard only if it commits. */
   inTransaction: Announce;
   /**
    * After the commit, for engines outside the database. Must not throw: the message is already
    * committed and answered for, and the engine's own sweep finds a message it never heard of.
    */
-  afterCommit(message: { id: string }): Promise<void>;
+  afterCommit(messages: { id: string }[]): Promise<void>;
 }
 
 const nothing = async () => {};
@@ -23,14 +23,19 @@ const announcers = {
   // An event sent before the commit could start a run that finds no message, so it goes after.
   inngest: {
     inTransaction: nothing,
-    afterCommit: async (message) => (await import("../../inngest/request-delivery")).requestDelivery(message),
+    afterCommit: async (messages) => (await import("../../inngest/request-delivery")).requestDelivery(messages),
   },
 } satisfies Record<Engine, Announcer>;
 
+/** The configured engine's announcer (WEBHOOK_ENGINE), for everything that queues messages. */
+export function engineAnnouncer(engine: Engine = readEnv().WEBHOOK_ENGINE): Announcer {
+  return announcers[engine];
+}
+
 /** Queues a message (enqueue) and announces it to the configured engine (WEBHOOK_ENGINE). */
 export async function queueMessage(db: Database, input: unknown, engine: Engine = readEnv().WEBHOOK_ENGINE): Promise<EnqueuedMessage> {
-  const announcer: Announcer = announcers[engine];
+  const announcer = engineAnnouncer(engine);
   const queued = await enqueue(db, input, announcer.inTransaction);
-  if (queued.created) await announcer.afterCommit({ id: queued.id });
+  if (queued.created) await announcer.afterCommit([{ id: queued.id }]);
   return queued;
 }

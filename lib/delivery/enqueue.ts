@@ -23,45 +23,72 @@ export async function enqueue(db: Database, input: unknown, announce: Announce =
   const message = parseOrThrow(messageInputSchema, input);
   return db.transaction(async (tx) => {
     await checkSiteAndCustomer(tx, message);
-    const createdAt = new Date();
-    const body = envelopeBody({ ...message, createdAt });
-    const [row] = await tx
-      .insert(webhookMessages)
-      .values({
-        siteId: message.siteId,
-        customerId: message.customerId,
-        action: message.action,
-        payload: message.payload,
-        contentHash: contentHash(body),
-        idempotencyKey: message.idempotencyKey,
-        status: "queued",
-        nextAttemptAt: createdAt,
-        createdAt,
-      })
-      .onConflictDoNothing({ target: [webhookMessages.siteId, webhookMessages.idempotencyKey] })
-      .returning({ id: webhookMessages.id });
+    const [row] = await queueMessages(tx, [message], announce);
     if (!row) return existingMessage(tx, message);
-    await tx.insert(webhookAttempts).values({
-      messageId: row.id,
-      siteId: message.siteId,
-      customerId: message.customerId,
-      action: message.action,
-      attemptNo: 1,
-      status: "queued",
-      createdAt,
-      scheduledAt: createdAt,
-    });
-    await announce(tx, { id: row.id, siteId: message.siteId });
     return { id: row.id, status: "queued", created: true };
   });
 }
 
-async function checkSiteAndCustomer(tx: Transaction, message: MessageInput) {
+/** A message to queue: validated input, or a resend of a stored message (which records its origin). */
+export type QueuedMessageValues = Omit<MessageInput, "payload"> & { payload: unknown; resentFromMessageId?: string };
+
+/**
+ * Inserts messages (`queued`) with their first attempts and announces each to the engine, in the
+ * caller's transaction. A message whose idempotency key the site already used is skipped: only the
+ * inserted ones are returned. The caller has checked the site is active and the customer exists.
+ */
+export async function queueMessages(tx: Transaction, messages: QueuedMessageValues[], announce: Announce) {
+  if (messages.length === 0) return [];
+  const createdAt = new Date();
+  const rows = await tx
+    .insert(webhookMessages)
+    .values(
+      messages.map((message) => ({
+        siteId: message.siteId,
+        customerId: message.customerId,
+        action: message.action,
+        payload: message.payload,
+        contentHash: contentHash(envelopeBody({ ...message, createdAt })),
+        idempotencyKey: message.idempotencyKey,
+        resentFromMessageId: message.resentFromMessageId,
+        status: "queued" as const,
+        nextAttemptAt: createdAt,
+        createdAt,
+      })),
+    )
+    .onConflictDoNothing({ target: [webhookMessages.siteId, webhookMessages.idempotencyKey] })
+    .returning({
+      id: webhookMessages.id,
+      siteId: webhookMessages.siteId,
+      customerId: webhookMessages.customerId,
+      action: webhookMessages.action,
+    });
+  if (rows.length === 0) return [];
+  await tx.insert(webhookAttempts).values(
+    rows.map((row) => ({
+      messageId: row.id,
+      siteId: row.siteId,
+      customerId: row.customerId,
+      action: row.action,
+      attemptNo: 1,
+      status: "queued" as const,
+      createdAt,
+      scheduledAt: createdAt,
+    })),
+  );
+  for (const row of rows) await announce(tx, { id: row.id, siteId: row.siteId });
+  return rows;
+}
+
+/** Refuses a message to a missing (404) or not active (409) site, or about an unknown customer (422). */
+export async function checkSiteAndCustomer(tx: Transaction, message: { siteId: string; customerId?: string }) {
   const [found] = await tx
     .select({
       name: trustedSites.name,
       status: trustedSites.status,
-      customerExists: sql<boolean>`exists (select 1 from ${customers} where ${customers.id} = ${message.customerId})`,
+      customerExists: message.customerId
+        ? sql<boolean>`exists (select 1 from ${customers} where ${customers.id} = ${message.customerId})`
+        : sql<boolean>`true`,
     })
     .from(trustedSites)
     .where(eq(trustedSites.id, message.siteId));

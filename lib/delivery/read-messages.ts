@@ -1,38 +1,18 @@
-import { and, asc, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db";
 import { customers, trustedSites, webhookAttempts, webhookMessages } from "../db/schema";
 import { NotFoundError } from "../errors";
 import { parseOrThrow } from "../validation";
 import { IN_FLIGHT } from "./delivery-rules";
+import { logsQuerySchema, pageShape } from "./logs-query";
 
 /**
- * What the Logs, Queue and message pages read (DESIGN §8), camelCase, newest first, keyset-paginated
- * on (created_at, id). A cursor carries created_at in microseconds: milliseconds would skip rows
- * created within the same millisecond as a page's last one.
+ * What the Logs, Queue, message and customer pages read (DESIGN §8), camelCase, newest first,
+ * keyset-paginated on (created_at, id): see lib/delivery/logs-query.ts for the cursor.
  */
-const cursorSchema = z
-  .string()
-  .regex(/^\d{1,20}\.[0-9a-f-]{1,36}$/, "Not a cursor from this API")
-  .transform((c) => {
-    const [micros, id] = c.split(".") as [string, string];
-    return { micros, id };
-  });
-
-const pageSchema = {
-  cursor: cursorSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-};
-
-export const logsQuerySchema = z.object({
-  ...pageSchema,
-  status: z.enum(["queued", "resent", "done", "failed"]).optional(),
-  siteId: z.uuid().optional(),
-  customerId: z.uuid().optional(),
-  action: z.string().trim().min(1).max(200).optional(),
-});
-
-export const queueQuerySchema = z.object({ ...pageSchema });
+export { logsQuerySchema } from "./logs-query";
+export const queueQuerySchema = z.object({ ...pageShape });
 
 const micros = (column: typeof webhookAttempts.createdAt | typeof webhookMessages.createdAt) => sql<string>`(extract(epoch from ${column}) * 1000000)::bigint::text`;
 const fromMicros = (value: string) => sql`(timestamptz 'epoch' + ${value}::bigint * interval '1 microsecond')`;
@@ -61,28 +41,43 @@ const attemptColumns = {
 /** Attempts, newest first, filtered as the Logs page filters them. */
 export async function listAttemptLogs(db: Database, query: unknown) {
   const q = parseOrThrow(logsQuerySchema, query);
+  return page(await attemptLogsQuery(db, q), q.limit);
+}
+
+/**
+ * The Logs query, unexecuted (tests read its plan). Each filter is an equality on one column, with
+ * the (created_at, id) keyset, so one index per filter serves it.
+ */
+export function attemptLogsQuery(db: Database, q: z.output<typeof logsQuerySchema>) {
   const filters: (SQL | undefined)[] = [
     q.status ? eq(webhookAttempts.status, q.status) : undefined,
     q.siteId ? eq(webhookAttempts.siteId, q.siteId) : undefined,
     q.customerId ? eq(webhookAttempts.customerId, q.customerId) : undefined,
     q.action ? eq(webhookAttempts.action, q.action) : undefined,
+    q.from ? gte(webhookAttempts.createdAt, new Date(q.from)) : undefined,
+    q.to ? lt(webhookAttempts.createdAt, new Date(q.to)) : undefined,
     q.cursor && sql`(${webhookAttempts.createdAt}, ${webhookAttempts.id}) < (${fromMicros(q.cursor.micros)}, ${Number(q.cursor.id)})`,
   ];
-  const rows = await db
-    .select({ ...attemptColumns, position: micros(webhookAttempts.createdAt) })
+  return db
+    .select({ ...attemptColumns, resentFromMessageId: webhookMessages.resentFromMessageId, position: micros(webhookAttempts.createdAt) })
     .from(webhookAttempts)
     .innerJoin(trustedSites, eq(trustedSites.id, webhookAttempts.siteId))
     .innerJoin(customers, eq(customers.id, webhookAttempts.customerId))
+    .innerJoin(webhookMessages, eq(webhookMessages.id, webhookAttempts.messageId))
     .where(and(...filters))
     .orderBy(desc(webhookAttempts.createdAt), desc(webhookAttempts.id))
     .limit(q.limit + 1);
-  return page(rows, q.limit);
 }
 
 /** Messages still in flight (the Queue), newest first; retries = resends so far. */
 export async function listInFlight(db: Database, query: unknown) {
   const q = parseOrThrow(queueQuerySchema, query);
-  const rows = await db
+  return page(await inFlightQuery(db, q), q.limit);
+}
+
+/** The Queue query, unexecuted (tests read its plan). */
+export function inFlightQuery(db: Database, q: z.output<typeof queueQuerySchema>) {
+  return db
     .select({
       id: webhookMessages.id,
       status: webhookMessages.status,
@@ -92,7 +87,9 @@ export async function listInFlight(db: Database, query: unknown) {
       customerId: webhookMessages.customerId,
       customerName: customers.name,
       attempts: webhookMessages.attempts,
-      retries: sql<number>`greatest(${webhookMessages.attempts} - 1, 0)::int`,
+      // `attempts` counts started attempts: after a failure the next one is queued but not started,
+      // and it is a resend already. The newest attempt row's number says how many were scheduled.
+      retries: sql<number>`(select max(a.attempt_no) - 1 from ${webhookAttempts} a where a.message_id = ${webhookMessages.id})::int`,
       nextAttemptAt: webhookMessages.nextAttemptAt,
       createdAt: webhookMessages.createdAt,
       position: micros(webhookMessages.createdAt),
@@ -108,7 +105,6 @@ export async function listInFlight(db: Database, query: unknown) {
     )
     .orderBy(desc(webhookMessages.createdAt), desc(webhookMessages.id))
     .limit(q.limit + 1);
-  return page(rows, q.limit);
 }
 
 function page<T extends { id: string | number; position: string }>(rows: T[], limit: number) {
@@ -141,6 +137,7 @@ export async function getMessage(db: Database, id: string) {
       customerName: customers.name,
       attempts: webhookMessages.attempts,
       nextAttemptAt: webhookMessages.nextAttemptAt,
+      resentFromMessageId: webhookMessages.resentFromMessageId,
       createdAt: webhookMessages.createdAt,
       finishedAt: webhookMessages.finishedAt,
     })
@@ -156,6 +153,33 @@ export async function getMessage(db: Database, id: string) {
     .innerJoin(customers, eq(customers.id, webhookAttempts.customerId))
     .where(eq(webhookAttempts.messageId, id))
     .orderBy(asc(webhookAttempts.attemptNo));
-  return { ...message, attemptLog: attempts };
+  const resentAs = await db
+    .select({ id: webhookMessages.id, status: webhookMessages.status, createdAt: webhookMessages.createdAt })
+    .from(webhookMessages)
+    .where(eq(webhookMessages.resentFromMessageId, id))
+    .orderBy(asc(webhookMessages.createdAt));
+  return { ...message, attemptLog: attempts, resentAs };
+}
+
+export type MessageDetail = Awaited<ReturnType<typeof getMessage>>;
+
+/** A customer's most recent messages, newest first (the customer profile). */
+export function listCustomerMessages(db: Database, customerId: string, limit = 20) {
+  return db
+    .select({
+      id: webhookMessages.id,
+      status: webhookMessages.status,
+      action: webhookMessages.action,
+      siteId: webhookMessages.siteId,
+      siteName: trustedSites.name,
+      attempts: webhookMessages.attempts,
+      createdAt: webhookMessages.createdAt,
+      finishedAt: webhookMessages.finishedAt,
+    })
+    .from(webhookMessages)
+    .innerJoin(trustedSites, eq(trustedSites.id, webhookMessages.siteId))
+    .where(eq(webhookMessages.customerId, customerId))
+    .orderBy(desc(webhookMessages.createdAt), desc(webhookMessages.id))
+    .limit(limit);
 }
 

@@ -124,7 +124,13 @@ describe("the API's guard", () => {
   it("answers 401 on every protected route without credentials, or with a wrong or revoked token", async () => {
     const routes = protectedApiRoutes();
     expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(
-      expect.arrayContaining(["GET /api/api-tokens", "POST /api/api-tokens"]),
+      expect.arrayContaining([
+        "GET /api/api-tokens",
+        "POST /api/api-tokens",
+        "POST /api/webhooks/messages/00000000-0000-4000-8000-000000000000/resend",
+        "GET /api/webhooks/resend-failed",
+        "POST /api/webhooks/resend-failed",
+      ]),
     );
     const { id, token } = await createToken("Soon revoked");
     expect((await api(`/api/api-tokens/${id}`, { method: "DELETE", token })).status).toBe(200);

@@ -1,10 +1,9 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getCustomerProfile } from "@/lib/customers/get-customer";
+import { getCustomer } from "@/lib/customers/get-customer";
 import { customers, trustedSites, webhookAttempts, webhookMessages } from "@/lib/db/schema";
 import { listSites } from "@/lib/trusted-sites/list-sites";
-import { listRecentAttempts } from "@/lib/webhooks/list-attempts";
-import { listQueue } from "@/lib/webhooks/list-queue";
+import { listAttemptLogs, listCustomerMessages, listInFlight } from "@/lib/delivery/read-messages";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 
 let database: TestDatabase;
@@ -53,14 +52,14 @@ describe("the backoffice pages' queries", () => {
     const failed = await addMessage("failed", 5, new Date(t - 3000));
     const queued = await addMessage("queued", 1, new Date(t - 2000));
     const resent = await addMessage("resent", 3, new Date(t - 1000));
-    const queue = await listQueue(database.db);
+    const { items: queue } = await listInFlight(database.db, {});
     expect(queue.map((m) => m.id)).toEqual([resent.id, queued.id]);
     expect(queue.map((m) => m.retries)).toEqual([2, 0]);
     expect(queue[0]).toMatchObject({ customerName: "Ada", siteName: "CRM", status: "resent" });
     expect(queue.map((m) => m.id)).not.toContain(done.id);
     expect(queue.map((m) => m.id)).not.toContain(failed.id);
 
-    const logs = await listRecentAttempts(database.db);
+    const { items: logs } = await listAttemptLogs(database.db, {});
     const times = logs.map((a) => a.createdAt.getTime());
     expect(times).toEqual([...times].sort((a, b) => b - a));
     expect(logs).toHaveLength(1 + 5 + 1 + 3);
@@ -68,11 +67,10 @@ describe("the backoffice pages' queries", () => {
   });
 
   it("the customer profile shows that customer's messages, and nothing for unknown or malformed ids", async () => {
-    const profile = await getCustomerProfile(database.db, customerId);
-    expect(profile?.customer.email).toBe("ada@example.com");
-    expect(profile?.recentMessages.length).toBeGreaterThan(0);
-    expect(await getCustomerProfile(database.db, "00000000-0000-4000-8000-000000000000")).toBeNull();
-    expect(await getCustomerProfile(database.db, "not-a-uuid")).toBeNull();
+    expect((await getCustomer(database.db, customerId))?.email).toBe("ada@example.com");
+    expect((await listCustomerMessages(database.db, customerId)).length).toBeGreaterThan(0);
+    expect(await getCustomer(database.db, "00000000-0000-4000-8000-000000000000")).toBeNull();
+    expect(await getCustomer(database.db, "not-a-uuid")).toBeNull();
   });
 
   it("the site list never carries auth parameters", async () => {

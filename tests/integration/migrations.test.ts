@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { migrateDatabase } from "@/lib/db/migrate";
-import { listRecentAttempts } from "@/lib/webhooks/list-attempts";
-import { listQueue } from "@/lib/webhooks/list-queue";
+import { attemptLogsQuery, inFlightQuery } from "@/lib/delivery/read-messages";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 
 const TABLES = [
@@ -52,10 +51,10 @@ describe("migrations", () => {
         return rows.map((r) => r["QUERY PLAN"]).join("\n");
       });
     };
-    const logs = await plan(listRecentAttempts(database.db));
+    const logs = await plan(attemptLogsQuery(database.db, { limit: 50 }));
     expect(logs).toMatch(/Index Scan Backward using webhook_attempts_created_idx/);
     expect(logs).not.toMatch(/\bSort\b/);
-    const queue = await plan(listQueue(database.db));
+    const queue = await plan(inFlightQuery(database.db, { limit: 50 }));
     expect(queue).toMatch(/Index Scan Backward using webhook_messages_in_flight_idx/);
     expect(queue).not.toMatch(/\bSort\b/);
   });

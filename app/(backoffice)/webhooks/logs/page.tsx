@@ -1,60 +1,129 @@
-import { ScrollText } from "lucide-react";
+import { ChevronRight, ScrollText, SearchX } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { connection } from "next/server";
-import { DateTime } from "@/components/ui/date-time";
+import { AttemptsChart } from "@/components/webhooks/attempts-chart";
+import { AttemptsTable } from "@/components/webhooks/attempts-table";
+import { LogsFilters } from "@/components/webhooks/logs-filters";
+import { ResendFailedButton } from "@/components/webhooks/resend-failed-button";
+import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
-import { StatusBadge } from "@/components/ui/status-badge";
-import { Table, Td, Th } from "@/components/ui/table";
 import { getDb } from "@/lib/db";
-import { listRecentAttempts } from "@/lib/webhooks/list-attempts";
+import { attemptsPerMinute } from "@/lib/delivery/attempts-per-minute";
+import { filterSearchParams, firstValues, logsQuerySchema, type LogsFilter } from "@/lib/delivery/logs-query";
+import { listAttemptLogs } from "@/lib/delivery/read-messages";
+import { listSites } from "@/lib/trusted-sites/list-sites";
+import { toFieldIssues } from "@/lib/validation";
 
 export const metadata: Metadata = { title: "Webhook logs" };
 
-export default async function LogsPage() {
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+export default async function LogsPage({ searchParams }: { searchParams: SearchParams }) {
   await connection();
-  const attempts = await listRecentAttempts(await getDb());
+  const db = await getDb();
+  const raw = firstValues(await searchParams);
+  const parsed = logsQuerySchema.safeParse(raw);
+  const sites = await listSites(db);
+  const header = <PageHeader title="Logs" description="Every webhook send attempt, newest first. Kept for 90 days." />;
+
+  if (!parsed.success) {
+    return (
+      <>
+        {header}
+        <EmptyState icon={SearchX} title="These filters are not valid">
+          <ul className="mb-3">
+            {toFieldIssues(parsed.error).map((issue) => (
+              <li key={issue.path.join(".")}>{issue.message}</li>
+            ))}
+          </ul>
+          <Link href="/webhooks/logs" className="font-medium text-indigo-600 hover:underline">
+            Clear filters
+          </Link>
+        </EmptyState>
+      </>
+    );
+  }
+
+  const { cursor, limit, ...filter } = parsed.data;
+  const [logs, chart] = await Promise.all([
+    listAttemptLogs(db, { ...filter, cursor: raw.cursor, limit }),
+    attemptsPerMinute(db, filter),
+  ]);
+  const filtered = Object.values(filter).some(Boolean);
+  const site = filter.siteId ? sites.find((s) => s.id === filter.siteId) : undefined;
+  const canResendFailed = site && (!filter.status || filter.status === "failed");
+
   return (
     <>
-      <PageHeader title="Logs" description="Every webhook send attempt, newest first. Kept for 90 days." />
-      {attempts.length === 0 ? (
-        <EmptyState icon={ScrollText} title="No webhook attempts yet">
-          When a workflow&apos;s Webhook message node fires, each attempt to deliver it appears here with its response
-          code and status.
-        </EmptyState>
+      {header}
+      <LogsFilters filter={filter} sites={sites.map(({ id, name }) => ({ id, name }))} />
+      <AttemptsChart data={chart} rangeLabel={rangeLabel(filter)} />
+      {canResendFailed && (
+        <div className="mb-4 flex justify-end">
+          <ResendFailedButton
+            siteName={site.name}
+            filter={{ siteId: site.id, customerId: filter.customerId, action: filter.action, from: filter.from, to: filter.to }}
+          />
+        </div>
+      )}
+      {logs.items.length === 0 ? (
+        cursor ? (
+          <EmptyState icon={ScrollText} title="No older attempts">
+            <Link href={`/webhooks/logs?${filterSearchParams(filter)}`} className="font-medium text-indigo-600 hover:underline">
+              Back to the newest
+            </Link>
+          </EmptyState>
+        ) : filtered ? (
+          <EmptyState icon={SearchX} title="No attempts match these filters">
+            Try a wider time range or fewer filters.{" "}
+            <Link href="/webhooks/logs" className="font-medium text-indigo-600 hover:underline">
+              Clear filters
+            </Link>
+          </EmptyState>
+        ) : (
+          <EmptyState icon={ScrollText} title="No webhook attempts yet">
+            When a workflow&apos;s Webhook message node fires, each attempt to deliver it appears here with its response
+            code and status.
+          </EmptyState>
+        )
       ) : (
-        <Table>
-          <thead>
-            <tr>
-              <Th>Created at</Th>
-              <Th>Action</Th>
-              <Th>Customer</Th>
-              <Th>Trusted site</Th>
-              <Th>Response code</Th>
-              <Th>Status</Th>
-              <Th>Attempt</Th>
-            </tr>
-          </thead>
-          <tbody>
-            {attempts.map((a) => (
-              <tr key={a.id}>
-                <Td><DateTime value={a.createdAt} /></Td>
-                <Td>{a.action}</Td>
-                <Td>
-                  <Link href={`/customers/${a.customerId}`} className="text-indigo-600 hover:underline">
-                    {a.customerName}
-                  </Link>
-                </Td>
-                <Td>{a.siteName}</Td>
-                <Td className="tabular-nums">{a.responseCode ?? "—"}</Td>
-                <Td><StatusBadge status={a.status} /></Td>
-                <Td className="tabular-nums">{a.attemptNo} of 5</Td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
+        <>
+          <AttemptsTable attempts={logs.items} />
+          <Pagination filter={filter} cursor={cursor !== undefined} nextCursor={logs.nextCursor} />
+        </>
       )}
     </>
   );
+}
+
+function Pagination({ filter, cursor, nextCursor }: { filter: LogsFilter; cursor: boolean; nextCursor: string | null }) {
+  if (!cursor && !nextCursor) return null;
+  return (
+    <nav aria-label="Pages" className="mt-4 flex justify-between">
+      {cursor ? (
+        <Button asChild variant="secondary">
+          <Link href={`/webhooks/logs?${filterSearchParams(filter)}`}>Back to the newest</Link>
+        </Button>
+      ) : (
+        <span />
+      )}
+      {nextCursor && (
+        <Button asChild variant="secondary">
+          <Link href={`/webhooks/logs?${filterSearchParams({ ...filter, cursor: nextCursor })}`}>
+            Older <ChevronRight className="size-4" aria-hidden />
+          </Link>
+        </Button>
+      )}
+    </nav>
+  );
+}
+
+function rangeLabel(filter: LogsFilter): string {
+  const fmt = (iso: string) => `${new Date(iso).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  if (filter.from && filter.to) return `${fmt(filter.from)} – ${fmt(filter.to)}`;
+  if (filter.from) return `Since ${fmt(filter.from)}`;
+  if (filter.to) return `The hour before ${fmt(filter.to)}`;
+  return "Last hour";
 }

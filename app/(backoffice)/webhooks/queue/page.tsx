@@ -1,57 +1,36 @@
 import { ListChecks } from "lucide-react";
 import type { Metadata } from "next";
-import Link from "next/link";
 import { connection } from "next/server";
-import { DateTime } from "@/components/ui/date-time";
+import { AutoRefresh } from "@/components/webhooks/auto-refresh";
+import { QueueTable } from "@/components/webhooks/queue-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
-import { StatusBadge } from "@/components/ui/status-badge";
-import { Table, Td, Th } from "@/components/ui/table";
 import { getDb } from "@/lib/db";
-import { listQueue } from "@/lib/webhooks/list-queue";
+import { listInFlight } from "@/lib/delivery/read-messages";
 
 export const metadata: Metadata = { title: "Webhook queue" };
 
+const SHOWN = 200;
+
 export default async function QueuePage() {
   await connection();
-  const messages = await listQueue(await getDb());
+  const { items, nextCursor } = await listInFlight(await getDb(), { limit: SHOWN });
   return (
     <>
-      <PageHeader title="Queue" description="Webhook messages still being delivered: queued, or waiting to be resent." />
-      {messages.length === 0 ? (
-        <EmptyState icon={ListChecks} title="The queue is empty">
-          Nothing is waiting to be delivered. Messages appear here from the moment they are triggered until they are
-          done or have failed all 5 attempts.
+      <AutoRefresh />
+      <PageHeader
+        title="Queue"
+        description="Webhook messages still being delivered: queued, or waiting to be resent. Updates by itself."
+      />
+      {items.length === 0 ? (
+        <EmptyState icon={ListChecks} title="Nothing in flight">
+          Messages appear here from the moment they are triggered until they are done or have failed all 5 attempts.
         </EmptyState>
       ) : (
-        <Table>
-          <thead>
-            <tr>
-              <Th>ID</Th>
-              <Th>Customer</Th>
-              <Th>Trusted site</Th>
-              <Th>Retries</Th>
-              <Th>Status</Th>
-              <Th>Next attempt</Th>
-            </tr>
-          </thead>
-          <tbody>
-            {messages.map((m) => (
-              <tr key={m.id}>
-                <Td className="font-mono text-xs">{m.id}</Td>
-                <Td>
-                  <Link href={`/customers/${m.customerId}`} className="text-indigo-600 hover:underline">
-                    {m.customerName}
-                  </Link>
-                </Td>
-                <Td>{m.siteName}</Td>
-                <Td className="tabular-nums">{m.retries}</Td>
-                <Td><StatusBadge status={m.status} /></Td>
-                <Td><DateTime value={m.nextAttemptAt} /></Td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
+        <>
+          <QueueTable messages={items} />
+          {nextCursor && <p className="mt-3 text-sm text-slate-500">Showing the newest {SHOWN} messages in flight.</p>}
+        </>
       )}
     </>
   );

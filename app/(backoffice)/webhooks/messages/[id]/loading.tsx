@@ -1,0 +1,1 @@
+export { TableSkeleton as default } from "@/components/ui/table-skeleton";

@@ -1,0 +1,114 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { connection } from "next/server";
+import { AutoRefresh } from "@/components/webhooks/auto-refresh";
+import { MessageAttempts } from "@/components/webhooks/message-attempts";
+import { RecordedRequest } from "@/components/webhooks/recorded-request";
+import { RelativeTime } from "@/components/webhooks/relative-time";
+import { ResendMessageButton } from "@/components/webhooks/resend-message-button";
+import { DateTime } from "@/components/ui/date-time";
+import { PageHeader } from "@/components/ui/page-header";
+import { StatusBadge } from "@/components/ui/status-badge";
+import { getDb } from "@/lib/db";
+import { IN_FLIGHT } from "@/lib/delivery/delivery-rules";
+import { getMessage } from "@/lib/delivery/read-messages";
+import { NotFoundError } from "@/lib/errors";
+
+export const metadata: Metadata = { title: "Webhook message" };
+
+export default async function MessagePage({ params }: { params: Promise<{ id: string }> }) {
+  await connection();
+  const { id } = await params;
+  const message = await getMessage(await getDb(), id).catch((e) => {
+    if (e instanceof NotFoundError) notFound();
+    throw e;
+  });
+  const inFlight = (IN_FLIGHT as readonly string[]).includes(message.status);
+  const sent = message.attemptLog.findLast((a) => a.request);
+
+  return (
+    <>
+      {inFlight && <AutoRefresh />}
+      <nav className="mb-2 text-sm text-slate-500">
+        <Link href="/webhooks/logs" className="hover:underline">Logs</Link> / Message
+      </nav>
+      <PageHeader
+        title={`${message.action} → ${message.siteName}`}
+        description={<span className="font-mono text-xs">{message.id}</span>}
+        actions={!inFlight && <ResendMessageButton messageId={message.id} siteName={message.siteName} />}
+      />
+      <div className="grid gap-6 lg:grid-cols-2">
+        <section className="rounded-lg border border-slate-200 bg-white p-6">
+          <h2 className="mb-4 text-base font-semibold">Message</h2>
+          <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
+            <dt className="text-slate-500">Status</dt>
+            <dd data-testid="message-status"><StatusBadge status={message.status} /></dd>
+            <dt className="text-slate-500">Trusted site</dt>
+            <dd><Link href={`/trusted-sites/${message.siteId}`} className="text-indigo-600 hover:underline">{message.siteName}</Link></dd>
+            <dt className="text-slate-500">Customer</dt>
+            <dd><Link href={`/customers/${message.customerId}`} className="text-indigo-600 hover:underline">{message.customerName}</Link></dd>
+            <dt className="text-slate-500">Action</dt>
+            <dd>{message.action}</dd>
+            <dt className="text-slate-500">Created</dt>
+            <dd><DateTime value={message.createdAt} /></dd>
+            <dt className="text-slate-500">Finished</dt>
+            <dd><DateTime value={message.finishedAt} /></dd>
+            <dt className="text-slate-500">Attempts</dt>
+            <dd className="tabular-nums">{message.attemptLog.length} of 5</dd>
+            {inFlight && (
+              <>
+                <dt className="text-slate-500">Next attempt due</dt>
+                <dd>
+                  <RelativeTime value={message.nextAttemptAt} /> (<DateTime value={message.nextAttemptAt} />)
+                </dd>
+              </>
+            )}
+            {message.resentFromMessageId && (
+              <>
+                <dt className="text-slate-500">Resent from</dt>
+                <dd><MessageLink id={message.resentFromMessageId} /></dd>
+              </>
+            )}
+            {message.resentAs.length > 0 && (
+              <>
+                <dt className="text-slate-500">Resent as</dt>
+                <dd className="flex flex-col gap-1">
+                  {message.resentAs.map((r) => (
+                    <span key={r.id} className="flex items-center gap-2">
+                      <MessageLink id={r.id} /> <StatusBadge status={r.status} />
+                    </span>
+                  ))}
+                </dd>
+              </>
+            )}
+          </dl>
+        </section>
+        <section className="rounded-lg border border-slate-200 bg-white p-6">
+          <h2 className="mb-4 text-base font-semibold">Payload</h2>
+          <pre data-testid="payload" className="max-h-80 overflow-auto rounded bg-slate-50 p-3 font-mono text-xs">
+            {JSON.stringify(message.payload, null, 2)}
+          </pre>
+        </section>
+      </div>
+      <section className="mt-6 rounded-lg border border-slate-200 bg-white p-6">
+        <h2 className="mb-1 text-base font-semibold">Request as sent</h2>
+        {sent?.request ? (
+          <RecordedRequest request={sent.request} attemptNo={sent.attemptNo} />
+        ) : (
+          <p className="text-sm text-slate-600">Not sent yet: the request is recorded when the first attempt is made.</p>
+        )}
+      </section>
+      <h2 className="mb-3 mt-8 text-base font-semibold">Attempts</h2>
+      <MessageAttempts attempts={message.attemptLog} />
+    </>
+  );
+}
+
+function MessageLink({ id }: { id: string }) {
+  return (
+    <Link href={`/webhooks/messages/${id}`} className="font-mono text-xs text-indigo-600 hover:underline">
+      {id}
+    </Link>
+  );
+}

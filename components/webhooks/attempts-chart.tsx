@@ -1,0 +1,44 @@
+"use client";
+
+import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from "recharts";
+import type { AttemptsOverTime } from "@/lib/delivery/attempts-per-minute";
+import { ATTEMPT_STATUSES } from "@/lib/delivery/logs-query";
+import { STATUS_COLORS, STATUS_LABELS } from "./status-colors";
+
+/** Attempts per bucket by status, stacked, over the Logs range: an outage shows as a wall of red and amber. */
+export function AttemptsChart({ data, rangeLabel }: { data: AttemptsOverTime; rangeLabel: string }) {
+  const withTime = data.bucketMs < 24 * 3_600_000;
+  const tick = (iso: string) => (withTime ? iso.slice(11, 16) : iso.slice(5, 10));
+  const total = data.buckets.reduce((sum, b) => sum + ATTEMPT_STATUSES.reduce((s, status) => s + b[status], 0), 0);
+  return (
+    <section aria-label="Attempts over time" className="mb-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+      <div className="mb-2 flex flex-wrap items-baseline justify-between gap-2">
+        <h2 className="text-sm font-semibold">Attempts per {data.bucketLabel}</h2>
+        <p className="text-xs text-slate-500">
+          {rangeLabel} · {total.toLocaleString("en")} attempts
+          {data.shortened && " · range shortened to the most recent buckets"}
+        </p>
+      </div>
+      <BarChart responsive data={data.buckets} style={{ width: "100%", height: 180 }} margin={{ top: 4, right: 8, bottom: 0, left: -16 }}>
+        <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e2e8f0" />
+        <XAxis dataKey="start" tickFormatter={tick} fontSize={11} minTickGap={24} stroke="#94a3b8" />
+        <YAxis allowDecimals={false} fontSize={11} stroke="#94a3b8" />
+        <Tooltip
+          labelFormatter={(label) => `${String(label).slice(0, 16).replace("T", " ")} UTC`}
+          cursor={{ fill: "#f1f5f9" }}
+        />
+        <Legend iconType="square" wrapperStyle={{ fontSize: 12 }} />
+        {ATTEMPT_STATUSES.map((status) => (
+          <Bar
+            key={status}
+            dataKey={status}
+            name={STATUS_LABELS[status]}
+            stackId="attempts"
+            fill={STATUS_COLORS[status]}
+            isAnimationActive={false}
+          />
+        ))}
+      </BarChart>
+    </section>
+  );
+}

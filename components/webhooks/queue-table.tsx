@@ -1,0 +1,52 @@
+import Link from "next/link";
+import { StatusBadge } from "@/components/ui/status-badge";
+import { Table, Td, Th } from "@/components/ui/table";
+import { RelativeTime } from "./relative-time";
+
+interface InFlightRow {
+  id: string;
+  customerId: string;
+  customerName: string;
+  siteName: string;
+  retries: number;
+  status: string;
+  nextAttemptAt: Date | null;
+}
+
+/** Messages in flight: resends so far and when the next attempt is due. */
+export function QueueTable({ messages }: { messages: InFlightRow[] }) {
+  return (
+    <Table>
+      <thead>
+        <tr>
+          <Th>ID</Th>
+          <Th>Customer</Th>
+          <Th>Trusted site</Th>
+          <Th>Retries</Th>
+          <Th>Status</Th>
+          <Th>Next attempt due</Th>
+        </tr>
+      </thead>
+      <tbody>
+        {messages.map((m) => (
+          <tr key={m.id} data-testid="queue-row">
+            <Td>
+              <Link href={`/webhooks/messages/${m.id}`} className="font-mono text-xs text-indigo-600 hover:underline">
+                {m.id}
+              </Link>
+            </Td>
+            <Td>
+              <Link href={`/customers/${m.customerId}`} className="text-indigo-600 hover:underline">
+                {m.customerName}
+              </Link>
+            </Td>
+            <Td>{m.siteName}</Td>
+            <Td className="tabular-nums">{m.retries} of 4</Td>
+            <Td><StatusBadge status={m.status} /></Td>
+            <Td><RelativeTime value={m.nextAttemptAt} /></Td>
+          </tr>
+        ))}
+      </tbody>
+    </Table>
+  );
+}

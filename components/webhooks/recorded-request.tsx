@@ -1,0 +1,37 @@
+import { Table, Td, Th } from "@/components/ui/table";
+
+/** The method, URL and headers an attempt sent, as recorded: credential headers are stored redacted. */
+export function RecordedRequest({
+  request,
+  attemptNo,
+}: {
+  request: { method: string; url: string; headers: Record<string, string> };
+  attemptNo: number;
+}) {
+  return (
+    <>
+      <p className="mb-3 text-sm text-slate-600">
+        Attempt {attemptNo}. Credentials (Authorization, signatures, tokens) are never recorded: they show as [redacted].
+      </p>
+      <p className="mb-3 break-all font-mono text-xs">
+        <span className="font-semibold">{request.method}</span> {request.url}
+      </p>
+      <Table data-testid="request-headers">
+        <thead>
+          <tr>
+            <Th>Header</Th>
+            <Th>Value</Th>
+          </tr>
+        </thead>
+        <tbody>
+          {Object.entries(request.headers).map(([name, value]) => (
+            <tr key={name}>
+              <Td className="font-mono text-xs">{name}</Td>
+              <Td className="break-all font-mono text-xs">{value}</Td>
+            </tr>
+          ))}
+        </tbody>
+      </Table>
+    </>
+  );
+}

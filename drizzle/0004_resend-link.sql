@@ -1,0 +1,3 @@
+ALTER TABLE "webhook_messages" ADD COLUMN "resent_from_message_id" uuid;--> statement-breakpoint
+ALTER TABLE "webhook_messages" ADD CONSTRAINT "webhook_messages_resent_from_message_id_webhook_messages_id_fk" FOREIGN KEY ("resent_from_message_id") REFERENCES "public"."webhook_messages"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "webhook_messages_resent_from_idx" ON "webhook_messages" USING btree ("resent_from_message_id");

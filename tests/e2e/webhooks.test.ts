@@ -1,0 +1,220 @@
+import { randomBytes } from "node:crypto";
+import { eq } from "drizzle-orm";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { trustedSites, webhookMessages } from "@/lib/db/schema";
+import { createSecretBox } from "@/lib/secrets";
+import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
+import { createTestDatabase, type TestDatabase } from "../helpers/database";
+import { insertCustomer, insertSite, waitFor, waitUntilFinished } from "../helpers/delivery-fixtures";
+import { startWebhookReceiver, type WebhookReceiver } from "../helpers/webhook-receiver";
+import { startWebServer, type WebServer } from "../helpers/web-server";
+
+// Long enough to watch messages sit in the Queue, short enough for 5 attempts in a few seconds.
+const RETRY_MS = 1200;
+const PASSWORD = "s3cret-receiver-Pa55word";
+const key = randomBytes(32);
+const box = createSecretBox(key);
+
+let browser: Browser;
+let database: TestDatabase;
+let server: WebServer;
+let context: BrowserContext;
+let flaky: WebhookReceiver;
+let healthy: WebhookReceiver;
+let flakyHealthy = false;
+let flakySite: string;
+let healthySite: string;
+let customerId: string;
+const failedIds: string[] = [];
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  database = await createTestDatabase();
+  flaky = await startWebhookReceiver(() => (flakyHealthy ? { status: 200, body: "thanks" } : { status: 503, body: "down for maintenance" }));
+  healthy = await startWebhookReceiver(() => ({ status: 200 }));
+  server = await startWebServer({
+    DATABASE_URL: database.url,
+    APP_ENCRYPTION_KEY: key.toString("base64"),
+    ALLOW_PRIVATE_TARGETS: "127.0.0.1",
+    WEBHOOK_RETRY_INTERVAL_MS: String(RETRY_MS),
+  });
+  context = await signedInContext(browser, server.url);
+  customerId = await insertCustomer(database.db);
+  flakySite = await insertSite(database.db, {
+    url: `${flaky.url}/hooks`,
+    authMethod: "basic",
+    authParams: { username: "webhooks-sender", password: PASSWORD },
+    box,
+  });
+  healthySite = await insertSite(database.db, { url: `${healthy.url}/hooks` });
+  await database.db.update(trustedSites).set({ name: "Loyalty CRM" }).where(eq(trustedSites.id, flakySite));
+  await database.db.update(trustedSites).set({ name: "Shop backend" }).where(eq(trustedSites.id, healthySite));
+});
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await server?.stop();
+  await flaky?.close();
+  await healthy?.close();
+  await database?.drop();
+});
+
+async function trigger(siteId: string, action: string, payload: unknown): Promise<string> {
+  const response = await context.request.post("/api/webhooks/messages", {
+    data: { siteId, customerId, action, payload },
+    headers: { origin: server.url },
+  });
+  expect(response.status()).toBe(202);
+  return (await response.json()).id;
+}
+
+async function openPage(path: string) {
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const errors = watchForErrors(page);
+  await page.goto(path);
+  return { page, errors };
+}
+
+const rows = (page: Page) => page.getByTestId("attempt-row");
+const rowTexts = async (page: Page) => (await rows(page).allInnerTexts()).map((t) => t.replace(/\s+/g, " "));
+
+describe("Logs and Queue while a receiver fails", () => {
+  it("a failing receiver's messages show Resent then Failed in Logs and leave the Queue", async () => {
+    failedIds.push(await trigger(flakySite, "points.earned", { points: 42 }), await trigger(flakySite, "points.earned", { points: 7 }));
+
+    const { page: queue, errors } = await openPage("/webhooks/queue");
+    await expect.poll(() => queue.getByTestId("queue-row").count()).toBe(2);
+    await expect.poll(() => queue.getByText(/^[1-4] of 4$/).count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    // No reload: the page refreshes itself until both messages have failed for good.
+    await queue.getByText("Nothing in flight").waitFor({ timeout: 30_000 });
+    expect(errors).toEqual([]);
+    await queue.close();
+
+    const { page } = await openPage(`/webhooks/logs?siteId=${flakySite}`);
+    const texts = await rowTexts(page);
+    expect(texts).toHaveLength(10);
+    expect(texts.filter((t) => /\bresent\b/i.test(t) && /503/.test(t))).toHaveLength(8);
+    expect(texts.filter((t) => /\bfailed\b/i.test(t) && /5 of 5/.test(t))).toHaveLength(2);
+    // Newest first: each message's 5th (failed) attempt is above its resent ones.
+    expect(texts[0]).toMatch(/failed.*5 of 5/i);
+    expect(texts.at(-1)).toMatch(/resent.*1 of 5/i);
+    await page.close();
+  });
+
+  it("the filters narrow the rows and survive a reload", async () => {
+    const delivered = await trigger(healthySite, "order.paid", { total: 99 });
+    await waitUntilFinished(database.db, delivered);
+
+    const { page, errors } = await openPage("/webhooks/logs");
+    await expect.poll(() => rows(page).count()).toBe(11);
+
+    await page.getByLabel("Status").selectOption("failed");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await page.waitForURL(/status=failed/);
+    await expect.poll(() => rows(page).count()).toBe(2);
+
+    await page.getByLabel("Status").selectOption("");
+    await page.getByLabel("Trusted site").selectOption(healthySite);
+    await page.getByLabel("Action").fill("order.paid");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await page.waitForURL(/siteId=/);
+    await expect.poll(() => rowTexts(page)).toEqual([expect.stringMatching(/order\.paid.*200.*done.*1 of 5/i)]);
+
+    await page.reload();
+    expect(new URL(page.url()).searchParams.get("siteId")).toBe(healthySite);
+    expect(await page.getByLabel("Trusted site").inputValue()).toBe(healthySite);
+    expect(await page.getByLabel("Action").inputValue()).toBe("order.paid");
+    expect(await rows(page).count()).toBe(1);
+
+    await page.getByLabel("Status").selectOption("failed");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await page.getByText("No attempts match these filters").waitFor();
+    await page.getByRole("link", { name: "Clear filters" }).first().click();
+    await page.waitForURL(/\/webhooks\/logs$/);
+    await expect.poll(() => rows(page).count()).toBe(11);
+
+    // A time range before anything happened matches nothing; one around now matches everything.
+    await page.getByLabel("From (UTC)").fill("2020-01-01T00:00");
+    await page.getByLabel("To (UTC)").fill("2020-01-02T00:00");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await page.getByText("No attempts match these filters").waitFor();
+    expect(new URL(page.url()).searchParams.get("from")).toBe("2020-01-01T00:00:00Z");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a message page shows its attempts and the request headers as sent, credentials redacted", async () => {
+    const { page, errors } = await openPage(`/webhooks/logs?siteId=${flakySite}&status=failed`);
+    await rows(page).first().click();
+    await page.waitForURL(/\/webhooks\/messages\/[0-9a-f-]{36}$/);
+    const id = page.url().split("/").at(-1)!;
+    expect(failedIds).toContain(id);
+
+    const attempts = page.getByTestId("message-attempts").locator("tbody tr");
+    await expect.poll(() => attempts.count()).toBe(5);
+    expect(await attempts.first().innerText()).toMatch(/503/);
+    expect(await attempts.first().innerText()).toMatch(/down for maintenance/);
+    const headers = page.getByTestId("request-headers");
+    expect((await headers.innerText()).replace(/\s+/g, " ")).toMatch(/authorization \[redacted\]/i);
+    expect(await headers.innerText()).toContain(id); // Webhook-Id
+    const html = await page.content();
+    expect(html).not.toContain(PASSWORD);
+    expect(html).not.toContain(Buffer.from(`webhooks-sender:${PASSWORD}`).toString("base64"));
+    // The receiver did get the credentials: they are redacted only in what is recorded.
+    expect(flaky.arrivals[0]!.headers.authorization).toMatch(/^Basic /);
+    expect(await page.getByTestId("payload").innerText()).toMatch(/"points": (42|7)/);
+    await page.screenshot({ path: "docs/screenshots/webhook-message.png", fullPage: false });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe("Resend", () => {
+  it("delivers again to a now healthy receiver, and the new Done row appears in Logs", async () => {
+    flakyHealthy = true;
+    const original = failedIds[0]!;
+    const { page, errors } = await openPage(`/webhooks/messages/${original}`);
+    await page.getByRole("button", { name: "Resend" }).click();
+    await page.getByRole("alertdialog").getByRole("button", { name: "Resend" }).click();
+    await page.waitForURL((url) => /\/webhooks\/messages\/[0-9a-f-]{36}$/.test(url.pathname) && !url.pathname.endsWith(original));
+    const resentId = page.url().split("/").at(-1)!;
+    await page.getByRole("link", { name: original }).waitFor();
+    // The page refreshes itself while the message is in flight.
+    await expect.poll(() => page.getByTestId("message-status").innerText(), { timeout: 15_000 }).toMatch(/done/i);
+    await waitFor(() => flaky.arrivals.find((a) => a.headers["webhook-id"] === resentId), 5_000, "the resent message to arrive");
+
+    await page.goto(`/webhooks/logs?siteId=${flakySite}`);
+    expect((await rowTexts(page))[0]).toMatch(/points\.earned.*200.*done.*1 of 5/i);
+    await page.goto(`/webhooks/messages/${original}`);
+    await page.getByRole("link", { name: resentId }).waitFor();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("resends the failed messages of a site matching the filter, after a confirmation stating how many", async () => {
+    const { page, errors } = await openPage(`/webhooks/logs?siteId=${flakySite}`);
+    await page.getByRole("button", { name: "Resend failed messages" }).click();
+    const dialog = page.getByRole("alertdialog");
+    // Only the second failed message: the first was resent already.
+    await dialog.getByRole("heading", { name: "Resend 1 failed message?" }).waitFor();
+    await dialog.getByRole("button", { name: "Resend" }).click();
+    await page.getByRole("status").filter({ hasText: "Resent 1 failed message." }).waitFor();
+
+    const [copy] = await waitFor(
+      async () => {
+        const found = await database.db.select().from(webhookMessages).where(eq(webhookMessages.resentFromMessageId, failedIds[1]!));
+        return found[0]?.status === "done" ? found : null;
+      },
+      10_000,
+      "the bulk resend to be delivered",
+    );
+    expect(copy!.payload).toEqual({ points: 7 });
+    await page.reload();
+    expect((await rowTexts(page)).filter((t) => /done/i.test(t))).toHaveLength(2);
+    await page.screenshot({ path: "docs/screenshots/webhook-logs.png", fullPage: false });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
