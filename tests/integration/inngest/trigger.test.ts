@@ -45,7 +45,7 @@ describe("POST /api/webhooks/messages with WEBHOOK_ENGINE=inngest", () => {
   it("sends webhook/message.requested once the message and its first attempt are committed", async () => {
     const seenAtSend: unknown[] = [];
     const send = vi.spyOn(inngest, "send").mockImplementation(async (payload) => {
-      const { messageId } = (payload as { data: { messageId: string } }).data;
+      const [{ data: { messageId } }] = payload as unknown as [{ data: { messageId: string } }];
       seenAtSend.push((await messageRow(database.db, messageId)).status, (await attemptRows(database.db, messageId)).length);
       return { ids: ["01J00000000000000000000000"] };
     });
