@@ -7,7 +7,7 @@ import { secrets, type SecretBox } from "../secrets";
 import { DUE_CHANNEL } from "./announce";
 import { attemptMessage, type AttemptOutcome, type DeliveryDeps } from "./attempt-message";
 import { claimDueMessages, extendClaims, nextDueAt, type ClaimedMessage } from "./claim-messages";
-import { databaseClock } from "./database-clock";
+import { calibrateDatabaseClock, databaseClock } from "./database-clock";
 import { describeOutage, isDatabaseOutage } from "./database-outage";
 import { DEFAULT_RETRY_INTERVAL_MS } from "./delivery-rules";
 import { purgeExpired } from "./purge-expired";
@@ -108,7 +108,8 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       outageBackoffMs = 0;
     } catch (error) {
       // Most likely PostgreSQL is restarting: try again shortly; postgres.js reconnects by itself.
-      outageBackoffMs = Math.min(Math.max(outageBackoffMs * 2, 250), 5_000);
+      // Capped at a second: a reconnected LISTEN also claims at once, but must not be the only way back.
+      outageBackoffMs = Math.min(Math.max(outageBackoffMs * 2, 100), 1_000);
       log(`claiming messages failed (${describe(error)}); retrying in ${outageBackoffMs} ms`);
       wakeAtTime(Date.now() + outageBackoffMs);
     } finally {
@@ -179,6 +180,9 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
   const listening = listenForDueMessages(options.sql, claimSoon, log, () => stopping);
   void warmUpHttp()
     .catch((error) => log(`warming up the HTTP client failed (${describe(error)})`))
+    // Without it the first sends pace against one round trip's bounds (see database-clock.ts).
+    .then(() => calibrateDatabaseClock(db, deps.clock))
+    .catch((error) => log(`reading the database clock failed (${describe(error)})`))
     .then(() => {
       warmedUp = true;
       log(`${id} ready`);
