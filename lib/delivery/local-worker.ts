@@ -52,6 +52,7 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
   const log = options.log ?? (() => {});
   const concurrency = options.concurrency ?? 100;
   const claimTtlMs = options.claimTtlMs ?? 30_000;
+  const claimBatch = Math.max(1, Math.floor(concurrency / 10));
   const box = options.box ?? secrets();
   const threads = threadSignals();
   const deps: DeliveryDeps = {
@@ -73,7 +74,8 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
   const perSite = new Map<string, { count: number; threads: number }>();
   let stopping = false;
   let warmedUp = false;
-  let claiming = false;
+  /** The claim pass under way, if any: stop() waits for it, so what it claims is finished too. */
+  let claiming: Promise<void> | undefined;
   let claimAgain = false;
   let wakeTimer: NodeJS.Timeout | undefined;
   let wakeAt = Infinity;
@@ -95,7 +97,8 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       claimAgain = true;
       return;
     }
-    claiming = true;
+    let passDone = () => {};
+    claiming = new Promise((resolve) => (passDone = resolve));
     try {
       let drained = false;
       do {
@@ -113,15 +116,21 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       log(`claiming messages failed (${describe(error)}); retrying in ${outageBackoffMs} ms`);
       wakeAtTime(Date.now() + outageBackoffMs);
     } finally {
-      claiming = false;
+      claiming = undefined;
+      passDone();
     }
   }
 
-  /** Claims until this worker is full (false) or nothing more is due (true). */
+  /**
+   * Claims until this worker is full (false) or nothing more is due (true). A busy worker waits until
+   * a batch's worth of attempts has finished: each claim locks a window of candidate rows, and one
+   * claim per finished attempt cost PostgreSQL more than the attempt itself.
+   */
   async function claimWhileDue(): Promise<boolean> {
     for (;;) {
       const free = concurrency - inFlight.size;
       if (free <= 0 || stopping) return false; // a finishing attempt claims again
+      if (free < claimBatch && inFlight.size > 0) return false;
       const full = [...perSite].filter(([, s]) => s.count >= s.threads).map(([site]) => site);
       const counts = Object.fromEntries([...perSite].map(([site, s]) => [site, s.count]));
       const claimed = await claimDueMessages(db, id, free, claimTtlMs, counts, full);
@@ -197,6 +206,7 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       clearTimeout(passSoon);
       clearInterval(purgeTimer);
       await (await listening)?.unlisten().catch(() => {});
+      await claiming;
       const finished = Promise.allSettled([...inFlight.values()]);
       await Promise.race([finished, new Promise((r) => setTimeout(r, graceMs).unref())]);
       clearInterval(renewal);
