@@ -81,10 +81,10 @@ export async function inFlightCount(db: DatabaseHandle["db"], siteId: string): P
   return row!.n;
 }
 
-/** Attempt rows of the site by status. */
-export async function attemptsByStatus(db: DatabaseHandle["db"], siteId: string): Promise<Record<string, number>> {
+/** Attempt rows of the sites by status. */
+export async function attemptsByStatus(db: DatabaseHandle["db"], siteIds: string[]): Promise<Record<string, number>> {
   const rows = await db.execute<{ status: string; n: number }>(sql`
-    select status, count(*)::int as n from webhook_attempts where site_id = ${siteId} group by status`);
+    select status, count(*)::int as n from webhook_attempts where site_id = any(${`{${siteIds.join(",")}}`}::uuid[]) group by status`);
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
 
