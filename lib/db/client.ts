@@ -15,6 +15,9 @@ export function openDatabase(url: string, options: { max?: number } = {}): Datab
   const sql = postgres(url, {
     max: options.max ?? 10,
     connect_timeout: 10,
+    // postgres.js waits up to 20 s between reconnects by default, counting failures across the whole
+    // pool: a one-second restart left every connection idle for seconds after the server was back.
+    backoff: reconnectDelaySeconds,
     onnotice: () => {},
   });
   return {
@@ -22,4 +25,9 @@ export function openDatabase(url: string, options: { max?: number } = {}): Datab
     sql,
     close: () => sql.end({ timeout: 5 }),
   };
+}
+
+/** Seconds before a connection tries again after `retries` failures: quick, capped at half a second, jittered. */
+export function reconnectDelaySeconds(retries: number): number {
+  return (0.5 + Math.random() / 2) * Math.min(0.025 * 2 ** retries, 0.5);
 }

@@ -85,7 +85,7 @@ async function reserveThreadAndSlot(deps: DeliveryDeps, message: ClaimedMessage)
   const { site, attempt } = message;
   const deadline = Date.now() + deps.threadWaitMs;
   for (let pause = 10; ; pause = Math.min(pause * 2, 250)) {
-    const outcome = await whileDatabaseAway(deps, () => reserveSend(deps.db, {
+    const outcome = await readingDatabaseClock(deps, () => reserveSend(deps.db, {
       siteId: site.id,
       messageId: message.id,
       claimToken: message.claimToken,
@@ -97,7 +97,6 @@ async function reserveThreadAndSlot(deps: DeliveryDeps, message: ClaimedMessage)
       leaseTtlMs: deps.pacingHorizonMs + 2 * site.timeoutMs + 5_000,
       horizonMs: deps.pacingHorizonMs,
     }));
-    if (outcome.kind === "reserved") deps.clock.sample(outcome.databaseNow);
     if (outcome.kind === "reserved" || outcome.kind === "lost") return outcome;
     if (outcome.kind === "booked") return postponed(outcome.retryInMs);
     const left = deadline - Date.now();
@@ -117,32 +116,34 @@ async function waitForThread(deps: DeliveryDeps, siteId: string, ms: number) {
 }
 
 /**
- * How late after its reserved start a send may still go out. Starts are spaced 2 % wider than 1/rps
- * (reserve-send.ts), so a second holds some 20 ms of slack; a send delayed longer than this (a busy
- * event loop, a slow token fetch) could crowd the sends reserved after it, so it reserves a new start.
+ * How late after its reserved start a send may still go out, on the database's clock and counting
+ * what this process does not know about that clock (database-clock.ts). Starts are spaced 2 % wider
+ * than 1/rps (reserve-send.ts), so any rps consecutive starts span at least 1,020 ms: each may be up
+ * to 20 ms late without rps + 1 of them fitting in a second; 15 leaves room for millisecond rounding.
+ * A send later than this (a busy event loop, a slow token fetch) reserves a new start instead.
  */
-const LATE_START_MS = 10;
+const LATE_START_MS = 15;
 
 async function send(deps: DeliveryDeps, message: ClaimedMessage, prepared: OutgoingRequest, reservedStart: number): Promise<AttemptResult> {
   const ctx = authContext(deps, message);
   let startAt = reservedStart;
   let startedAt: Date;
-  let request: OutgoingRequest;
   let signed: OutgoingRequest;
   for (;;) {
     const localStart = deps.clock.toLocal(startAt);
-    if (localStart > Date.now()) await new Promise((r) => setTimeout(r, localStart - Date.now()));
-    startedAt = new Date();
-    request = stamped(prepared, startedAt);
+    while (Date.now() < localStart) await new Promise((r) => setTimeout(r, localStart - Date.now()));
+    const request = stamped(prepared, new Date());
     try {
       signed = await authorizeRequest(request, message.site, deps.box, ctx);
     } catch (error) {
       if (!(error instanceof AuthorizeFailure)) throw error;
-      return { succeeded: false, startedAt, error: error.message, request: recordedRequest(request) };
+      return { succeeded: false, startedAt: new Date(), error: error.message, request: recordedRequest(request) };
     }
-    if (Date.now() - localStart <= LATE_START_MS) break;
-    const again = await whileDatabaseAway(deps, () => reserveStartAgain(deps.db, message.site.id, message.site.rps));
-    deps.clock.sample(again.databaseNow);
+    // The recorded start is taken here, after authorizing, right before the request is handed to
+    // the HTTP client: the moment the limiter is accountable for.
+    startedAt = new Date();
+    if (deps.clock.latestDatabaseNow(startedAt.getTime()) - startAt <= LATE_START_MS) break;
+    const again = await readingDatabaseClock(deps, () => reserveStartAgain(deps.db, message.site.id, message.site.rps));
     startAt = again.startAt;
   }
   let response: SendResult;
@@ -211,6 +212,16 @@ function record(
   return whileDatabaseAway(deps, () => recordOutcome(deps.db, message, result, { retryInMs, leaseId }));
 }
 
+/** Runs a statement that reads the database's clock, and lets this process's clock learn from its answer. */
+function readingDatabaseClock<T extends object>(deps: DeliveryDeps, statement: () => Promise<T>): Promise<T> {
+  return whileDatabaseAway(deps, async () => {
+    const sentAt = Date.now();
+    const answer = await statement();
+    if ("databaseNow" in answer && typeof answer.databaseNow === "number") deps.clock.sample(answer.databaseNow, sentAt);
+    return answer;
+  });
+}
+
 /**
  * Runs a statement, retrying while PostgreSQL is unreachable (postgres.js reconnects by itself).
  * The claim token in every statement makes a retry safe: once another worker holds the message,
@@ -218,7 +229,7 @@ function record(
  */
 async function whileDatabaseAway<T>(deps: DeliveryDeps, statement: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + (deps.databaseRetryMs ?? 60_000);
-  for (let pause = 100; ; pause = Math.min(pause * 2, 2_000)) {
+  for (let pause = 50; ; pause = Math.min(pause * 2, 500)) {
     try {
       return await statement();
     } catch (error) {

@@ -1,32 +1,75 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../db";
+
 /**
- * This process's view of the database clock. Waiting "start − now" as the database computed it
- * would make each send late by however long its answer took to arrive, and that delay varies
- * (queued queries, a busy event loop): sends reserved 1/rps apart would then reach the receiver
- * closer together. Instead each answer is a sample of local − database time; the smallest recent
- * sample is the offset (clock skew plus the fastest round trip), as NTP filters its samples.
+ * This process's view of the database clock, as bounds on the offset local − database time.
+ *
+ * Waiting "start − now" as the database computed it would make each send late by however long its
+ * answer took to arrive, and that delay varies (queued queries, a busy event loop). Instead each
+ * answer bounds the offset: the database read its clock after the statement was sent and before the
+ * answer arrived, so sent − databaseNow ≤ offset ≤ arrived − databaseNow (NTP's reasoning). The
+ * tightest bounds of recent samples are kept.
+ *
+ * A send waits until the upper bound says its start has surely come, and measures its lateness
+ * against the lower bound: with only a loose early sample (one slow round trip on a loaded machine)
+ * a send could otherwise go out tens of milliseconds after its slot while believing it was on time,
+ * and two processes' sends then crowd one second past the limit.
  */
 export function databaseClock(windowMs = 60_000) {
-  let best = Infinity;
-  let bestAt = 0;
-  let previous = Infinity;
+  let current = { low: -Infinity, high: Infinity, since: -Infinity };
+  let previous = { low: -Infinity, high: Infinity };
+
+  function bounds(): { low: number; high: number } {
+    const low = Math.max(current.low, previous.low);
+    const high = Math.min(current.high, previous.high);
+    // Bounds from the previous window that contradict the current one mean the clock moved: drop them.
+    if (low <= high) return { low, high };
+    return { low: current.low, high: current.high };
+  }
+
   return {
-    /** Records an answer: `databaseNow` as read by the statement, on arrival here. */
-    sample(databaseNow: number, localNow = Date.now()) {
-      const offset = localNow - databaseNow;
-      // Samples age out so a drifting clock is followed; the previous window's best stays a bound.
-      if (localNow - bestAt > windowMs) {
-        previous = best;
-        best = Infinity;
-        bestAt = localNow;
+    /**
+     * Records an answer: `databaseNow` as read by the statement, `sentAt` taken before the statement
+     * was issued and `arrivedAt` once its answer was here (both Date.now(), which floors to the ms).
+     */
+    sample(databaseNow: number, sentAt: number, arrivedAt = Date.now()) {
+      // Samples age out so a drifting clock is followed; the previous window's bounds still count.
+      if (arrivedAt - current.since > windowMs) {
+        previous = current;
+        current = { low: -Infinity, high: Infinity, since: arrivedAt };
       }
-      best = Math.min(best, offset);
+      current.low = Math.max(current.low, sentAt - databaseNow);
+      current.high = Math.min(current.high, arrivedAt + 1 - databaseNow);
     },
-    /** A database time on this process's clock. */
+    /** The earliest local time at which the database's clock has surely reached `databaseTime`. */
     toLocal(databaseTime: number): number {
-      const offset = Math.min(best, previous);
-      return databaseTime + (Number.isFinite(offset) ? offset : 0);
+      const { high } = bounds();
+      return databaseTime + (Number.isFinite(high) ? high : 0);
+    },
+    /** The latest the database's clock can read now: what a send's lateness is measured against. */
+    latestDatabaseNow(localNow = Date.now()): number {
+      const { low } = bounds();
+      // Never sampled: nothing bounds it, and every send counts as late until a sample arrives.
+      return Number.isFinite(low) ? localNow - low : Infinity;
+    },
+    /** How wide the offset is known to be, in ms (Infinity before any sample). */
+    uncertaintyMs(): number {
+      const { low, high } = bounds();
+      return high - low;
     },
   };
 }
 
 export type DatabaseClock = ReturnType<typeof databaseClock>;
+
+/**
+ * Takes a few plain round trips so the bounds are tight before the first send; the fastest of them
+ * decides, so one answer delayed by a busy machine does no harm.
+ */
+export async function calibrateDatabaseClock(db: Database, clock: DatabaseClock, samples = 5): Promise<void> {
+  for (let i = 0; i < samples; i++) {
+    const sentAt = Date.now();
+    const [row] = await db.execute<{ now_ms: number }>(sql`select extract(epoch from clock_timestamp())::float8 * 1000 as now_ms`);
+    clock.sample(row!.now_ms, sentAt);
+  }
+}

@@ -7,7 +7,7 @@ import { secrets, type SecretBox } from "../secrets";
 import { DUE_CHANNEL } from "./announce";
 import { attemptMessage, type AttemptOutcome, type DeliveryDeps } from "./attempt-message";
 import { claimDueMessages, extendClaims, nextDueAt, type ClaimedMessage } from "./claim-messages";
-import { databaseClock } from "./database-clock";
+import { calibrateDatabaseClock, databaseClock } from "./database-clock";
 import { describeOutage, isDatabaseOutage } from "./database-outage";
 import { DEFAULT_RETRY_INTERVAL_MS } from "./delivery-rules";
 import { purgeExpired } from "./purge-expired";
@@ -52,6 +52,7 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
   const log = options.log ?? (() => {});
   const concurrency = options.concurrency ?? 100;
   const claimTtlMs = options.claimTtlMs ?? 30_000;
+  const claimBatch = Math.max(1, Math.floor(concurrency / 10));
   const box = options.box ?? secrets();
   const threads = threadSignals();
   const deps: DeliveryDeps = {
@@ -73,7 +74,8 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
   const perSite = new Map<string, { count: number; threads: number }>();
   let stopping = false;
   let warmedUp = false;
-  let claiming = false;
+  /** The claim pass under way, if any: stop() waits for it, so what it claims is finished too. */
+  let claiming: Promise<void> | undefined;
   let claimAgain = false;
   let wakeTimer: NodeJS.Timeout | undefined;
   let wakeAt = Infinity;
@@ -95,7 +97,8 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       claimAgain = true;
       return;
     }
-    claiming = true;
+    let passDone = () => {};
+    claiming = new Promise((resolve) => (passDone = resolve));
     try {
       let drained = false;
       do {
@@ -108,19 +111,26 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       outageBackoffMs = 0;
     } catch (error) {
       // Most likely PostgreSQL is restarting: try again shortly; postgres.js reconnects by itself.
-      outageBackoffMs = Math.min(Math.max(outageBackoffMs * 2, 250), 5_000);
+      // Capped at a second: a reconnected LISTEN also claims at once, but must not be the only way back.
+      outageBackoffMs = Math.min(Math.max(outageBackoffMs * 2, 100), 1_000);
       log(`claiming messages failed (${describe(error)}); retrying in ${outageBackoffMs} ms`);
       wakeAtTime(Date.now() + outageBackoffMs);
     } finally {
-      claiming = false;
+      claiming = undefined;
+      passDone();
     }
   }
 
-  /** Claims until this worker is full (false) or nothing more is due (true). */
+  /**
+   * Claims until this worker is full (false) or nothing more is due (true). A busy worker waits until
+   * a batch's worth of attempts has finished: each claim locks a window of candidate rows, and one
+   * claim per finished attempt cost PostgreSQL more than the attempt itself.
+   */
   async function claimWhileDue(): Promise<boolean> {
     for (;;) {
       const free = concurrency - inFlight.size;
       if (free <= 0 || stopping) return false; // a finishing attempt claims again
+      if (free < claimBatch && inFlight.size > 0) return false;
       const full = [...perSite].filter(([, s]) => s.count >= s.threads).map(([site]) => site);
       const counts = Object.fromEntries([...perSite].map(([site, s]) => [site, s.count]));
       const claimed = await claimDueMessages(db, id, free, claimTtlMs, counts, full);
@@ -179,6 +189,9 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
   const listening = listenForDueMessages(options.sql, claimSoon, log, () => stopping);
   void warmUpHttp()
     .catch((error) => log(`warming up the HTTP client failed (${describe(error)})`))
+    // Without it the first sends pace against one round trip's bounds (see database-clock.ts).
+    .then(() => calibrateDatabaseClock(db, deps.clock))
+    .catch((error) => log(`reading the database clock failed (${describe(error)})`))
     .then(() => {
       warmedUp = true;
       log(`${id} ready`);
@@ -193,6 +206,7 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       clearTimeout(passSoon);
       clearInterval(purgeTimer);
       await (await listening)?.unlisten().catch(() => {});
+      await claiming;
       const finished = Promise.allSettled([...inFlight.values()]);
       await Promise.race([finished, new Promise((r) => setTimeout(r, graceMs).unref())]);
       clearInterval(renewal);

@@ -1,0 +1,102 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { sql } from "drizzle-orm";
+import { openDatabase, type DatabaseHandle } from "../../lib/db/client";
+import { startEmbeddedPostgres } from "../../lib/db/embedded-postgres";
+import { migrateDatabase } from "../../lib/db/migrate";
+import { DUE_CHANNEL } from "../../lib/delivery/announce";
+
+export interface BenchDatabase extends DatabaseHandle {
+  url: string;
+  /** The embedded server's postmaster, whose process tree is PostgreSQL's CPU; null for DATABASE_URL. */
+  postmasterPid: number | null;
+  stop(): Promise<void>;
+}
+
+/** DATABASE_URL when set, else an embedded PostgreSQL in a temporary folder (removed afterwards). */
+export async function startBenchDatabase(databaseUrl: string | undefined): Promise<BenchDatabase> {
+  let dir: string | undefined;
+  let url = databaseUrl;
+  let stopServer = async () => {};
+  if (!url) {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), "tsw-bench-pg-"));
+    const embedded = await startEmbeddedPostgres(dir);
+    url = embedded.url;
+    stopServer = embedded.stop;
+  }
+  await migrateDatabase(url);
+  const handle = openDatabase(url);
+  const postmasterPid = dir ? Number((await fs.readFile(path.join(dir, "pg", "postmaster.pid"), "utf8")).split("\n")[0]) : null;
+  return {
+    ...handle,
+    url,
+    postmasterPid,
+    async stop() {
+      await handle.close();
+      await stopServer();
+      if (dir) await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function insertBenchCustomer(db: DatabaseHandle["db"]): Promise<string> {
+  const [row] = await db.execute<{ id: string }>(sql`
+    insert into customers (name, email) values ('Bench', ${`bench-${Date.now()}-${Math.random()}@example.com`}) returning id`);
+  return row!.id;
+}
+
+export async function insertBenchSite(db: DatabaseHandle["db"], url: string, rps: number, threads: number): Promise<string> {
+  const [row] = await db.execute<{ id: string }>(sql`
+    insert into trusted_sites (name, url, status, rps, threads, timeout_ms, content_type, auth_method, auth_params)
+    values (${`bench ${url} ${Math.random()}`}, ${url}, 'active', ${rps}, ${threads}, 5000, 'application/json', 'none', '{}'::jsonb)
+    returning id`);
+  return row!.id;
+}
+
+/**
+ * Queues `count` messages for a site in one transaction — each message with its first `queued`
+ * attempt, as enqueue() writes them — and announces them once. The bench's multi-row path, so that
+ * queueing is not what is measured.
+ */
+export async function queueMany(db: DatabaseHandle["db"], siteId: string, customerId: string, count: number): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`
+      with message as (
+        insert into webhook_messages (site_id, customer_id, action, payload, content_hash, status, next_attempt_at)
+        select ${siteId}, ${customerId}, 'bench.tick', jsonb_build_object('n', n), md5(n::text), 'queued', clock_timestamp()
+        from generate_series(1, ${count}) n
+        returning id, site_id, customer_id, action, next_attempt_at
+      )
+      insert into webhook_attempts (message_id, site_id, customer_id, action, attempt_no, status, scheduled_at)
+      select id, site_id, customer_id, action, 1, 'queued', next_attempt_at from message`);
+    await tx.execute(sql`select pg_notify(${DUE_CHANNEL}, '')`);
+  });
+}
+
+/** Messages of the site not yet done or failed. */
+export async function inFlightCount(db: DatabaseHandle["db"], siteId: string): Promise<number> {
+  const [row] = await db.execute<{ n: number }>(sql`
+    select count(*)::int as n from webhook_messages where site_id = ${siteId} and status in ('queued', 'resent')`);
+  return row!.n;
+}
+
+/** Attempt rows of the sites by status. */
+export async function attemptsByStatus(db: DatabaseHandle["db"], siteIds: string[]): Promise<Record<string, number>> {
+  const rows = await db.execute<{ status: string; n: number }>(sql`
+    select status, count(*)::int as n from webhook_attempts where site_id = any(${`{${siteIds.join(",")}}`}::uuid[]) group by status`);
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
+
+/** Transactions committed in the database so far (each autocommit statement is one). */
+export async function commitCount(db: DatabaseHandle["db"]): Promise<number> {
+  const [row] = await db.execute<{ n: string }>(sql`select xact_commit as n from pg_stat_database where datname = current_database()`);
+  return Number(row!.n);
+}
+
+/** When the site's attempts started, as the workers recorded them (ms since epoch). */
+export async function recordedStarts(db: DatabaseHandle["db"], siteId: string): Promise<number[]> {
+  const rows = await db.execute<{ ms: number }>(sql`
+    select extract(epoch from started_at)::float8 * 1000 as ms from webhook_attempts where site_id = ${siteId} and started_at is not null`);
+  return rows.map((r) => r.ms);
+}
