@@ -30,6 +30,10 @@ export const logsQuerySchema = z.object({
   siteId: z.uuid().optional(),
   customerId: z.uuid().optional(),
   action: z.string().trim().min(1).max(200).optional(),
+  /** Attempts created at or after this instant (ISO 8601 with offset)… */
+  from: z.iso.datetime({ offset: true }).optional(),
+  /** …and before this one. */
+  to: z.iso.datetime({ offset: true }).optional(),
 });
 
 export const queueQuerySchema = z.object({ ...pageSchema });
@@ -66,6 +70,9 @@ export async function listAttemptLogs(db: Database, query: unknown) {
     q.siteId ? eq(webhookAttempts.siteId, q.siteId) : undefined,
     q.customerId ? eq(webhookAttempts.customerId, q.customerId) : undefined,
     q.action ? eq(webhookAttempts.action, q.action) : undefined,
+    // Cast in SQL, not through Date, so microseconds in a bound are kept.
+    q.from ? sql`${webhookAttempts.createdAt} >= ${q.from}::timestamptz` : undefined,
+    q.to ? sql`${webhookAttempts.createdAt} < ${q.to}::timestamptz` : undefined,
     q.cursor && sql`(${webhookAttempts.createdAt}, ${webhookAttempts.id}) < (${fromMicros(q.cursor.micros)}, ${Number(q.cursor.id)})`,
   ];
   const rows = await db
