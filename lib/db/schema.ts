@@ -162,11 +162,19 @@ export const webhookAttempts = pgTable(
   },
   (t) => [
     uniqueIndex("webhook_attempts_message_attempt_key").on(t.messageId, t.attemptNo),
+    // Logs filters (DESIGN §8): each filter combination reads newest-first through an index whose
+    // leading columns are filters, then (created_at, id) for order and the keyset cursor. Filter
+    // columns after `id` change no order but are checked inside the index, so a rare combination
+    // (no failed attempts for this customer at this site) skips non-matching rows without visiting
+    // the table, and the chart counts by status with index-only scans. scripts/bench-logs.ts measures them.
     index("webhook_attempts_created_idx").on(t.createdAt, t.id),
     index("webhook_attempts_site_idx").on(t.siteId, t.createdAt, t.id),
-    index("webhook_attempts_customer_idx").on(t.customerId, t.createdAt, t.id),
-    index("webhook_attempts_status_idx").on(t.status, t.createdAt, t.id),
-    index("webhook_attempts_action_idx").on(t.action, t.createdAt, t.id),
+    index("webhook_attempts_site_status_idx").on(t.siteId, t.status, t.createdAt, t.id, t.action),
+    // A site receives only some actions: without this, "site + an action it never gets" reads every row.
+    index("webhook_attempts_site_action_idx").on(t.siteId, t.action, t.createdAt, t.id, t.status),
+    index("webhook_attempts_customer_idx").on(t.customerId, t.createdAt, t.id, t.siteId, t.status, t.action),
+    index("webhook_attempts_status_idx").on(t.status, t.createdAt, t.id, t.action),
+    index("webhook_attempts_action_idx").on(t.action, t.createdAt, t.id, t.status),
     check("webhook_attempts_attempt_no_range", sql`${t.attemptNo} between 1 and 5`),
   ],
 );

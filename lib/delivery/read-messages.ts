@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db";
 import { customers, trustedSites, webhookAttempts, webhookMessages } from "../db/schema";
@@ -54,8 +54,9 @@ export function attemptLogsQuery(db: Database, q: z.output<typeof logsQuerySchem
     q.siteId ? eq(webhookAttempts.siteId, q.siteId) : undefined,
     q.customerId ? eq(webhookAttempts.customerId, q.customerId) : undefined,
     q.action ? eq(webhookAttempts.action, q.action) : undefined,
-    q.from ? gte(webhookAttempts.createdAt, new Date(q.from)) : undefined,
-    q.to ? lt(webhookAttempts.createdAt, new Date(q.to)) : undefined,
+    // Cast in SQL, not through Date, so microseconds in a bound are kept.
+    q.from ? sql`${webhookAttempts.createdAt} >= ${q.from}::timestamptz` : undefined,
+    q.to ? sql`${webhookAttempts.createdAt} < ${q.to}::timestamptz` : undefined,
     q.cursor && sql`(${webhookAttempts.createdAt}, ${webhookAttempts.id}) < (${fromMicros(q.cursor.micros)}, ${Number(q.cursor.id)})`,
   ];
   return db

@@ -68,7 +68,9 @@ describe("migrations", () => {
     expect(def("webhook_messages_site_idx")).toMatch(/\(site_id, created_at\)/);
     expect(def("webhook_messages_customer_idx")).toMatch(/\(customer_id, created_at\)/);
     expect(def("webhook_attempts_site_idx")).toMatch(/\(site_id, created_at, id\)/);
-    expect(def("webhook_attempts_customer_idx")).toMatch(/\(customer_id, created_at, id\)/);
+    expect(def("webhook_attempts_customer_idx")).toMatch(/\(customer_id, created_at, id, site_id, status, action\)/);
+    expect(def("webhook_attempts_site_status_idx")).toMatch(/\(site_id, status, created_at, id, action\)/);
+    expect(def("webhook_attempts_site_action_idx")).toMatch(/\(site_id, action, created_at, id, status\)/);
     expect(def("webhook_messages_site_idempotency_key")).toMatch(/UNIQUE .*\(site_id, idempotency_key\)/);
   });
 

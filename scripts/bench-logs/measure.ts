@@ -1,0 +1,86 @@
+import { performance } from "node:perf_hooks";
+import type postgres from "postgres";
+
+export interface Timing {
+  medianMs: number;
+  p95Ms: number;
+}
+
+/** Wall time of `run` as the app sees it (round trip and row decoding included): median and p95. */
+export async function time(run: () => Promise<unknown>, runs = 20, warmUp = 2): Promise<Timing> {
+  for (let i = 0; i < warmUp; i++) await run();
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await run();
+    ms.push(performance.now() - start);
+  }
+  ms.sort((a, b) => a - b);
+  const at = (q: number) => ms[Math.min(ms.length - 1, Math.ceil(q * ms.length) - 1)]!;
+  return { medianMs: at(0.5), p95Ms: at(0.95) };
+}
+
+export interface CapturedQuery {
+  sql: string;
+  params: unknown[];
+}
+
+interface PlanNode {
+  "Node Type": string;
+  "Index Name"?: string;
+  "Scan Direction"?: string;
+  "Relation Name"?: string;
+  "Actual Rows": number;
+  "Actual Loops": number;
+  "Rows Removed by Filter"?: number;
+  "Rows Removed by Index Recheck"?: number;
+  "Heap Fetches"?: number;
+  "Shared Hit Blocks"?: number;
+  "Shared Read Blocks"?: number;
+  Plans?: PlanNode[];
+}
+
+export interface PlanSummary {
+  executionMs: number;
+  /** e.g. "Index Scan Backward webhook_attempts_status_idx 51 rows (+1,204 filtered)" for each scan of webhook_attempts. */
+  scans: string;
+  /** Rows the scans of webhook_attempts read (returned + removed by a filter). */
+  attemptRowsRead: number;
+  buffers: number;
+  sorted: boolean;
+  text: string;
+}
+
+/** EXPLAIN (ANALYZE, BUFFERS) of exactly the statement the app sent, summarised. */
+export async function explain(sql: postgres.Sql, query: CapturedQuery): Promise<PlanSummary> {
+  const params = query.params as postgres.ParameterOrJSON<never>[];
+  const textRows = await sql.unsafe(`explain (analyze, buffers) ${query.sql}`, params);
+  const [json] = await sql.unsafe(`explain (analyze, buffers, format json) ${query.sql}`, params);
+  const [plan] = json!["QUERY PLAN"] as [{ Plan: PlanNode; "Execution Time": number }];
+  const scans: string[] = [];
+  let read = 0;
+  let sorted = false;
+  const walk = (node: PlanNode) => {
+    if (node["Node Type"] === "Sort") sorted = true;
+    if (node["Relation Name"] === "webhook_attempts") {
+      const rows = node["Actual Rows"] * node["Actual Loops"];
+      const removed = ((node["Rows Removed by Filter"] ?? 0) + (node["Rows Removed by Index Recheck"] ?? 0)) * node["Actual Loops"];
+      read += rows + removed;
+      const heap = node["Heap Fetches"] !== undefined ? `, ${node["Heap Fetches"]} heap fetches` : "";
+      const direction = node["Scan Direction"] === "Backward" ? " Backward" : "";
+      scans.push(`${node["Node Type"]}${direction} ${node["Index Name"] ?? ""} ${fmt(rows)} rows${removed ? ` (+${fmt(removed)} filtered)` : ""}${heap}`.replace("  ", " "));
+    }
+    node.Plans?.forEach(walk);
+  };
+  walk(plan.Plan);
+  return {
+    executionMs: plan["Execution Time"],
+    scans: scans.join("; "),
+    attemptRowsRead: read,
+    buffers: (plan.Plan["Shared Hit Blocks"] ?? 0) + (plan.Plan["Shared Read Blocks"] ?? 0),
+    sorted,
+    text: textRows.map((r) => r["QUERY PLAN"] as string).join("\n"),
+  };
+}
+
+export const fmt = (n: number) => Math.round(n).toLocaleString("en");
