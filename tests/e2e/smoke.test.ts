@@ -13,7 +13,7 @@ import { freePort, startWebServer, type WebServer } from "../helpers/web-server"
 const PAGES = [
   { nav: "Trusted sites", path: "/trusted-sites", heading: "Trusted sites", empty: "No trusted sites yet" },
   { nav: "Logs", path: "/webhooks/logs", heading: "Logs", empty: "No webhook attempts yet" },
-  { nav: "Queue", path: "/webhooks/queue", heading: "Queue", empty: "The queue is empty" },
+  { nav: "Queue", path: "/webhooks/queue", heading: "Queue", empty: "Nothing in flight" },
   { nav: "Workflows", path: "/workflows", heading: "Workflows", empty: "No workflows yet" },
   { nav: "Customers", path: "/customers", heading: "Customers", empty: "No customers yet" },
   { nav: "API tokens", path: "/settings/api-tokens", heading: "API tokens", empty: "No API tokens yet" },
