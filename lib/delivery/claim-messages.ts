@@ -2,6 +2,7 @@ import { sql, type SQL } from "drizzle-orm";
 import type { AuthMethod } from "../auth-methods/method-names";
 import type { Database } from "../db";
 import { IN_FLIGHT } from "./delivery-rules";
+import { ASYNC_COMMIT } from "./reserve-send";
 
 /** A claimed message with what its attempt needs: the current attempt row and the site as it is now. */
 export interface ClaimedMessage {
@@ -50,18 +51,24 @@ export function claimDueMessages(
 ): Promise<ClaimedMessage[]> {
   return claim(
     db,
+    // Candidates are read without locking (locking hundreds of rows to keep a few would write
+    // every one of them); only the chosen rows are locked, skipping those another worker took.
     sql`with candidates as (
           select m.id, m.site_id, m.next_attempt_at from webhook_messages m
           where m.status in (${IN_FLIGHT_SQL}) and m.next_attempt_at <= clock_timestamp() and ${unclaimed}
             and m.site_id <> all(${uuidArray(fullSites)}::uuid[])
-          order by m.next_attempt_at limit ${limit * 4 + 50} for update skip locked
+          order by m.next_attempt_at limit ${limit * 4 + 50}
         ), ranked as (
           select c.id, c.next_attempt_at,
             row_number() over (partition by c.site_id order by c.next_attempt_at) as n,
             s.threads - coalesce((${JSON.stringify(inFlight)}::jsonb ->> s.id::text)::int, 0) as room
           from candidates c join trusted_sites s on s.id = c.site_id
+        ), chosen as (
+          select id from ranked where n <= room order by next_attempt_at limit ${limit}
         )
-        select id from ranked where n <= room order by next_attempt_at limit ${limit}`,
+        select m.id from webhook_messages m
+        where m.id in (select id from chosen) and m.status in (${IN_FLIGHT_SQL}) and ${unclaimed}
+        for update of m skip locked`,
     claimToken,
     ttlMs,
   );
@@ -88,7 +95,8 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
       where m.id in (${candidates})
       returning m.id, m.site_id, m.customer_id, m.action, m.payload, m.created_at
     )
-    select c.id, c.customer_id, c.action, c.payload,
+    -- A claim lost to a database crash only means the message is claimed again.
+    select ${ASYNC_COMMIT} as async_commit, c.id, c.customer_id, c.action, c.payload,
       extract(epoch from c.created_at)::float8 * 1000 as created_ms,
       a.id as attempt_id, a.attempt_no, (a.started_at is not null) as interrupted,
       s.id as site_id, s.url, s.content_type, s.auth_method, s.auth_params, s.rps, s.threads, s.timeout_ms
