@@ -2,6 +2,7 @@ import { ChevronRight, ScrollText, SearchX } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { connection } from "next/server";
+import { Suspense } from "react";
 import { AttemptsChart } from "@/components/webhooks/attempts-chart";
 import { AttemptsTable } from "@/components/webhooks/attempts-table";
 import { LogsFilters } from "@/components/webhooks/logs-filters";
@@ -47,10 +48,7 @@ export default async function LogsPage({ searchParams }: { searchParams: SearchP
   }
 
   const { cursor, limit, ...filter } = parsed.data;
-  const [logs, chart] = await Promise.all([
-    listAttemptLogs(db, { ...filter, cursor: raw.cursor, limit }),
-    attemptsPerMinute(db, filter),
-  ]);
+  const logs = await listAttemptLogs(db, { ...filter, cursor: raw.cursor, limit });
   const filtered = Object.values(filter).some(Boolean);
   const site = filter.siteId ? sites.find((s) => s.id === filter.siteId) : undefined;
   const canResendFailed = site && (!filter.status || filter.status === "failed");
@@ -59,7 +57,10 @@ export default async function LogsPage({ searchParams }: { searchParams: SearchP
     <>
       {header}
       <LogsFilters filter={filter} sites={sites.map(({ id, name }) => ({ id, name }))} />
-      <AttemptsChart data={chart} rangeLabel={rangeLabel(filter)} />
+      {/* Counting a week of attempts takes longer than a page of them: the chart streams in after the table. */}
+      <Suspense key={filterSearchParams(filter).toString()} fallback={<ChartPlaceholder />}>
+        <ChartOfAttempts filter={filter} />
+      </Suspense>
       {canResendFailed && (
         <div className="mb-4 flex justify-end">
           <ResendFailedButton
@@ -95,6 +96,23 @@ export default async function LogsPage({ searchParams }: { searchParams: SearchP
         </>
       )}
     </>
+  );
+}
+
+async function ChartOfAttempts({ filter }: { filter: LogsFilter }) {
+  const chart = await attemptsPerMinute(await getDb(), filter);
+  return <AttemptsChart data={chart} rangeLabel={rangeLabel(filter)} />;
+}
+
+function ChartPlaceholder() {
+  return (
+    <section
+      aria-label="Attempts over time"
+      aria-busy="true"
+      className="mb-4 h-[238px] animate-pulse rounded-lg border border-slate-200 bg-white p-4 shadow-sm"
+    >
+      <p className="text-sm text-slate-400">Counting attempts…</p>
+    </section>
   );
 }
 
