@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db";
 import type { ClaimedMessage } from "./claim-messages";
+import { isDatabaseOutage } from "./database-outage";
 import { MAX_ATTEMPTS, type AttemptStatus } from "./delivery-rules";
 import type { recordedRequest } from "./recorded-request";
 
@@ -126,7 +127,13 @@ export function outcomeBatcher(db: Database, maxBatch = 200) {
       const outcomes = await recordOutcomes(db, batch);
       batch.forEach((w, i) => w.resolve(outcomes[i]!));
     } catch (error) {
-      for (const w of batch) w.reject(error);
+      if (batch.length === 1 || isDatabaseOutage(error)) {
+        for (const w of batch) w.reject(error);
+      } else {
+        // One outcome the database refuses (say, a response excerpt it cannot store) must not fail
+        // its neighbours: their sends happened, and an unrecorded result means a resend.
+        await Promise.all(batch.map((w) => recordOutcomes(db, [w]).then(([outcome]) => w.resolve(outcome!), w.reject)));
+      }
     } finally {
       writing = false;
       if (waiting.length > 0) schedule();
