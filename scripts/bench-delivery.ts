@@ -21,7 +21,11 @@ import {
   insertBenchSite,
   queueMany,
   recordedStarts,
+  resetStatementStats,
   startBenchDatabase,
+  STATEMENT_STATS,
+  tableUpdates,
+  topStatements,
   type BenchDatabase,
 } from "./bench/bench-database";
 import { maxInWindow, percentile, startLoopbackReceiver, type LoopbackReceiver } from "./bench/loopback-receiver";
@@ -89,6 +93,8 @@ async function measureThroughput(database: BenchDatabase, receiver: LoopbackRece
   );
   const workerPid = worker.child.pid!;
   const cpuBefore = { worker: cpuMs(workerPid), postgres: database.postmasterPid ? treeCpuMs(database.postmasterPid) : 0, bench: process.cpuUsage() };
+  // Before counting commits: the reset also zeroes pg_stat_database.
+  if (STATEMENT_STATS) await resetStatementStats(database.db);
   const commitsBefore = await commitCount(database.db);
   const started = Date.now();
   for (const siteId of siteIds) await queueMany(database.db, siteId, customerId, Math.round(THROUGHPUT_MESSAGES / THROUGHPUT_SITES));
@@ -106,6 +112,8 @@ async function measureThroughput(database: BenchDatabase, receiver: LoopbackRece
   // Stats reach pg_stat_database within a second or so; the bench's own polling is a few of them.
   await new Promise((r) => setTimeout(r, 1_000));
   const commits = (await commitCount(database.db)) - commitsBefore;
+  if (STATEMENT_STATS) console.table(await topStatements(database.db));
+  if (STATEMENT_STATS) console.table(await tableUpdates(database.db));
   const rate = (THROUGHPUT_MESSAGES / elapsedMs) * 1000;
   const attempts = await attemptsByStatus(database.db, siteIds);
   const ids = receiver.ids("/throughput");

@@ -25,6 +25,8 @@ const DATABASE = "webhooks";
 export interface EmbeddedPostgresOptions {
   /** Listen on this port instead of a free one (e.g. to restart a server where its clients expect it). */
   port?: number;
+  /** Extra server settings, as `-c` flags (e.g. a bench loading pg_stat_statements). */
+  settings?: string[];
 }
 
 export async function startEmbeddedPostgres(
@@ -56,7 +58,7 @@ export async function startEmbeddedPostgres(
       authMethod: "scram-sha-256",
       // PostgreSQL refuses to run as root; in root-only sandboxes and CI it runs as a `postgres` user.
       createPostgresUser: runsAsRoot(),
-      postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
+      postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", ...(options.settings ?? []).flatMap((s) => ["-c", s])],
       onLog: log,
       onError: (e) => log(String(e)),
     });

@@ -205,10 +205,9 @@ export const siteLeases = pgTable(
     messageId: uuid("message_id"),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
   },
-  (t) => [
-    index("site_leases_site_expires_idx").on(t.siteId, t.expiresAt),
-    uniqueIndex("site_leases_site_slot_key").on(t.siteId, t.slot),
-  ],
+  // No index on expires_at or message_id: taking and returning a lease then rewrites the slot row
+  // in place (a HOT update), with no index entry per send. A free slot is found through (site, slot).
+  (t) => [uniqueIndex("site_leases_site_slot_key").on(t.siteId, t.slot)],
 );
 
 export type TrustedSite = typeof trustedSites.$inferSelect;

@@ -1,5 +1,6 @@
 import type { AuthContext, OutgoingRequest, TokenStore } from "../auth-methods/types";
 import type { Database } from "../db";
+import type { GuardedRequest } from "../outbound/guarded-fetch";
 import type { SecretBox } from "../secrets";
 import { authorizeRequest, forgetCredentials } from "./authorize-request";
 import type { ClaimedMessage } from "./claim-messages";
@@ -10,7 +11,7 @@ import { AuthorizeFailure, PrepareError, SendFailure } from "./delivery-errors";
 import { USER_AGENT } from "./delivery-rules";
 import { envelopeBody } from "./envelope";
 import { recordedRequest } from "./recorded-request";
-import { recordOutcome, type AttemptResult, type RecordedOutcome } from "./record-outcome";
+import { recordOutcome, type AttemptResult, type OutcomeRecorder, type RecordedOutcome } from "./record-outcome";
 import { releaseLease, reserveSend, reserveStartAgain } from "./reserve-send";
 import { failureDuration, sendRequest, type SendResult } from "./send-request";
 
@@ -19,6 +20,8 @@ export interface DeliveryDeps {
   box: SecretBox;
   /** Outbound HTTP: the guarded fetch (private addresses refused, redirects not followed). */
   fetch: typeof fetch;
+  /** Outbound HTTP for the webhook itself when set (guarded the same way); token requests keep using fetch. */
+  request?: GuardedRequest;
   tokens: TokenStore;
   retryIntervalMs: number;
   /** Converts reserved start times to this process's clock. */
@@ -31,6 +34,8 @@ export interface DeliveryDeps {
   threadFreed?: (siteId: string, signal: AbortSignal) => Promise<void>;
   /** Tells the process a thread of the site is free again. */
   onThreadFreed?: (siteId: string) => void;
+  /** Records results; defaults to one statement per result (the local worker batches them). */
+  recordOutcome?: OutcomeRecorder;
   /** How long to retry a statement while the database is unreachable (restarting). */
   databaseRetryMs?: number;
   log?: (line: string) => void;
@@ -148,7 +153,7 @@ async function send(deps: DeliveryDeps, message: ClaimedMessage, prepared: Outgo
   }
   let response: SendResult;
   try {
-    response = await sendRequest(signed, message.site.timeoutMs, deps.fetch);
+    response = await sendRequest(signed, message.site.timeoutMs, deps.fetch, deps.request);
   } catch (error) {
     if (!(error instanceof SendFailure)) throw error;
     return { succeeded: false, startedAt, error: error.message, durationMs: failureDuration(error), request: recordedRequest(signed) };
@@ -209,7 +214,8 @@ function record(
   leaseId: number | undefined,
   retryInMs = deps.retryIntervalMs,
 ): Promise<RecordedOutcome> {
-  return whileDatabaseAway(deps, () => recordOutcome(deps.db, message, result, { retryInMs, leaseId }));
+  const write = deps.recordOutcome ?? ((...args: Parameters<OutcomeRecorder>) => recordOutcome(deps.db, ...args));
+  return whileDatabaseAway(deps, () => write(message, result, { retryInMs, leaseId }));
 }
 
 /** Runs a statement that reads the database's clock, and lets this process's clock learn from its answer. */

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type postgres from "postgres";
 import type { Database } from "../db";
 import { createDatabaseTokenStore } from "../oauth/token-store";
-import { createGuardedFetch } from "../outbound/guarded-fetch";
+import { createGuardedAgent, createGuardedFetch, createGuardedRequest } from "../outbound/guarded-fetch";
 import { secrets, type SecretBox } from "../secrets";
 import { DUE_CHANNEL } from "./announce";
 import { attemptMessage, type AttemptOutcome, type DeliveryDeps } from "./attempt-message";
@@ -11,6 +11,7 @@ import { calibrateDatabaseClock, databaseClock } from "./database-clock";
 import { describeOutage, isDatabaseOutage } from "./database-outage";
 import { DEFAULT_RETRY_INTERVAL_MS } from "./delivery-rules";
 import { purgeExpired } from "./purge-expired";
+import { outcomeBatcher } from "./record-outcome";
 import { warmUpHttp } from "./warm-up-http";
 
 export interface LocalWorkerOptions {
@@ -55,10 +56,12 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
   const claimBatch = Math.max(1, Math.floor(concurrency / 10));
   const box = options.box ?? secrets();
   const threads = threadSignals();
+  const outbound = createGuardedAgent({ allow: options.allowPrivateTargets });
   const deps: DeliveryDeps = {
     db,
     box,
-    fetch: createGuardedFetch({ allow: options.allowPrivateTargets }),
+    fetch: createGuardedFetch({}, outbound),
+    request: createGuardedRequest(outbound),
     tokens: createDatabaseTokenStore(db, box),
     retryIntervalMs: options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS,
     clock: databaseClock(),
@@ -66,6 +69,7 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
     threadWaitMs: options.threadWaitMs ?? 2_000,
     threadFreed: threads.wait,
     onThreadFreed: threads.notify,
+    recordOutcome: outcomeBatcher(db),
     log,
   };
 

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db";
 import type { ClaimedMessage } from "./claim-messages";
+import { isDatabaseOutage } from "./database-outage";
 import { MAX_ATTEMPTS, type AttemptStatus } from "./delivery-rules";
 import type { recordedRequest } from "./recorded-request";
 
@@ -22,6 +23,12 @@ export type RecordedOutcome =
   /** The claim had passed to another worker: this result was not recorded. */
   | { kind: "lost" };
 
+export interface OutcomeToRecord {
+  message: Pick<ClaimedMessage, "id" | "claimToken" | "attempt">;
+  result: AttemptResult;
+  options: { retryInMs: number; leaseId?: number };
+}
+
 /**
  * Writes an attempt's result as DESIGN §3 says, in one statement: 2xx → attempt and message `done`;
  * a failure with attempts left → attempt `resent` and the next attempt `queued` `retryInMs` from now
@@ -30,46 +37,120 @@ export type RecordedOutcome =
  */
 export async function recordOutcome(
   db: Database,
-  message: Pick<ClaimedMessage, "id" | "claimToken" | "attempt">,
+  message: OutcomeToRecord["message"],
   result: AttemptResult,
-  options: { retryInMs: number; leaseId?: number },
+  options: OutcomeToRecord["options"],
 ): Promise<RecordedOutcome> {
-  const attemptNo = message.attempt.attemptNo;
-  const retry = !result.succeeded && attemptNo < MAX_ATTEMPTS;
-  const attemptStatus: AttemptStatus = result.succeeded ? "done" : retry ? "resent" : "failed";
-  const messageStatus = attemptStatus;
-  const next = retry ? sql`clock_timestamp() + ${options.retryInMs}::float8 * interval '1 millisecond'` : sql`null::timestamptz`;
-  const [row] = await db.execute<{ recorded: number; next_ms: number | null }>(sql`
-    with msg as (
-      update webhook_messages set
-        status = ${messageStatus}, attempts = ${attemptNo}, next_attempt_at = ${next},
-        finished_at = ${retry ? sql`null` : sql`clock_timestamp()`}, locked_until = null, locked_by = null
-      where id = ${message.id} and locked_by = ${message.claimToken}
-      returning id, site_id, customer_id, action, next_attempt_at
+  const [outcome] = await recordOutcomes(db, [{ message, result, options }]);
+  return outcome!;
+}
+
+/**
+ * recordOutcome for several attempts (of different messages) in one statement and one synchronous
+ * commit; the outcomes come back in the order given.
+ */
+export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]): Promise<RecordedOutcome[]> {
+  const rows = outcomes.map(({ message, result, options }) => {
+    const attemptNo = message.attempt.attemptNo;
+    const retry = !result.succeeded && attemptNo < MAX_ATTEMPTS;
+    const status: AttemptStatus = result.succeeded ? "done" : retry ? "resent" : "failed";
+    return sql`(${message.id}::uuid, ${message.claimToken}::uuid, ${message.attempt.id}::bigint, ${attemptNo}::smallint,
+      ${status}::delivery_status, ${retry}::boolean, ${options.retryInMs}::float8, ${result.startedAt?.toISOString() ?? null}::timestamptz,
+      ${result.responseCode ?? null}::int, ${result.durationMs ?? null}::int, ${result.error ?? null}::text,
+      ${result.responseExcerpt ?? null}::text, ${result.request ? JSON.stringify(result.request) : null}::jsonb, ${options.leaseId ?? null}::bigint)`;
+  });
+  const recorded = await db.execute<{ id: string; next_ms: number | null }>(sql`
+    with outcome (message_id, claim_token, attempt_id, attempt_no, status, retry, retry_in_ms, started_at,
+      response_code, duration_ms, error, response_excerpt, request, lease_id) as (
+      values ${sql.join(rows, sql`, `)}
+    ), msg as (
+      update webhook_messages m set
+        status = o.status, attempts = o.attempt_no,
+        next_attempt_at = case when o.retry then clock_timestamp() + o.retry_in_ms * interval '1 millisecond' end,
+        finished_at = case when o.retry then null else clock_timestamp() end,
+        locked_until = null, locked_by = null
+      from outcome o
+      where m.id = o.message_id and m.locked_by = o.claim_token
+      returning m.id, m.site_id, m.customer_id, m.action, m.next_attempt_at, o.retry, o.attempt_no
     ), attempt as (
-      update webhook_attempts set
-        status = ${attemptStatus},
-        started_at = coalesce(${result.startedAt?.toISOString() ?? null}::timestamptz, started_at),
+      update webhook_attempts a set
+        status = o.status,
+        started_at = coalesce(o.started_at, a.started_at),
         finished_at = clock_timestamp(),
-        response_code = ${result.responseCode ?? null}, duration_ms = ${result.durationMs ?? null},
-        error = ${result.error ?? null}, response_excerpt = ${result.responseExcerpt ?? null},
-        request = ${result.request ? JSON.stringify(result.request) : null}::jsonb
-      where id = ${message.attempt.id} and exists (select 1 from msg)
-      returning id
+        response_code = o.response_code, duration_ms = o.duration_ms,
+        error = o.error, response_excerpt = o.response_excerpt, request = o.request
+      from outcome o join msg on msg.id = o.message_id
+      where a.id = o.attempt_id
+      returning a.id
     ), next_attempt as (
       insert into webhook_attempts (message_id, site_id, customer_id, action, attempt_no, status, scheduled_at)
-      select id, site_id, customer_id, action, ${attemptNo + 1}, 'queued', next_attempt_at from msg
-      where ${retry}
+      select id, site_id, customer_id, action, attempt_no + 1, 'queued', next_attempt_at from msg
+      where retry
       returning id
     ), lease as (
-      update site_leases set expires_at = '-infinity', message_id = null
-      where id = ${options.leaseId ?? null}::bigint and message_id = ${message.id}
-      returning id
+      update site_leases l set expires_at = '-infinity', message_id = null
+      from outcome o
+      where l.id = o.lease_id and l.message_id = o.message_id
+      returning l.id
     )
-    select (select count(*) from msg)::int as recorded,
-      (select extract(epoch from next_attempt_at)::float8 * 1000 from msg) as next_ms,
-      (select count(*) from attempt) + (select count(*) from next_attempt) + (select count(*) from lease) as touched`);
-  if (!row?.recorded) return { kind: "lost" };
-  if (retry) return { kind: "retry", nextAttemptAt: new Date(row.next_ms!) };
-  return { kind: result.succeeded ? "done" : "failed" };
+    -- attempt, next_attempt and lease run to completion though unread (PostgreSQL's rule for WITH).
+    select id, extract(epoch from next_attempt_at)::float8 * 1000 as next_ms from msg`);
+  const byMessage = new Map(recorded.map((r) => [r.id, r]));
+  return outcomes.map(({ message, result }): RecordedOutcome => {
+    const row = byMessage.get(message.id);
+    if (!row) return { kind: "lost" };
+    if (row.next_ms != null) return { kind: "retry", nextAttemptAt: new Date(row.next_ms) };
+    return { kind: result.succeeded ? "done" : "failed" };
+  });
 }
+
+/**
+ * Records the outcomes of attempts that finish close together in one statement: a worker process
+ * sending hundreds per second otherwise pays a round trip, a statement and a WAL flush for each.
+ * Each caller's promise settles once its outcome is committed (or the statement failed), so an
+ * attempt still counts as finished only after its result is recorded. One statement runs at a
+ * time; what finishes meanwhile goes into the next.
+ */
+export function outcomeBatcher(db: Database, maxBatch = 200) {
+  type Waiting = OutcomeToRecord & { resolve: (outcome: RecordedOutcome) => void; reject: (error: unknown) => void };
+  let waiting: Waiting[] = [];
+  let writing = false;
+  let scheduled = false;
+
+  async function write() {
+    scheduled = false;
+    if (writing || waiting.length === 0) return;
+    writing = true;
+    const batch = waiting.slice(0, maxBatch);
+    waiting = waiting.slice(maxBatch);
+    try {
+      const outcomes = await recordOutcomes(db, batch);
+      batch.forEach((w, i) => w.resolve(outcomes[i]!));
+    } catch (error) {
+      if (batch.length === 1 || isDatabaseOutage(error)) {
+        for (const w of batch) w.reject(error);
+      } else {
+        // One outcome the database refuses (say, a response excerpt it cannot store) must not fail
+        // its neighbours: their sends happened, and an unrecorded result means a resend.
+        await Promise.all(batch.map((w) => recordOutcomes(db, [w]).then(([outcome]) => w.resolve(outcome!), w.reject)));
+      }
+    } finally {
+      writing = false;
+      if (waiting.length > 0) schedule();
+    }
+  }
+
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => void write());
+  }
+
+  return (message: OutcomeToRecord["message"], result: AttemptResult, options: OutcomeToRecord["options"]) =>
+    new Promise<RecordedOutcome>((resolve, reject) => {
+      waiting.push({ message, result, options, resolve, reject });
+      if (!writing) schedule();
+    });
+}
+
+export type OutcomeRecorder = ReturnType<typeof outcomeBatcher>;

@@ -1,4 +1,5 @@
 import type { OutgoingRequest } from "../auth-methods/types";
+import type { GuardedRequest } from "../outbound/guarded-fetch";
 import { findOutboundRefusal } from "../outbound/refused-error";
 import { SendFailure } from "./delivery-errors";
 import { RESPONSE_EXCERPT_BYTES } from "./delivery-rules";
@@ -14,11 +15,22 @@ export interface SendResult {
  * exchange bounded by `timeoutMs`, and only the first bytes of the response body kept.
  * Rejects with a SendFailure (carrying the duration) when no response arrives.
  */
-export async function sendRequest(request: OutgoingRequest, timeoutMs: number, fetchImpl: typeof fetch): Promise<SendResult> {
+export async function sendRequest(
+  request: OutgoingRequest,
+  timeoutMs: number,
+  fetchImpl: typeof fetch,
+  /** When given, sends with this instead of fetchImpl. */
+  requestImpl?: GuardedRequest,
+): Promise<SendResult> {
   const started = performance.now();
   const signal = AbortSignal.timeout(timeoutMs);
   const elapsed = () => Math.round(performance.now() - started);
   try {
+    if (requestImpl) {
+      const response = await requestImpl(request, signal);
+      const responseExcerpt = await readBodyExcerpt(response.body);
+      return { responseCode: response.status, durationMs: elapsed(), responseExcerpt };
+    }
     const response = await fetchImpl(request.url, {
       method: request.method,
       headers: request.headers,
@@ -51,6 +63,28 @@ async function readExcerpt(response: Response): Promise<string> {
     // The rest of a long body is not wanted; cancelling frees the connection.
     await reader.cancel().catch(() => {});
   }
+  return excerptText(chunks);
+}
+
+async function readBodyExcerpt(body: AsyncIterable<Uint8Array> & { destroy(): void }): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body) {
+      chunks.push(chunk);
+      size += chunk.byteLength;
+      if (size >= RESPONSE_EXCERPT_BYTES) break;
+    }
+  } catch {
+    // As in readExcerpt: the status line arrived, so the receiver answered.
+  } finally {
+    // Leaving the loop early destroys the body already; this covers a body that failed.
+    body.destroy();
+  }
+  return excerptText(chunks);
+}
+
+function excerptText(chunks: Uint8Array[]): string {
   const bytes = Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES);
   // A cut through a multi-byte character decodes to U+FFFD, which is fine for an excerpt.
   return bytes.toString("utf8");

@@ -7,6 +7,9 @@ import { startEmbeddedPostgres } from "../../lib/db/embedded-postgres";
 import { migrateDatabase } from "../../lib/db/migrate";
 import { DUE_CHANNEL } from "../../lib/delivery/announce";
 
+/** BENCH_STATEMENT_STATS=1: the embedded server loads pg_stat_statements, and the bench prints the top statements. */
+export const STATEMENT_STATS = process.env.BENCH_STATEMENT_STATS === "1";
+
 export interface BenchDatabase extends DatabaseHandle {
   url: string;
   /** The embedded server's postmaster, whose process tree is PostgreSQL's CPU; null for DATABASE_URL. */
@@ -21,7 +24,7 @@ export async function startBenchDatabase(databaseUrl: string | undefined): Promi
   let stopServer = async () => {};
   if (!url) {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "tsw-bench-pg-"));
-    const embedded = await startEmbeddedPostgres(dir);
+    const embedded = await startEmbeddedPostgres(dir, undefined, { settings: STATEMENT_STATS ? ["shared_preload_libraries=pg_stat_statements", "track_io_timing=on"] : [] });
     url = embedded.url;
     stopServer = embedded.stop;
   }
@@ -99,4 +102,29 @@ export async function recordedStarts(db: DatabaseHandle["db"], siteId: string): 
   const rows = await db.execute<{ ms: number }>(sql`
     select extract(epoch from started_at)::float8 * 1000 as ms from webhook_attempts where site_id = ${siteId} and started_at is not null`);
   return rows.map((r) => r.ms);
+}
+
+/** Zeroes pg_stat_statements and the table and database counters (so also the commit count). */
+export async function resetStatementStats(db: DatabaseHandle["db"]): Promise<void> {
+  await db.execute(sql`create extension if not exists pg_stat_statements`);
+  await db.execute(sql`select pg_stat_statements_reset()`);
+  await db.execute(sql`select pg_stat_reset()`);
+}
+
+/** Row updates per table since the stats reset, and how many of them were HOT (no index entries written). */
+export async function tableUpdates(db: DatabaseHandle["db"]) {
+  return db.execute<Record<string, unknown>>(sql`
+    select relname, n_tup_ins as inserted, n_tup_upd as updated, n_tup_hot_upd as hot_updated
+    from pg_stat_user_tables where relname in ('webhook_messages', 'webhook_attempts', 'site_leases', 'site_pacing') order by relname`);
+}
+
+/** The statements that took the most execution time since the reset, with their writes. */
+export async function topStatements(db: DatabaseHandle["db"], limit = 15) {
+  return db.execute<Record<string, unknown>>(sql`
+    select round(total_exec_time::numeric, 0) as total_ms,
+      round((100 * total_exec_time / sum(total_exec_time) over ())::numeric, 1) as pct,
+      calls, round(mean_exec_time::numeric, 3) as mean_ms, rows,
+      shared_blks_hit as hit, shared_blks_dirtied as dirtied, shared_blks_written as written,
+      wal_records, wal_bytes, left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 140) as query
+    from pg_stat_statements order by total_exec_time desc limit ${limit}`);
 }

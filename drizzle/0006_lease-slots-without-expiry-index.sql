@@ -1,0 +1,1 @@
+DROP INDEX "site_leases_site_expires_idx";
