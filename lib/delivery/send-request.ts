@@ -86,8 +86,10 @@ async function readBodyExcerpt(body: AsyncIterable<Uint8Array> & { destroy(): vo
 
 function excerptText(chunks: Uint8Array[]): string {
   const bytes = Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES);
-  // A cut through a multi-byte character decodes to U+FFFD, which is fine for an excerpt.
-  return bytes.toString("utf8");
+  // A cut through a multi-byte character decodes to U+FFFD, which is fine for an excerpt. NUL cannot
+  // be stored in a PostgreSQL text column: left in, the outcome could not be recorded and a delivered
+  // message would be sent again.
+  return bytes.toString("utf8").replaceAll("\u0000", "\uFFFD");
 }
 
 function describeSendError(error: unknown, signal: AbortSignal, timeoutMs: number): string {

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -9,6 +10,9 @@ import { createTestDatabase, type TestDatabase } from "../helpers/database";
 import { insertCustomer, insertSite, waitFor, waitUntilFinished } from "../helpers/delivery-fixtures";
 import { startWebhookReceiver, type WebhookReceiver } from "../helpers/webhook-receiver";
 import { startWebServer, type WebServer } from "../helpers/web-server";
+
+/** Set SCREENSHOT_DIR (e.g. docs/screenshots) to save the Logs and message pages. */
+const screenshotDir = process.env.SCREENSHOT_DIR;
 
 // Long enough to watch messages sit in the Queue, short enough for 5 attempts in a few seconds.
 const RETRY_MS = 1200;
@@ -165,7 +169,7 @@ describe("Logs and Queue while a receiver fails", () => {
     // The receiver did get the credentials: they are redacted only in what is recorded.
     expect(flaky.arrivals[0]!.headers.authorization).toMatch(/^Basic /);
     expect(await page.getByTestId("payload").innerText()).toMatch(/"points": (42|7)/);
-    await page.screenshot({ path: "docs/screenshots/webhook-message.png", fullPage: false });
+    if (screenshotDir) await page.screenshot({ path: path.join(screenshotDir, "webhook-message.png"), fullPage: false });
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -213,7 +217,7 @@ describe("Resend", () => {
     expect(copy!.payload).toEqual({ points: 7 });
     await page.reload();
     expect((await rowTexts(page)).filter((t) => /done/i.test(t))).toHaveLength(2);
-    await page.screenshot({ path: "docs/screenshots/webhook-logs.png", fullPage: false });
+    if (screenshotDir) await page.screenshot({ path: path.join(screenshotDir, "webhook-logs.png"), fullPage: false });
     expect(errors).toEqual([]);
     await page.close();
   });

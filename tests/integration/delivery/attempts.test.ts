@@ -130,6 +130,15 @@ describe("the attempt state machine (DESIGN §3)", () => {
     expect(attempt!.responseExcerpt!.startsWith("éé")).toBe(true);
   });
 
+  it("records a response body with NUL bytes (binary) as done, once: regression, it could not be stored and was resent", async () => {
+    const r = await receiver(() => ({ status: 200, body: "ok\u0000\u0000binary" }));
+    const { id } = await send(r.url);
+    await waitUntilFinished(database.db, id);
+    const [attempt] = await attemptRows(database.db, id);
+    expect(attempt).toMatchObject({ status: "done", responseExcerpt: "ok\uFFFD\uFFFDbinary" });
+    expect(r.arrivals).toHaveLength(1);
+  });
+
   it("signs with the site's method, records the request with credentials redacted, and stores no secret", async () => {
     const r = await receiver(() => ({ status: 200 }));
     const password = "pa55-w0rd-never-logged";
