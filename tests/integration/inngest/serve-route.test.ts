@@ -9,6 +9,7 @@ beforeAll(async () => {
   // The SDK reads its keys when the client is created, so they are set before the route loads.
   vi.stubEnv("INNGEST_SIGNING_KEY", signingKey);
   vi.stubEnv("INNGEST_DEV", "0");
+  vi.stubEnv("WEBHOOK_ENGINE", "inngest");
   route = await import("@/app/api/inngest/route");
 });
 
@@ -46,5 +47,16 @@ describe("/api/inngest (served by the Inngest SDK, authenticated by Inngest's si
       undefined,
     );
     expect(call.status).toBe(401);
+  });
+
+  it("does not exist with the local engine (404), so no Inngest app can run deliveries beside the local workers", async () => {
+    vi.stubEnv("WEBHOOK_ENGINE", "local");
+    try {
+      const res = await route.GET(new NextRequest(url, { headers: { "x-inngest-signature": signature("") } }), undefined);
+      expect(res.status).toBe(404);
+      expect((await res.json()).error).toMatch(/local engine/);
+    } finally {
+      vi.stubEnv("WEBHOOK_ENGINE", "inngest");
+    }
   });
 });
