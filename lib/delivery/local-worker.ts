@@ -122,6 +122,9 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
     } finally {
       claiming = undefined;
       passDone();
+      // A notification that arrived after the last claim (while the next due time was read) would
+      // otherwise wait for the wake-up timer: up to a claim TTL for a message that is due now.
+      if (claimAgain && !stopping) claimNow();
     }
   }
 
