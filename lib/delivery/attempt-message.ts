@@ -136,7 +136,7 @@ async function send(deps: DeliveryDeps, message: ClaimedMessage, prepared: Outgo
   let signed: OutgoingRequest;
   for (;;) {
     const localStart = deps.clock.toLocal(startAt);
-    while (Date.now() < localStart) await new Promise((r) => setTimeout(r, localStart - Date.now()));
+    while (deps.clock.now() < localStart) await new Promise((r) => setTimeout(r, localStart - deps.clock.now()));
     const request = stamped(prepared, new Date());
     try {
       signed = await authorizeRequest(request, message.site, deps.box, ctx);
@@ -147,7 +147,7 @@ async function send(deps: DeliveryDeps, message: ClaimedMessage, prepared: Outgo
     // The recorded start is taken here, after authorizing, right before the request is handed to
     // the HTTP client: the moment the limiter is accountable for.
     startedAt = new Date();
-    if (deps.clock.latestDatabaseNow(startedAt.getTime()) - startAt <= LATE_START_MS) break;
+    if (deps.clock.latestDatabaseNow() - startAt <= LATE_START_MS) break;
     const again = await readingDatabaseClock(deps, () => reserveStartAgain(deps.db, message.site.id, message.site.rps));
     startAt = again.startAt;
   }
@@ -221,7 +221,7 @@ function record(
 /** Runs a statement that reads the database's clock, and lets this process's clock learn from its answer. */
 function readingDatabaseClock<T extends object>(deps: DeliveryDeps, statement: () => Promise<T>): Promise<T> {
   return whileDatabaseAway(deps, async () => {
-    const sentAt = Date.now();
+    const sentAt = deps.clock.now();
     const answer = await statement();
     if ("databaseNow" in answer && typeof answer.databaseNow === "number") deps.clock.sample(answer.databaseNow, sentAt);
     return answer;

@@ -15,7 +15,25 @@ import type { Database } from "../db";
  * a send could otherwise go out tens of milliseconds after its slot while believing it was on time,
  * and two processes' sends then crowd one second past the limit.
  */
-export function databaseClock(windowMs = 60_000) {
+export interface LocalClock {
+  /** This process's time in ms. */
+  now(): number;
+  /** How much later than what now() says the moment may really have been (Date.now() floors to the ms: 1). */
+  resolutionMs: number;
+}
+
+export const millisecondClock: LocalClock = { now: () => Date.now(), resolutionMs: 1 };
+
+/**
+ * Sub-millisecond local time: the wall clock at process start plus the monotonic clock since. With
+ * Date.now() every bound carries a millisecond for its flooring, so a send to an idle site (start =
+ * now) waited a timer's millisecond or more for a start that had already come. The bounds only need
+ * one consistent local clock; a jump of this one against the database's (the machine slept) shows
+ * as contradicting samples, which start the bounds over (see sample).
+ */
+export const preciseClock: LocalClock = { now: () => performance.timeOrigin + performance.now(), resolutionMs: 0.01 };
+
+export function databaseClock(windowMs = 60_000, local: LocalClock = millisecondClock) {
   let current = { low: -Infinity, high: Infinity, since: -Infinity };
   let previous = { low: -Infinity, high: Infinity };
 
@@ -28,18 +46,27 @@ export function databaseClock(windowMs = 60_000) {
   }
 
   return {
+    /** This process's time, as the bounds and the arguments below count it. */
+    now: local.now,
     /**
      * Records an answer: `databaseNow` as read by the statement, `sentAt` taken before the statement
-     * was issued and `arrivedAt` once its answer was here (both Date.now(), which floors to the ms).
+     * was issued and `arrivedAt` once its answer was here (both on `now()`'s clock).
      */
-    sample(databaseNow: number, sentAt: number, arrivedAt = Date.now()) {
+    sample(databaseNow: number, sentAt: number, arrivedAt = local.now()) {
       // Samples age out so a drifting clock is followed; the previous window's bounds still count.
       if (arrivedAt - current.since > windowMs) {
         previous = current;
         current = { low: -Infinity, high: Infinity, since: arrivedAt };
       }
-      current.low = Math.max(current.low, sentAt - databaseNow);
-      current.high = Math.min(current.high, arrivedAt + 1 - databaseNow);
+      const low = sentAt - databaseNow;
+      const high = arrivedAt + local.resolutionMs - databaseNow;
+      current.low = Math.max(current.low, low);
+      current.high = Math.min(current.high, high);
+      // An answer that contradicts this window's bounds means a clock moved: start over from it.
+      if (current.low > current.high) {
+        previous = { low: -Infinity, high: Infinity };
+        current = { low, high, since: arrivedAt };
+      }
     },
     /** The earliest local time at which the database's clock has surely reached `databaseTime`. */
     toLocal(databaseTime: number): number {
@@ -47,7 +74,7 @@ export function databaseClock(windowMs = 60_000) {
       return databaseTime + (Number.isFinite(high) ? high : 0);
     },
     /** The latest the database's clock can read now: what a send's lateness is measured against. */
-    latestDatabaseNow(localNow = Date.now()): number {
+    latestDatabaseNow(localNow = local.now()): number {
       const { low } = bounds();
       // Never sampled: nothing bounds it, and every send counts as late until a sample arrives.
       return Number.isFinite(low) ? localNow - low : Infinity;
@@ -68,7 +95,7 @@ export type DatabaseClock = ReturnType<typeof databaseClock>;
  */
 export async function calibrateDatabaseClock(db: Database, clock: DatabaseClock, samples = 5): Promise<void> {
   for (let i = 0; i < samples; i++) {
-    const sentAt = Date.now();
+    const sentAt = clock.now();
     const [row] = await db.execute<{ now_ms: number }>(sql`select extract(epoch from clock_timestamp())::float8 * 1000 as now_ms`);
     clock.sample(row!.now_ms, sentAt);
   }

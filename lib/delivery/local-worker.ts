@@ -7,7 +7,7 @@ import { secrets, type SecretBox } from "../secrets";
 import { DUE_CHANNEL } from "./announce";
 import { attemptMessage, type AttemptOutcome, type DeliveryDeps } from "./attempt-message";
 import { claimDueMessages, extendClaims, nextDueAt, type ClaimedMessage } from "./claim-messages";
-import { calibrateDatabaseClock, databaseClock } from "./database-clock";
+import { calibrateDatabaseClock, databaseClock, preciseClock } from "./database-clock";
 import { describeOutage, isDatabaseOutage } from "./database-outage";
 import { DEFAULT_RETRY_INTERVAL_MS } from "./delivery-rules";
 import { purgeExpired } from "./purge-expired";
@@ -64,7 +64,7 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
     request: createGuardedRequest(outbound),
     tokens: createDatabaseTokenStore(db, box),
     retryIntervalMs: options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS,
-    clock: databaseClock(),
+    clock: databaseClock(undefined, preciseClock),
     pacingHorizonMs: options.pacingHorizonMs ?? 1_000,
     threadWaitMs: options.threadWaitMs ?? 2_000,
     threadFreed: threads.wait,
@@ -122,6 +122,9 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
     } finally {
       claiming = undefined;
       passDone();
+      // A notification that arrived after the last claim (while the next due time was read) would
+      // otherwise wait for the wake-up timer: up to a claim TTL for a message that is due now.
+      if (claimAgain && !stopping) claimNow();
     }
   }
 
@@ -149,13 +152,25 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
     }
   }
 
-  /** Coalesces the claim passes asked for by attempts finishing and notifications arriving together. */
+  /** Coalesces the claim passes asked for by attempts finishing together. */
   let passSoon: NodeJS.Timeout | undefined;
   function claimSoon() {
     passSoon ??= setTimeout(() => {
       passSoon = undefined;
       void claimPass();
     }, 1);
+  }
+
+  /**
+   * A notification claims without the timer's millisecond (an idle message waits for nothing else);
+   * notifications arriving together still make one pass, and one arriving during a pass one more.
+   */
+  let passNow: NodeJS.Immediate | undefined;
+  function claimNow() {
+    passNow ??= setImmediate(() => {
+      passNow = undefined;
+      void claimPass();
+    });
   }
 
   function run(message: ClaimedMessage) {
@@ -190,7 +205,7 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
 
   // postgres.js re-runs LISTEN after a reconnect and calls onlisten again: each (re)connect claims
   // what was announced while the connection was down.
-  const listening = listenForDueMessages(options.sql, claimSoon, log, () => stopping);
+  const listening = listenForDueMessages(options.sql, claimNow, log, () => stopping);
   void warmUpHttp()
     .catch((error) => log(`warming up the HTTP client failed (${describe(error)})`))
     // Without it the first sends pace against one round trip's bounds (see database-clock.ts).
@@ -208,6 +223,7 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       stopping = true;
       clearTimeout(wakeTimer);
       clearTimeout(passSoon);
+      clearImmediate(passNow);
       clearInterval(purgeTimer);
       await (await listening)?.unlisten().catch(() => {});
       await claiming;

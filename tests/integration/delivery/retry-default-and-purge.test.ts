@@ -43,6 +43,9 @@ describe("the real retry interval", () => {
 
 describe("purgeExpired", () => {
   it("deletes attempts and finished messages older than 90 days, in batches, and nothing else", async () => {
+    // No worker may claim the messages queued below before they are aged by hand.
+    await worker?.stop();
+    worker = undefined;
     const siteId = await insertSite(database.db, { url: "https://receiver.example/" });
     const now = new Date();
     const old = new Date(now.getTime() - RETENTION_MS - 60_000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { databaseClock } from "@/lib/delivery/database-clock";
+import { databaseClock, type LocalClock } from "@/lib/delivery/database-clock";
 
 describe("databaseClock", () => {
   it("waits by the upper bound and measures lateness by the lower one", () => {
@@ -37,5 +37,23 @@ describe("databaseClock", () => {
     clock.sample(1000, 1000, 1001);
     clock.sample(2500 - 300, 2500, 2501); // the local clock jumped 300 ms ahead
     expect(clock.toLocal(3000)).toBe(3302);
+  });
+  it("a sub-millisecond local clock adds no millisecond to the bounds: an idle site's start needs no wait", () => {
+    const local: LocalClock = { now: () => 0, resolutionMs: 0.01 };
+    const clock = databaseClock(60_000, local);
+    // Sent at 1000.2, the database read 1000.5 and started the send there, the answer arrived at 1000.7.
+    clock.sample(1000.5, 1000.2, 1000.7);
+    expect(clock.toLocal(1000.5)).toBeCloseTo(1000.71, 6);
+    expect(clock.latestDatabaseNow(1000.71)).toBeCloseTo(1001.01, 6);
+  });
+
+  it("starts over from an answer that contradicts the window's bounds (a clock moved within the window)", () => {
+    const clock = databaseClock();
+    clock.sample(1000, 1000, 1001);
+    // The local clock fell 300 ms behind (say the machine slept and the monotonic clock stood still).
+    clock.sample(2000, 1700, 1702);
+    expect(clock.uncertaintyMs()).toBe(3);
+    expect(clock.toLocal(3000)).toBe(2703);
+    expect(clock.latestDatabaseNow(2703)).toBe(3003);
   });
 });
