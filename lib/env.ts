@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { DEFAULT_CLAIM_TTL_MS, DEFAULT_RETRY_INTERVAL_MS } from "./delivery/delivery-rules";
 
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -49,9 +50,9 @@ const envSchema = z.object({
   /** Attempts one local worker process runs at once. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(100),
   /** How long a worker's claim on a message lasts unrenewed: after a crash its messages are retried this much later. */
-  WORKER_CLAIM_TTL_MS: z.coerce.number().int().min(100).default(30_000),
+  WORKER_CLAIM_TTL_MS: z.coerce.number().int().min(100).default(DEFAULT_CLAIM_TTL_MS),
   /** The pause before a failed attempt is resent (DESIGN §3: 10 s); shorter only for tests and demos. */
-  WEBHOOK_RETRY_INTERVAL_MS: z.coerce.number().int().min(0).default(10_000),
+  WEBHOOK_RETRY_INTERVAL_MS: z.coerce.number().int().min(0).default(DEFAULT_RETRY_INTERVAL_MS),
   /** Skip applying migrations at server start-up (when a deploy step runs `npm run db:migrate`). */
   SKIP_MIGRATIONS: z
     .enum(["0", "1", "true", "false"])

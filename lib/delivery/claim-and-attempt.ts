@@ -3,6 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { webhookMessages } from "../db/schema";
 import { attemptMessage, type DeliveryDeps } from "./attempt-message";
 import { claimMessage, extendClaims, releaseClaim, type ClaimedMessage } from "./claim-messages";
+import { DEFAULT_CLAIM_TTL_MS } from "./delivery-rules";
 
 /**
  * What one try at a message's current attempt came to, as plain JSON (a step's result is stored
@@ -24,7 +25,7 @@ export type TryOutcome =
   /** Nothing left to do: the message is done, failed, or gone. */
   | { kind: "finished" };
 
-const CLAIM_TTL_MS = 30_000;
+const CLAIM_TTL_MS = DEFAULT_CLAIM_TTL_MS;
 
 /**
  * Claims a message by id for this try alone and, if its current attempt is due, runs it with the

@@ -5,6 +5,7 @@ import { createGuardedFetch } from "../outbound/guarded-fetch";
 import { secrets } from "../secrets";
 import type { DeliveryDeps } from "./attempt-message";
 import { databaseClock } from "./database-clock";
+import { PACING_HORIZON_MS, THREAD_WAIT_MS } from "./delivery-rules";
 
 const cache = new WeakMap<Database, DeliveryDeps>();
 
@@ -23,8 +24,8 @@ export function configuredDeliveryDeps(db: Database, env: Env = readEnv()): Deli
       tokens: createDatabaseTokenStore(db, box),
       retryIntervalMs: env.WEBHOOK_RETRY_INTERVAL_MS,
       clock: databaseClock(),
-      pacingHorizonMs: 1_000,
-      threadWaitMs: 2_000,
+      pacingHorizonMs: PACING_HORIZON_MS,
+      threadWaitMs: THREAD_WAIT_MS,
       log: (line) => console.log(`[webhook inngest] ${line}`),
     };
     cache.set(db, deps);

@@ -6,6 +6,12 @@ export const DEFAULT_RETRY_INTERVAL_MS = 10_000;
 export const RETENTION_MS = 7_776_000_000;
 /** How much of a response body an attempt keeps. */
 export const RESPONSE_EXCERPT_BYTES = 2048;
+/** How long a claim on a message lasts unrenewed: a dead holder's messages are taken over this much later. */
+export const DEFAULT_CLAIM_TTL_MS = 30_000;
+/** How far ahead a send slot may be reserved and waited for; a site booked further is postponed. */
+export const PACING_HORIZON_MS = 1_000;
+/** How long an attempt waits for one of its site's threads before giving the message back. */
+export const THREAD_WAIT_MS = 2_000;
 export const USER_AGENT = "TrustedSitesWebhooks/1.0";
 
 export const IN_FLIGHT = ["queued", "resent"] as const;

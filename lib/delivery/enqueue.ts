@@ -43,7 +43,6 @@ export async function queueMessages(tx: Transaction, messages: QueuedMessageValu
   const rows = await tx.execute<{ id: string; site_id: string }>(sql`
     with ${messagesWithFirstAttempts(messages, new Date())}
     select id, site_id from message`);
-  if (rows.length === 0) return [];
   for (const row of rows) await announce(tx, { id: row.id, siteId: row.site_id });
   return rows.map((row) => ({ id: row.id, siteId: row.site_id }));
 }

@@ -9,7 +9,7 @@ import { attemptMessage, type AttemptOutcome, type DeliveryDeps } from "./attemp
 import { claimDueMessages, extendClaims, nextDueAt, type ClaimedMessage } from "./claim-messages";
 import { calibrateDatabaseClock, databaseClock, preciseClock } from "./database-clock";
 import { describeOutage, isDatabaseOutage } from "./database-outage";
-import { DEFAULT_RETRY_INTERVAL_MS } from "./delivery-rules";
+import { DEFAULT_CLAIM_TTL_MS, DEFAULT_RETRY_INTERVAL_MS, PACING_HORIZON_MS, THREAD_WAIT_MS } from "./delivery-rules";
 import { purgeExpired } from "./purge-expired";
 import { outcomeBatcher } from "./record-outcome";
 import { warmUpHttp } from "./warm-up-http";
@@ -52,7 +52,7 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
   const id = randomUUID();
   const log = options.log ?? (() => {});
   const concurrency = options.concurrency ?? 100;
-  const claimTtlMs = options.claimTtlMs ?? 30_000;
+  const claimTtlMs = options.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS;
   const claimBatch = Math.max(1, Math.floor(concurrency / 10));
   const box = options.box ?? secrets();
   const threads = threadSignals();
@@ -65,8 +65,8 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
     tokens: createDatabaseTokenStore(db, box),
     retryIntervalMs: options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS,
     clock: databaseClock(undefined, preciseClock),
-    pacingHorizonMs: options.pacingHorizonMs ?? 1_000,
-    threadWaitMs: options.threadWaitMs ?? 2_000,
+    pacingHorizonMs: options.pacingHorizonMs ?? PACING_HORIZON_MS,
+    threadWaitMs: options.threadWaitMs ?? THREAD_WAIT_MS,
     threadFreed: threads.wait,
     onThreadFreed: threads.notify,
     recordOutcome: outcomeBatcher(db),

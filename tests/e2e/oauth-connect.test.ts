@@ -8,8 +8,8 @@ import { createSecretBox } from "@/lib/secrets";
 import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 import { insertCustomer, waitUntilFinished } from "../helpers/delivery-fixtures";
-import { startReceiver, type Receiver } from "../helpers/http-receiver";
-import { startOAuthServer, type OAuthTestServer, type WebAppClient } from "../helpers/oauth-server";
+import type { Receiver } from "../helpers/http-receiver";
+import { startIntrospectingReceiver, startOAuthServer, type OAuthTestServer, type WebAppClient } from "../helpers/oauth-server";
 import { startWebServer, type WebServer } from "../helpers/web-server";
 
 /**
@@ -51,12 +51,7 @@ beforeAll(async () => {
   apiToken = (await created.json()).token;
   customerId = await insertCustomer(database.db);
   // A receiver that accepts a webhook only with a bearer token its OAuth provider says is active.
-  receiver = await startReceiver(async (request) => {
-    const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? "")?.[1];
-    if (!token) return { accepted: false, reason: "no bearer token" };
-    const introspection = await oauth.introspect(token);
-    return introspection.active ? { accepted: true, reason: `token for ${introspection.sub}` } : { accepted: false, reason: "inactive token" };
-  });
+  receiver = await startIntrospectingReceiver(oauth);
 });
 afterAll(async () => {
   await receiver?.close();

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JWK } from "jose";
 import Provider, { errors, type OidcContext } from "oidc-provider";
+import { startReceiver, type Receiver } from "./http-receiver";
 
 /**
  * A real OAuth 2.0 authorization server for tests: oidc-provider (OpenID-certified) on 127.0.0.1,
@@ -472,5 +473,15 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
+  });
+}
+
+/** A webhook receiver that accepts a request only with a bearer token `oauth` says is active (RFC 7662). */
+export function startIntrospectingReceiver(oauth: Pick<OAuthTestServer, "introspect">): Promise<Receiver> {
+  return startReceiver(async (request) => {
+    const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? "")?.[1];
+    if (!token) return { accepted: false, reason: "no bearer token" };
+    const introspection = await oauth.introspect(token);
+    return introspection.active ? { accepted: true, reason: `token for ${introspection.sub}` } : { accepted: false, reason: "inactive token" };
   });
 }

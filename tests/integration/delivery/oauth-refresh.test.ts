@@ -6,8 +6,8 @@ import { readSiteToken, writeSiteToken } from "@/lib/oauth/site-token";
 import { createSecretBox } from "@/lib/secrets";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
 import { attemptRows, insertCustomer, insertSite, waitUntilFinished } from "../../helpers/delivery-fixtures";
-import { startReceiver, type Receiver } from "../../helpers/http-receiver";
-import { startOAuthServer, type OAuthTestServer } from "../../helpers/oauth-server";
+import type { Receiver } from "../../helpers/http-receiver";
+import { startIntrospectingReceiver, startOAuthServer, type OAuthTestServer } from "../../helpers/oauth-server";
 
 /**
  * Deliveries to an `oauth2` site whose access token expired: the local worker refreshes it with the
@@ -26,12 +26,7 @@ let customerId: string;
 beforeAll(async () => {
   [database, oauth] = await Promise.all([createTestDatabase(), startOAuthServer({ accessTokenTtl: 600, rotateRefreshToken: true })]);
   customerId = await insertCustomer(database.db);
-  receiver = await startReceiver(async (request) => {
-    const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? "")?.[1];
-    if (!token) return { accepted: false, reason: "no bearer token" };
-    const introspection = await oauth.introspect(token);
-    return introspection.active ? { accepted: true, reason: `token for ${introspection.sub}` } : { accepted: false, reason: "inactive token" };
-  });
+  receiver = await startIntrospectingReceiver(oauth);
   worker = startLocalWorker({ ...database, box, allowPrivateTargets: "127.0.0.0/8", retryIntervalMs: RETRY_MS, purgeEveryMs: 0 });
 });
 afterAll(async () => {
