@@ -63,7 +63,18 @@ describe("a PostgreSQL restart", () => {
 
     // Announced after the restart: only a re-established LISTEN (or claim loop) can pick these up quickly.
     const after = [];
-    for (let i = 0; i < 10; i++) after.push((await enqueue(database.db, { siteId, customerId, action: "b", payload: { i } })).id);
+    // The caller, like a workflow trigger answered 5xx, tries again when its pooled connection was
+    // one the restart had closed (nothing was written then).
+    const enqueueAfterRestart = async (i: number): Promise<string> => {
+      for (;;) {
+        try {
+          return (await enqueue(database.db, { siteId, customerId, action: "b", payload: { i } })).id;
+        } catch (error) {
+          if (!isDatabaseOutage(error)) throw error;
+        }
+      }
+    };
+    for (let i = 0; i < 10; i++) after.push(await enqueueAfterRestart(i));
     const all = [...before, ...after];
     await waitFor(
       async () => {
