@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { connection } from "next/server";
 import { AutoRefresh } from "@/components/webhooks/auto-refresh";
 import { MessageAttempts } from "@/components/webhooks/message-attempts";
 import { RecordedRequest } from "@/components/webhooks/recorded-request";
@@ -14,11 +13,11 @@ import { getDb } from "@/lib/db";
 import { IN_FLIGHT } from "@/lib/delivery/delivery-rules";
 import { getMessage } from "@/lib/delivery/read-messages";
 import { NotFoundError } from "@/lib/errors";
+import { backofficePage } from "@/components/backoffice/backoffice-page";
 
 export const metadata: Metadata = { title: "Webhook message" };
 
-export default async function MessagePage({ params }: { params: Promise<{ id: string }> }) {
-  await connection();
+export default backofficePage(async function MessagePage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const message = await getMessage(await getDb(), id).catch((e) => {
     if (e instanceof NotFoundError) notFound();
@@ -103,7 +102,7 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
       <MessageAttempts attempts={message.attemptLog} />
     </>
   );
-}
+});
 
 function MessageLink({ id }: { id: string }) {
   return (
