@@ -8,7 +8,9 @@ import { DatabaseUnavailable } from "./database-unavailable";
 /**
  * Wraps every backoffice page: the session is checked before the page reads anything (a forged or
  * expired cookie gets a redirect and no data, also on RSC requests that skip the layout), and a
- * database outage renders a plain "database unavailable" state instead of an error page.
+ * database outage renders a plain "database unavailable" state instead of an error page. Pages with
+ * ids in their path must not sit inside a loading boundary: a streamed page answers 200 even when
+ * it turns out to be not found.
  */
 export function backofficePage<P extends object>(render: (props: P & { user: BackofficeUser }) => Promise<ReactNode> | ReactNode) {
   return async function BackofficePage(props: P): Promise<ReactNode> {

@@ -1,11 +1,11 @@
 import { NextResponse } from "next/server";
 import { authenticateRequest, type Actor } from "../backoffice-auth/actor";
 import { isDatabaseOutage } from "../delivery/database-outage";
-import { AppError, BadRequestError, ForbiddenError, UnauthorizedError } from "../errors";
+import { AppError, ForbiddenError, UnauthorizedError } from "../errors";
 import { logUnexpectedError, routeLabel } from "../logging/log-error";
 import { isCrossOriginWrite } from "./same-origin";
 
-export interface RouteContext<P> {
+interface RouteContext<P> {
   params: Promise<P>;
 }
 
@@ -25,21 +25,11 @@ export function apiRoute<P = Record<string, never>>(handler: (req: ApiRequest<P>
       if (isCrossOriginWrite(request)) throw new ForbiddenError("Cross-origin requests may not change data");
       const actor = await authenticateRequest(request.headers);
       if (!actor) throw new UnauthorizedError();
-      return await handler({ request, actor, params: await routeParams(context) });
+      return await handler({ request, actor, params: await context.params });
     } catch (error) {
       return errorResponse(error, request);
     }
   };
-}
-
-/** Path parameters; a broken %-escape in the path (`/api/trusted-sites/%ZZ`) is the client's error. */
-export async function routeParams<P>(context: RouteContext<P>): Promise<P> {
-  try {
-    return await context.params;
-  } catch (error) {
-    if (error instanceof URIError) throw new BadRequestError("The URL path has a broken %-escape");
-    throw error;
-  }
 }
 
 /** Seconds a client is told to wait while the database is unreachable (it usually comes back within seconds). */

@@ -129,3 +129,21 @@ describe("a backoffice page with a forged session cookie", () => {
     }
   }, 120_000);
 });
+
+describe("a page about a row that does not exist", () => {
+  it("answers HTTP 404 with the not-found page", async () => {
+    const unknown = "6f1c2a4e-0b7d-4c1e-9a55-2d3b4c5e6f70";
+    for (const url of [
+      `/trusted-sites/${unknown}`,
+      `/trusted-sites/${unknown}/edit`,
+      "/trusted-sites/not-an-id",
+      `/webhooks/messages/${unknown}`,
+      `/customers/${unknown}`,
+      "/customers/%ZZ",
+    ]) {
+      const { status, body } = await fetchPage(url, sessionCookie);
+      expect(status, url).toBe(404);
+      expect(body, url).toContain("Page not found");
+    }
+  });
+});

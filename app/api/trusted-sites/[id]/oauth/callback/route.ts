@@ -1,5 +1,5 @@
 import { getDb } from "@/lib/db";
-import { errorResponse, routeParams } from "@/lib/http/api-route";
+import { errorResponse } from "@/lib/http/api-route";
 import { publicOrigin } from "@/lib/http/public-origin";
 import { completeConnect } from "@/lib/oauth/callback-exchange";
 import { guardedFetch } from "@/lib/outbound/guarded-fetch";
@@ -12,7 +12,7 @@ import { secrets } from "@/lib/secrets";
  */
 export async function GET(request: Request, context: { params: Promise<{ id: string }> }): Promise<Response> {
   try {
-    const { id } = await routeParams(context);
+    const { id } = await context.params;
     const url = new URL(request.url);
     const outcome = await completeConnect(await getDb(), secrets(), id, url.searchParams, { fetch: guardedFetch });
     const origin = publicOrigin(request.headers);
