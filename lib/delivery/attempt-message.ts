@@ -50,10 +50,13 @@ export type AttemptOutcome =
 
 /**
  * Why a previous holder left its attempt unrecorded, as far as the taker can know. A worker that
- * loses the database keeps its result and records it itself once the database is back (record()
- * retries while it is away, and its worker never claims a message it is still on). So an attempt is
- * taken over only when its holder died, or was cut off for longer than its retries last; when the
- * database restarted after the attempt started, the outage is the cause the Logs name.
+ * loses the database keeps its result and records it itself once the database is back: record()
+ * retries while it is away (up to databaseRetryMs), renewals resume, and a worker never claims a
+ * message it is still on. An attempt is taken over only once its claim lapsed: its holder died, or
+ * lost the database longer than a claim lasts and another worker got there first. When the
+ * database restarted after the attempt started, the outage is what the Logs name (it cannot tell a
+ * holder that died meanwhile); otherwise the holder is taken to have stopped (a network cut that
+ * left the database up looks the same from here).
  */
 const INTERRUPTED = {
   workerStopped: "the worker stopped during this attempt; whether the receiver got it is unknown",
