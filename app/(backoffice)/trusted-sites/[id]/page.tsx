@@ -136,6 +136,7 @@ const ACTIONS: Record<string, string> = {
   "site.deleted": "Deleted the site",
   "site.connected": "Connected the site to its OAuth provider",
   "messages.resent": "Resent messages",
+  "message.cancelled": "Cancelled a paused message",
 };
 
 function describeEvent(action: string, details: Record<string, unknown>): string {
