@@ -1,12 +1,13 @@
 import { conditionNode } from "./condition";
-import type { NodeKind } from "./kinds";
+import { nodeKinds, type NodeKind, type NodeKindInfo } from "./kinds";
 import type { NodeKindModule } from "./types";
 import { webhookMessageNode } from "./webhook-message";
 
+const modules = { condition: conditionNode, "webhook-message": webhookMessageNode } satisfies {
+  [K in NodeKind]: NodeKindModule<(typeof nodeKinds)[K]["schema"]>;
+};
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each module has its own config type
-const registry = { condition: conditionNode, "webhook-message": webhookMessageNode } satisfies Record<NodeKind, NodeKindModule<any>>;
-
-export function nodeKindModule(kind: NodeKind): NodeKindModule<unknown> {
-  return registry[kind] as NodeKindModule<unknown>;
+/** A node kind: what every side shares (kinds.ts) and its server part (check, run). */
+export function nodeKindModule(kind: NodeKind): NodeKindInfo & NodeKindModule<NodeKindInfo["schema"]> {
+  return { ...nodeKinds[kind], ...(modules[kind] as NodeKindModule<NodeKindInfo["schema"]>) };
 }

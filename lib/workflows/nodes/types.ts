@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { Transaction } from "../../delivery/announce";
+import type { Announce, Transaction } from "../../delivery/announce";
 import type { FieldIssue } from "../../errors";
 import type { TemplateScope } from "../template";
 
@@ -9,7 +9,7 @@ export interface NodeRunContext {
   runId: string;
   nodeId: string;
   scope: TemplateScope;
-  announce: import("../../delivery/announce").Announce;
+  announce: Announce;
 }
 
 /** A node either takes one of its outputs now, or waits for a message's outcome (success when done, failure when failed). */
@@ -20,13 +20,9 @@ export interface NodeCheckContext {
   tx: Transaction;
 }
 
-/** One kind of workflow node (DESIGN §10): its config schema, its outputs, its save-time checks and its run. */
-export interface NodeKindModule<Config = unknown> {
-  label: string;
-  /** Output handles, in the order the editor draws them. */
-  outputs: readonly [string, string];
-  schema: z.ZodType<Config>;
-  /** Checks beyond the schema (references, the chosen site), issues relative to the node's config. */
-  check?(config: Config, ctx: NodeCheckContext): Promise<FieldIssue[]>;
-  run(config: Config, ctx: NodeRunContext): Promise<NodeOutcome>;
+/** The server part of a node kind (DESIGN §10): save-time checks beyond its schema, and its run. */
+export interface NodeKindModule<S extends z.ZodType> {
+  /** Issues relative to the node's config (references, the chosen site). */
+  check?(config: z.output<S>, ctx: NodeCheckContext): Promise<FieldIssue[]>;
+  run(config: z.output<S>, ctx: NodeRunContext): Promise<NodeOutcome>;
 }

@@ -1,27 +1,17 @@
 import { eq } from "drizzle-orm";
-import { z } from "zod";
 import { trustedSites } from "../../db/schema";
 import { queueMessages } from "../../delivery/enqueue";
 import { renderTemplate, TemplateError, templateIssues, type TemplateJson } from "../template";
+import type { webhookMessageConfigSchema } from "./kinds";
 import type { NodeKindModule } from "./types";
 
-const schema = z.object({
-  siteId: z.uuid({ error: "Choose a trusted site" }),
-  /** Blank: the trigger's event name. */
-  action: z.string().trim().max(200, "Action is at most 200 characters").optional(),
-  payload: z.json({ error: "The payload template must be JSON" }),
-});
-type Config = z.output<typeof schema>;
 
 /**
  * Sends a message to an active trusted site: success once it is delivered (done), failure once it
  * failed after its retries, or at once when it cannot be queued (site inactive or gone, template
  * that does not render for this event).
  */
-export const webhookMessageNode: NodeKindModule<Config> = {
-  label: "Webhook message",
-  outputs: ["success", "failure"],
-  schema,
+export const webhookMessageNode: NodeKindModule<typeof webhookMessageConfigSchema> = {
   async check(config, { tx }) {
     const issues = templateIssues(config.payload as TemplateJson, ["payload"]);
     const [site] = await tx.select({ status: trustedSites.status, name: trustedSites.name }).from(trustedSites).where(eq(trustedSites.id, config.siteId));
