@@ -5,7 +5,6 @@ import { renderTemplate, TemplateError, templateIssues, type TemplateJson } from
 import type { webhookMessageConfigSchema } from "./kinds";
 import type { NodeKindModule } from "./types";
 
-
 /**
  * Sends a message to an active trusted site: success once it is delivered (done), failure once it
  * failed after its retries, or at once when it cannot be queued (site inactive or gone, template
