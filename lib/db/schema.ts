@@ -9,6 +9,7 @@ import {
   jsonb,
   pgEnum,
   pgTable,
+  primaryKey,
   smallint,
   text,
   timestamp,
@@ -59,25 +60,115 @@ export const customers = pgTable(
   "customers",
   {
     id: uuid("id").primaryKey().defaultRandom(),
+    /** The platform's own customer id: events and the message API name customers by it. */
+    externalId: text("external_id"),
     name: text("name").notNull(),
-    email: text("email").notNull(),
+    /** Unknown for a customer created from an event that carried none. */
+    email: text("email"),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex("customers_email_key").on(t.email), index("customers_name_idx").on(t.name)],
+  (t) => [
+    uniqueIndex("customers_external_id_key").on(t.externalId),
+    uniqueIndex("customers_email_key").on(t.email),
+    index("customers_name_idx").on(t.name),
+  ],
 );
 
+export const workflowStatus = pgEnum("workflow_status", ["draft", "active", "inactive"]);
+export const workflowRunStatus = pgEnum("workflow_run_status", ["running", "completed", "failed"]);
+export const workflowNodeRunStatus = pgEnum("workflow_node_run_status", ["waiting", "finished"]);
+
+/** A workflow (DESIGN §10): what it is called and whether it runs; its trigger and graph live in versions. */
 export const workflows = pgTable(
   "workflows",
   {
     id: uuid("id").primaryKey().defaultRandom(),
     name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    status: workflowStatus("status").notNull().default("draft"),
+    /** The latest version's trigger event, copied here so an event finds its workflows through one index. */
     triggerEvent: text("trigger_event").notNull(),
-    /** Nodes of the workflow, including Webhook message nodes (which reference a site id). */
-    definition: jsonb("definition").$type<{ nodes: unknown[] }>().notNull().default({ nodes: [] }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex("workflows_name_key").on(t.name)],
+  (t) => [
+    uniqueIndex("workflows_name_key").on(t.name),
+    index("workflows_active_trigger_idx")
+      .on(t.triggerEvent)
+      .where(sql`${t.status} = 'active'`),
+  ],
+);
+
+/** One saved state of a workflow: editing makes a new version, and a run keeps the one it started with. */
+export const workflowVersions = pgTable(
+  "workflow_versions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workflowId: uuid("workflow_id")
+      .notNull()
+      .references(() => workflows.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    /** `{event, conditions}` (lib/workflows/definition.ts). */
+    trigger: jsonb("trigger").$type<Record<string, unknown>>().notNull(),
+    /** `{nodes, edges}` (lib/workflows/definition.ts). */
+    graph: jsonb("graph").$type<Record<string, unknown>>().notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("workflow_versions_workflow_version_key").on(t.workflowId, t.version)],
+);
+
+/** One customer event running one workflow version. */
+export const workflowRuns = pgTable(
+  "workflow_runs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workflowId: uuid("workflow_id")
+      .notNull()
+      .references(() => workflows.id, { onDelete: "cascade" }),
+    versionId: uuid("version_id")
+      .notNull()
+      .references(() => workflowVersions.id, { onDelete: "cascade" }),
+    event: text("event").notNull(),
+    eventData: jsonb("event_data").notNull(),
+    customerId: uuid("customer_id")
+      .notNull()
+      .references(() => customers.id),
+    idempotencyKey: text("idempotency_key"),
+    status: workflowRunStatus("status").notNull().default("running"),
+    startedAt: timestamp("started_at", { withTimezone: true }).defaultNow().notNull(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [
+    // NULL keys are distinct: events without a key never collide.
+    uniqueIndex("workflow_runs_idempotency_key").on(t.workflowId, t.idempotencyKey),
+    index("workflow_runs_workflow_idx").on(t.workflowId, t.startedAt),
+  ],
+);
+
+/** What one node did in one run: the output it took, or the message it waits for. */
+export const workflowNodeRuns = pgTable(
+  "workflow_node_runs",
+  {
+    runId: uuid("run_id")
+      .notNull()
+      .references(() => workflowRuns.id, { onDelete: "cascade" }),
+    nodeId: text("node_id").notNull(),
+    status: workflowNodeRunStatus("status").notNull(),
+    /** The output the node took (`success`/`failure`, or a condition's `true`/`false`) once finished. */
+    output: text("output"),
+    messageId: uuid("message_id").references((): AnyPgColumn => webhookMessages.id, { onDelete: "set null" }),
+    /** Why the node took its output, in words (a failed message, a deactivated site, a false condition). */
+    reason: text("reason"),
+    startedAt: timestamp("started_at", { withTimezone: true }).defaultNow().notNull(),
+    finishedAt: timestamp("finished_at", { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.runId, t.nodeId] }),
+    index("workflow_node_runs_waiting_idx")
+      .on(t.messageId)
+      .where(sql`${t.status} = 'waiting'`),
+  ],
 );
 
 /** One trigger of a Webhook message node: the Queue row. */
@@ -106,6 +197,9 @@ export const webhookMessages = pgTable(
     lockedBy: uuid("locked_by"),
     /** The message this one was resent from (same site, customer, action and payload). */
     resentFromMessageId: uuid("resent_from_message_id").references((): AnyPgColumn => webhookMessages.id, { onDelete: "set null" }),
+    /** The workflow run whose node made this message, if a workflow made it. */
+    workflowRunId: uuid("workflow_run_id").references((): AnyPgColumn => workflowRuns.id, { onDelete: "set null" }),
+    workflowNodeId: text("workflow_node_id"),
     createdAt: createdAt(),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
   },
@@ -213,6 +307,8 @@ export const siteLeases = pgTable(
 export type TrustedSite = typeof trustedSites.$inferSelect;
 export type Customer = typeof customers.$inferSelect;
 export type Workflow = typeof workflows.$inferSelect;
+export type WorkflowVersion = typeof workflowVersions.$inferSelect;
+export type WorkflowRun = typeof workflowRuns.$inferSelect;
 export type WebhookMessage = typeof webhookMessages.$inferSelect;
 export type WebhookAttempt = typeof webhookAttempts.$inferSelect;
 

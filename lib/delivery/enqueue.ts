@@ -31,7 +31,13 @@ export async function enqueue(db: Database, input: unknown, announce: Announce =
 }
 
 /** A message to queue: validated input, or a resend of a stored message (which records its origin). */
-export type QueuedMessageValues = Omit<MessageInput, "payload"> & { payload: unknown; resentFromMessageId?: string };
+export type QueuedMessageValues = Omit<MessageInput, "payload"> & {
+  payload: unknown;
+  resentFromMessageId?: string;
+  /** The workflow run and node that made the message. */
+  workflowRunId?: string;
+  workflowNodeId?: string;
+};
 
 /**
  * Inserts messages (`queued`) with their first attempts and announces each to the engine, in the
@@ -80,11 +86,11 @@ function messagesWithFirstAttempts(messages: QueuedMessageValues[], createdAt: D
     (message) => sql`(${message.siteId}::uuid, ${message.customerId}::uuid, ${message.action}::text,
       ${message.payload === null ? null : JSON.stringify(message.payload)}::jsonb,
       ${contentHash(envelopeBody({ ...message, createdAt }))}::text, ${message.idempotencyKey ?? null}::text,
-      ${message.resentFromMessageId ?? null}::uuid)`,
+      ${message.resentFromMessageId ?? null}::uuid, ${message.workflowRunId ?? null}::uuid, ${message.workflowNodeId ?? null}::text)`,
   );
   return sql`message as (
       insert into ${webhookMessages} (site_id, customer_id, action, payload, content_hash, idempotency_key,
-        resent_from_message_id, status, next_attempt_at, created_at)
+        resent_from_message_id, workflow_run_id, workflow_node_id, status, next_attempt_at, created_at)
       select v.*, 'queued', ${at}::timestamptz, ${at}::timestamptz
       from (values ${sql.join(values, sql`, `)}) v
       where ${onlyIf}

@@ -5,7 +5,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, Td, Th } from "@/components/ui/table";
 import { getDb } from "@/lib/db";
-import { listWorkflows } from "@/lib/workflows/list-workflows";
+import { listWorkflows } from "@/lib/workflows/read-workflows";
 import { backofficePage } from "@/components/backoffice/backoffice-page";
 
 export const metadata: Metadata = { title: "Workflows" };

@@ -1,0 +1,13 @@
+import { conditionNode } from "./condition";
+import { nodeKinds, type NodeKind, type NodeKindInfo } from "./kinds";
+import type { NodeKindModule } from "./types";
+import { webhookMessageNode } from "./webhook-message";
+
+const modules = { condition: conditionNode, "webhook-message": webhookMessageNode } satisfies {
+  [K in NodeKind]: NodeKindModule<(typeof nodeKinds)[K]["schema"]>;
+};
+
+/** A node kind: what every side shares (kinds.ts) and its server part (check, run). */
+export function nodeKindModule(kind: NodeKind): NodeKindInfo & NodeKindModule<NodeKindInfo["schema"]> {
+  return { ...nodeKinds[kind], ...(modules[kind] as NodeKindModule<NodeKindInfo["schema"]>) };
+}

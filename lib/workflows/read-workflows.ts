@@ -1,0 +1,87 @@
+import { and, asc, desc, eq, lt } from "drizzle-orm";
+import { z } from "zod";
+import type { Database } from "../db";
+import { customers, webhookMessages, workflowNodeRuns, workflowRuns, workflows, workflowVersions } from "../db/schema";
+import { NotFoundError } from "../errors";
+import type { WorkflowGraph } from "./definition";
+import { latestVersion } from "./run-engine";
+
+export function listWorkflows(db: Database) {
+  return db
+    .select({ id: workflows.id, name: workflows.name, status: workflows.status, triggerEvent: workflows.triggerEvent, updatedAt: workflows.updatedAt })
+    .from(workflows)
+    .orderBy(asc(workflows.name));
+}
+
+/** A workflow with its latest version (trigger and graph). */
+export async function getWorkflow(db: Database, id: string) {
+  if (!z.uuid().safeParse(id).success) throw new NotFoundError("No such workflow");
+  const [workflow] = await db.select().from(workflows).where(eq(workflows.id, id));
+  if (!workflow) throw new NotFoundError("No such workflow");
+  const version = await latestVersion(db, id);
+  return { ...workflow, version: version!.version, trigger: version!.trigger, graph: version!.graph };
+}
+
+/** A workflow's runs, newest first (at most `limit`, before `before` when given). */
+export async function listRuns(db: Database, workflowId: string, options: { limit?: number; before?: Date } = {}) {
+  await getWorkflow(db, workflowId);
+  return db
+    .select({
+      id: workflowRuns.id,
+      status: workflowRuns.status,
+      event: workflowRuns.event,
+      version: workflowVersions.version,
+      customerId: workflowRuns.customerId,
+      customerName: customers.name,
+      startedAt: workflowRuns.startedAt,
+      finishedAt: workflowRuns.finishedAt,
+    })
+    .from(workflowRuns)
+    .innerJoin(workflowVersions, eq(workflowVersions.id, workflowRuns.versionId))
+    .innerJoin(customers, eq(customers.id, workflowRuns.customerId))
+    .where(and(eq(workflowRuns.workflowId, workflowId), options.before ? lt(workflowRuns.startedAt, options.before) : undefined))
+    .orderBy(desc(workflowRuns.startedAt))
+    .limit(options.limit ?? 50);
+}
+
+/** One run: its event, the version it ran, and what each node did (with the messages it made). */
+export async function getRun(db: Database, id: string) {
+  if (!z.uuid().safeParse(id).success) throw new NotFoundError("No such workflow run");
+  const [run] = await db
+    .select({ run: workflowRuns, version: workflowVersions.version, graph: workflowVersions.graph, workflowName: workflows.name })
+    .from(workflowRuns)
+    .innerJoin(workflowVersions, eq(workflowVersions.id, workflowRuns.versionId))
+    .innerJoin(workflows, eq(workflows.id, workflowRuns.workflowId))
+    .where(eq(workflowRuns.id, id));
+  if (!run) throw new NotFoundError("No such workflow run");
+  const nodes = await db
+    .select({
+      nodeId: workflowNodeRuns.nodeId,
+      status: workflowNodeRuns.status,
+      output: workflowNodeRuns.output,
+      reason: workflowNodeRuns.reason,
+      messageId: workflowNodeRuns.messageId,
+      messageStatus: webhookMessages.status,
+      startedAt: workflowNodeRuns.startedAt,
+      finishedAt: workflowNodeRuns.finishedAt,
+    })
+    .from(workflowNodeRuns)
+    .leftJoin(webhookMessages, eq(webhookMessages.id, workflowNodeRuns.messageId))
+    .where(eq(workflowNodeRuns.runId, id))
+    .orderBy(asc(workflowNodeRuns.startedAt));
+  // Nodes run in one transaction share a start time: list them in the order the path reaches them.
+  const depth = depthOf(run.graph as WorkflowGraph);
+  nodes.sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || (depth.get(a.nodeId) ?? 0) - (depth.get(b.nodeId) ?? 0));
+  return { ...run.run, workflowName: run.workflowName, version: run.version, graph: run.graph, nodes };
+}
+
+function depthOf(graph: WorkflowGraph): Map<string, number> {
+  const parent = new Map(graph.edges.map((e) => [e.target, e.source]));
+  const depth = new Map<string, number>();
+  for (const node of graph.nodes) {
+    let d = 0;
+    for (let at = parent.get(node.id); at && d <= graph.nodes.length; at = parent.get(at)) d++;
+    depth.set(node.id, d);
+  }
+  return depth;
+}

@@ -1,0 +1,32 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import type { Actor } from "../backoffice-auth/actor";
+import type { Database } from "../db";
+import { workflows } from "../db/schema";
+import { NotFoundError } from "../errors";
+import { parseOrThrow } from "../validation";
+import type { WorkflowDefinition } from "./definition";
+import { latestVersion } from "./run-engine";
+import { checkDefinition } from "./save-workflow";
+
+export const workflowStatusChangeSchema = z.object({
+  status: z.enum(["active", "inactive"], { error: 'Status must be "active" or "inactive"' }),
+});
+
+/**
+ * Activates or deactivates a workflow: only active workflows run. Activating checks the latest
+ * version again (a site it sends to may have been deactivated since it was saved).
+ */
+export async function setWorkflowStatus(db: Database, _actor: Actor, id: string, input: unknown) {
+  const { status } = parseOrThrow(workflowStatusChangeSchema, input);
+  return db.transaction(async (tx) => {
+    const [workflow] = await tx.select().from(workflows).where(eq(workflows.id, id)).for("update");
+    if (!workflow) throw new NotFoundError("No such workflow");
+    if (status === "active") {
+      const version = await latestVersion(tx, id);
+      await checkDefinition(tx, { name: workflow.name, description: workflow.description, trigger: version!.trigger, graph: version!.graph } as WorkflowDefinition);
+    }
+    const [updated] = await tx.update(workflows).set({ status }).where(eq(workflows.id, id)).returning();
+    return updated!;
+  });
+}
