@@ -3,12 +3,12 @@ import { createApiToken, listApiTokens } from "@/lib/api-tokens/manage-api-token
 import { newApiTokenSchema } from "@/lib/api-tokens/schema";
 import { getDb } from "@/lib/db";
 import { apiRoute } from "@/lib/http/api-route";
-import { readJsonBody } from "@/lib/http/read-json-body";
+import { closingUnreadBodies, readJsonBody } from "@/lib/http/read-json-body";
 
 export const GET = apiRoute(async () => NextResponse.json({ tokens: await listApiTokens(await getDb()) }));
 
-export const POST = apiRoute(async ({ request, actor }) => {
+export const POST = closingUnreadBodies(apiRoute(async ({ request, actor }) => {
   const input = await readJsonBody(request, newApiTokenSchema);
   const created = await createApiToken(await getDb(), input, actor.kind === "user" ? actor.userId : null);
   return NextResponse.json(created, { status: 201 });
-});
+}));
