@@ -280,6 +280,21 @@ describe("hostile input to every API route", () => {
       expect(html, query).not.toContain("This page could not be loaded");
     }
   });
+
+  it("pages that read the query string answer every hostile one (300 seeded, signed in)", async () => {
+    const random = prng(SEED + 1);
+    const pages = ["/webhooks/logs", "/oauth-result", "/sign-in", "/webhooks/queue", "/trusted-sites"];
+    const failures: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const query = hostileQuery(random).replace(/(^\?|&)x=/, "$1next=");
+      const path = random.pick(pages) + query;
+      const response = await fetch(server.url + path, { headers: { cookie: sessionCookie }, redirect: "manual" });
+      const html = await response.text();
+      if (response.status >= 500 || html.includes("This page could not be loaded")) failures.push(`${path.slice(0, 200)} → ${response.status}`);
+    }
+    expect(failures, `seed ${SEED + 1}`).toEqual([]);
+    expect(server.output()).not.toMatch(/Unexpected error|⨯/);
+  });
 });
 
 /** A request on `agent`; an oversized body is written in chunks (no Content-Length) until the server answers. */
