@@ -43,6 +43,9 @@ export const deliverWebhook = inngest.createFunction(
         case "failed":
         case "lost":
         case "finished":
+        // The site is inactive: the run ends rather than sleeping on it, and activating the site
+        // announces its messages again (lib/trusted-sites/set-site-status.ts).
+        case "paused":
           return { messageId, outcome: outcome.kind, tries };
         case "retry":
           await step.sleepUntil(`wait-${outcome.attemptNo}`, outcome.nextAttemptAt);

@@ -1,11 +1,26 @@
 import { Webhook } from "lucide-react";
 import Link from "next/link";
+import { unstable_rethrow } from "next/navigation";
 import { SignOutButton } from "@/components/auth/sign-out-button";
+import { DatabaseUnavailable } from "@/components/backoffice/database-unavailable";
 import { SidebarNav } from "@/components/ui/sidebar-nav";
-import { requireUser } from "@/lib/backoffice-auth/current-user";
+import { requireUser, type BackofficeUser } from "@/lib/backoffice-auth/current-user";
+import { isDatabaseOutage } from "@/lib/delivery/database-outage";
 
+/** The navigation shell. Not a guard: every page checks the session itself (backofficePage). */
 export default async function BackofficeLayout({ children }: { children: React.ReactNode }) {
-  const user = await requireUser();
+  let user: BackofficeUser;
+  try {
+    user = await requireUser();
+  } catch (error) {
+    unstable_rethrow(error);
+    if (!isDatabaseOutage(error)) throw error;
+    return (
+      <main className="mx-auto max-w-2xl px-8 py-12">
+        <DatabaseUnavailable />
+      </main>
+    );
+  }
   return (
     <div className="flex min-h-screen">
       <aside className="flex w-60 shrink-0 flex-col gap-6 bg-slate-900 px-3 py-5">

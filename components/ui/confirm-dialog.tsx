@@ -9,6 +9,7 @@ export function ConfirmDialog({
   title,
   description,
   confirmLabel,
+  cancelLabel = "Cancel",
   onConfirm,
   tone = "danger",
   onOpenChange,
@@ -18,6 +19,8 @@ export function ConfirmDialog({
   title: string;
   description: React.ReactNode;
   confirmLabel: string;
+  /** The button that closes the dialog doing nothing. */
+  cancelLabel?: string;
   onConfirm: () => void;
   tone?: "danger" | "primary";
   /** Called when the dialog opens or closes (e.g. to load what the description states). */
@@ -34,7 +37,7 @@ export function ConfirmDialog({
           <AlertDialog.Description className="mt-2 text-sm text-slate-600">{description}</AlertDialog.Description>
           <div className="mt-6 flex justify-end gap-2">
             <AlertDialog.Cancel asChild>
-              <Button variant="secondary">Cancel</Button>
+              <Button variant="secondary">{cancelLabel}</Button>
             </AlertDialog.Cancel>
             <AlertDialog.Action asChild>
               <Button variant={tone} onClick={onConfirm} disabled={confirmDisabled}>

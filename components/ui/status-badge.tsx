@@ -6,6 +6,7 @@ const tones: Record<string, string> = {
   inactive: "bg-amber-50 text-amber-800 ring-amber-200",
   queued: "bg-sky-50 text-sky-700 ring-sky-200",
   resent: "bg-amber-50 text-amber-800 ring-amber-200",
+  paused: "bg-slate-100 text-slate-700 ring-slate-300",
   failed: "bg-red-50 text-red-700 ring-red-200",
   done: "bg-emerald-50 text-emerald-700 ring-emerald-200",
 };

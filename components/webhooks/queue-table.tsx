@@ -11,9 +11,11 @@ interface InFlightRow {
   retries: number;
   status: string;
   nextAttemptAt: Date | null;
+  /** The site is inactive: nothing is sent until it is activated. */
+  paused: boolean;
 }
 
-/** Messages in flight: resends so far and when the next attempt is due. */
+/** Messages in flight: resends so far and when the next attempt is due, or that it waits for its site (paused). */
 export function QueueTable({ messages }: { messages: InFlightRow[] }) {
   return (
     <Table>
@@ -42,11 +44,15 @@ export function QueueTable({ messages }: { messages: InFlightRow[] }) {
             </Td>
             <Td>{m.siteName}</Td>
             <Td className="tabular-nums">{m.retries} of 4</Td>
-            <Td><StatusBadge status={m.status} /></Td>
-            <Td><RelativeTime value={m.nextAttemptAt} /></Td>
+            <Td><StatusBadge status={m.paused ? "paused" : m.status} /></Td>
+            <Td>{m.paused ? <PausedNote /> : <RelativeTime value={m.nextAttemptAt} />}</Td>
           </tr>
         ))}
       </tbody>
     </Table>
   );
+}
+
+export function PausedNote() {
+  return <span className="text-slate-600">Paused (site inactive)</span>;
 }

@@ -10,7 +10,8 @@ export type AuditAction =
   | "site.deactivated"
   | "site.deleted"
   | "site.connected"
-  | "messages.resent";
+  | "messages.resent"
+  | "message.cancelled";
 
 type Tx = Pick<Database, "insert">;
 

@@ -6,20 +6,7 @@ export function requiredText(label: string) {
   return z.string({ error: `${label} is required` }).trim().min(1, `${label} is required`);
 }
 
-/** An absolute http(s) URL. */
-export function httpUrl(label: string) {
-  return requiredText(label).refine(
-    (value) => {
-      try {
-        const url = new URL(value);
-        return url.protocol === "http:" || url.protocol === "https:";
-      } catch {
-        return false;
-      }
-    },
-    { message: `${label} must be an http:// or https:// URL` },
-  );
-}
+export { httpUrl } from "../outbound/http-url";
 
 /** A whole number within [min, max], accepting numeric strings from forms. */
 export function integerInRange(label: string, min: number, max: number) {

@@ -4,11 +4,11 @@ import type { GuardedRequest } from "../outbound/guarded-fetch";
 import type { SecretBox } from "../secrets";
 import { authorizeRequest, forgetCredentials } from "./authorize-request";
 import type { ClaimedMessage } from "./claim-messages";
-import { releaseClaim } from "./claim-messages";
+import { releaseClaim, releaseUnsent } from "./claim-messages";
 import type { DatabaseClock } from "./database-clock";
 import { describeOutage, isDatabaseOutage } from "./database-outage";
 import { AuthorizeFailure, PrepareError, SendFailure } from "./delivery-errors";
-import { USER_AGENT } from "./delivery-rules";
+import { LATE_START_MS, USER_AGENT } from "./delivery-rules";
 import { envelopeBody } from "./envelope";
 import { recordedRequest } from "./recorded-request";
 import { recordOutcome, type AttemptResult, type OutcomeRecorder, type RecordedOutcome } from "./record-outcome";
@@ -44,9 +44,25 @@ export interface DeliveryDeps {
 export type AttemptOutcome =
   | RecordedOutcome
   /** Nothing was sent (no free thread, the site booked ahead): the message is due again at `until`. */
-  | { kind: "postponed"; until: Date };
+  | { kind: "postponed"; until: Date }
+  /** Nothing was sent: the site is not active. The message was given back as it was, its attempt unused. */
+  | { kind: "paused" };
 
-const INTERRUPTED = "the worker stopped during this attempt; whether the receiver got it is unknown";
+/**
+ * Why a previous holder left its attempt unrecorded, as far as the taker can know. A worker that
+ * loses the database keeps its result and records it itself once the database is back: record()
+ * retries while it is away (up to databaseRetryMs), renewals resume, and a worker never claims a
+ * message it is still on. An attempt is taken over only once its claim lapsed: its holder died, or
+ * lost the database longer than a claim lasts and another worker got there first. When the
+ * database restarted after the attempt started, the outage is what the Logs name (it cannot tell a
+ * holder that died meanwhile); otherwise the holder is taken to have stopped (a network cut that
+ * left the database up looks the same from here).
+ */
+const INTERRUPTED = {
+  workerStopped: "the worker stopped during this attempt; whether the receiver got it is unknown",
+  databaseAway:
+    "the database was unreachable during this attempt (it restarted), so its result could not be recorded; whether the receiver got it is unknown",
+};
 
 /**
  * One attempt of a claimed message (DESIGN §3–§4): take a thread and a start slot, wait for the
@@ -54,7 +70,8 @@ const INTERRUPTED = "the worker stopped during this attempt; whether the receive
  */
 export async function attemptMessage(deps: DeliveryDeps, message: ClaimedMessage): Promise<AttemptOutcome> {
   if (message.attempt.interrupted) {
-    return record(deps, message, { succeeded: false, error: INTERRUPTED }, undefined, 0);
+    const error = message.attempt.databaseRestarted ? INTERRUPTED.databaseAway : INTERRUPTED.workerStopped;
+    return record(deps, message, { succeeded: false, error }, undefined, 0);
   }
   let request: OutgoingRequest;
   try {
@@ -67,9 +84,18 @@ export async function attemptMessage(deps: DeliveryDeps, message: ClaimedMessage
   const reservation = await reserveThreadAndSlot(deps, message);
   if (reservation.kind === "lost") return reservation;
   if (reservation.kind === "postponed") return giveBack(deps, message, reservation);
+  if (reservation.kind === "paused") {
+    await releaseClaim(deps.db, message);
+    return reservation;
+  }
   let recorded = false;
   try {
     const result = await send(deps, message, request, reservation.startAt);
+    if (result === "paused") {
+      // The lease goes back in `finally`.
+      await releaseUnsent(deps.db, message);
+      return { kind: "paused" };
+    }
     const outcome = await record(deps, message, result, reservation.leaseId);
     recorded = true;
     return outcome;
@@ -102,7 +128,7 @@ async function reserveThreadAndSlot(deps: DeliveryDeps, message: ClaimedMessage)
       leaseTtlMs: deps.pacingHorizonMs + 2 * site.timeoutMs + 5_000,
       horizonMs: deps.pacingHorizonMs,
     }));
-    if (outcome.kind === "reserved" || outcome.kind === "lost") return outcome;
+    if (outcome.kind === "reserved" || outcome.kind === "lost" || outcome.kind === "paused") return outcome;
     if (outcome.kind === "booked") return postponed(outcome.retryInMs);
     const left = deadline - Date.now();
     if (left <= 0) return postponed(50 + Math.random() * 200);
@@ -120,16 +146,13 @@ async function waitForThread(deps: DeliveryDeps, siteId: string, ms: number) {
   ]);
 }
 
-/**
- * How late after its reserved start a send may still go out, on the database's clock and counting
- * what this process does not know about that clock (database-clock.ts). Starts are spaced 2 % wider
- * than 1/rps (reserve-send.ts), so any rps consecutive starts span at least 1,020 ms: each may be up
- * to 20 ms late without rps + 1 of them fitting in a second; 15 leaves room for millisecond rounding.
- * A send later than this (a busy event loop, a slow token fetch) reserves a new start instead.
- */
-const LATE_START_MS = 15;
-
-async function send(deps: DeliveryDeps, message: ClaimedMessage, prepared: OutgoingRequest, reservedStart: number): Promise<AttemptResult> {
+/** Signs and sends the request at its reserved start; "paused" when a late send finds the site paused (nothing sent). */
+async function send(
+  deps: DeliveryDeps,
+  message: ClaimedMessage,
+  prepared: OutgoingRequest,
+  reservedStart: number,
+): Promise<AttemptResult | "paused"> {
   const ctx = authContext(deps, message);
   let startAt = reservedStart;
   let startedAt: Date;
@@ -149,6 +172,7 @@ async function send(deps: DeliveryDeps, message: ClaimedMessage, prepared: Outgo
     startedAt = new Date();
     if (deps.clock.latestDatabaseNow() - startAt <= LATE_START_MS) break;
     const again = await readingDatabaseClock(deps, () => reserveStartAgain(deps.db, message.site.id, message.site.rps));
+    if (!again) return "paused";
     startAt = again.startAt;
   }
   let response: SendResult;
@@ -219,11 +243,11 @@ function record(
 }
 
 /** Runs a statement that reads the database's clock, and lets this process's clock learn from its answer. */
-function readingDatabaseClock<T extends object>(deps: DeliveryDeps, statement: () => Promise<T>): Promise<T> {
+function readingDatabaseClock<T extends object | null>(deps: DeliveryDeps, statement: () => Promise<T>): Promise<T> {
   return whileDatabaseAway(deps, async () => {
     const sentAt = deps.clock.now();
     const answer = await statement();
-    if ("databaseNow" in answer && typeof answer.databaseNow === "number") deps.clock.sample(answer.databaseNow, sentAt);
+    if (answer && "databaseNow" in answer && typeof answer.databaseNow === "number") deps.clock.sample(answer.databaseNow, sentAt);
     return answer;
   });
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
-import { webhookMessages } from "../db/schema";
+import { trustedSites, webhookMessages } from "../db/schema";
 import { attemptMessage, type DeliveryDeps } from "./attempt-message";
 import { claimMessage, extendClaims, releaseClaim, type ClaimedMessage } from "./claim-messages";
 import { DEFAULT_CLAIM_TTL_MS } from "./delivery-rules";
@@ -23,7 +23,9 @@ export type TryOutcome =
   /** The claim passed to another holder mid-attempt; that holder records the attempt. */
   | { kind: "lost"; attemptNo: number }
   /** Nothing left to do: the message is done, failed, or gone. */
-  | { kind: "finished" };
+  | { kind: "finished" }
+  /** The message's site is not active: nothing was sent or used up; activating the site announces it again. */
+  | { kind: "paused" };
 
 const CLAIM_TTL_MS = DEFAULT_CLAIM_TTL_MS;
 
@@ -53,6 +55,8 @@ export async function claimAndAttempt(deps: DeliveryDeps, messageId: string): Pr
       case "failed":
       case "lost":
         return { kind: outcome.kind, attemptNo };
+      case "paused":
+        return outcome;
       case "retry":
         return { kind: "retry", attemptNo, nextAttemptAt: outcome.nextAttemptAt.toISOString() };
       case "postponed":
@@ -73,10 +77,12 @@ async function scheduledLater(deps: DeliveryDeps, message: ClaimedMessage): Prom
 
 async function whyNotClaimed(deps: DeliveryDeps, messageId: string): Promise<TryOutcome> {
   const [row] = await deps.db
-    .select({ status: webhookMessages.status, lockedUntil: webhookMessages.lockedUntil })
+    .select({ status: webhookMessages.status, lockedUntil: webhookMessages.lockedUntil, siteStatus: trustedSites.status })
     .from(webhookMessages)
+    .innerJoin(trustedSites, eq(trustedSites.id, webhookMessages.siteId))
     .where(eq(webhookMessages.id, messageId));
   if (!row || row.status === "done" || row.status === "failed") return { kind: "finished" };
+  if (row.siteStatus !== "active") return { kind: "paused" };
   // Held: the claim lapses by `lockedUntil` at the latest (renewed only while its holder lives).
   return { kind: "held", until: (row.lockedUntil ?? new Date()).toISOString() };
 }

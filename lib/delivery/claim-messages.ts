@@ -15,8 +15,10 @@ export interface ClaimedMessage {
   attempt: {
     id: number;
     attemptNo: number;
-    /** The previous holder reserved a send slot and never recorded a result: it died mid-attempt. */
+    /** The previous holder reserved a send slot and never recorded a result. */
     interrupted: boolean;
+    /** The database restarted after that attempt started: its holder lost the database mid-attempt. */
+    databaseRestarted: boolean;
   };
   site: {
     id: string;
@@ -32,13 +34,18 @@ export interface ClaimedMessage {
 
 const IN_FLIGHT_SQL = sql.raw(IN_FLIGHT.map((s) => `'${s}'`).join(", "));
 const unclaimed = sql`(m.locked_until is null or m.locked_until <= clock_timestamp())`;
+/**
+ * A site that is not active pauses its messages (DESIGN §3): they are neither claimed nor counted as
+ * due. A hashed subplan over the few sites, evaluated once per statement.
+ */
+export const siteSendable = sql`m.site_id not in (select id from trusted_sites where status <> 'active')`;
 
 /**
  * Claims up to `limit` due messages for `claimToken` until `ttlMs` from now, oldest due first, and
  * per site no more than its threads minus what this worker already sends there (`inFlight`): more
  * would only wait here while other workers could send them. Rows another transaction is claiming are
  * skipped, not waited for, so workers never claim the same one; rows looked at but not taken are
- * unlocked when the statement ends.
+ * unlocked when the statement ends. Messages of sites that are not active are paused: never claimed.
  */
 export function claimDueMessages(
   db: Database,
@@ -48,6 +55,11 @@ export function claimDueMessages(
   inFlight: Record<string, number> = {},
   /** Sites with no room left here: not even looked at. */
   fullSites: string[] = [],
+  /**
+   * Messages this worker is still on: never claimed again by it, even once their claim has lapsed
+   * (the database was away longer than a claim lasts), so it records the outcome it holds itself.
+   */
+  holding: string[] = [],
 ): Promise<ClaimedMessage[]> {
   return claim(
     db,
@@ -56,7 +68,8 @@ export function claimDueMessages(
     sql`with candidates as (
           select m.id, m.site_id, m.next_attempt_at from webhook_messages m
           where m.status in (${IN_FLIGHT_SQL}) and m.next_attempt_at <= clock_timestamp() and ${unclaimed}
-            and m.site_id <> all(${uuidArray(fullSites)}::uuid[])
+            and m.site_id <> all(${uuidArray(fullSites)}::uuid[]) and m.id <> all(${uuidArray(holding)}::uuid[])
+            and ${siteSendable}
           order by m.next_attempt_at limit ${limit * 4 + 50}
         ), ranked as (
           select c.id, c.next_attempt_at,
@@ -67,19 +80,19 @@ export function claimDueMessages(
           select id from ranked where n <= room order by next_attempt_at limit ${limit}
         )
         select m.id from webhook_messages m
-        where m.id in (select id from chosen) and m.status in (${IN_FLIGHT_SQL}) and ${unclaimed}
+        where m.id in (select id from chosen) and m.status in (${IN_FLIGHT_SQL}) and ${unclaimed} and ${siteSendable}
         for update of m skip locked`,
     claimToken,
     ttlMs,
   );
 }
 
-/** Claims one message, whatever its due time (the Inngest function decides when); null if finished or held. */
+/** Claims one message, whatever its due time (the Inngest function decides when); null if finished, held or paused. */
 export async function claimMessage(db: Database, messageId: string, claimToken: string, ttlMs: number): Promise<ClaimedMessage | null> {
   const [claimed] = await claim(
     db,
     sql`select m.id from webhook_messages m
-        where m.id = ${messageId} and m.status in (${IN_FLIGHT_SQL}) and ${unclaimed}
+        where m.id = ${messageId} and m.status in (${IN_FLIGHT_SQL}) and ${unclaimed} and ${siteSendable}
         for update skip locked`,
     claimToken,
     ttlMs,
@@ -99,6 +112,7 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
     select ${ASYNC_COMMIT} as async_commit, c.id, c.customer_id, c.action, c.payload,
       extract(epoch from c.created_at)::float8 * 1000 as created_ms,
       a.id as attempt_id, a.attempt_no, (a.started_at is not null) as interrupted,
+      coalesce(pg_postmaster_start_time() > a.started_at, false) as database_restarted,
       s.id as site_id, s.url, s.content_type, s.auth_method, s.auth_params, s.rps, s.threads, s.timeout_ms
     from claimed c
     join trusted_sites s on s.id = c.site_id
@@ -113,7 +127,12 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
     customerId: r.customer_id as string,
     payload: r.payload,
     createdAt: new Date(r.created_ms as number),
-    attempt: { id: Number(r.attempt_id), attemptNo: Number(r.attempt_no), interrupted: r.interrupted as boolean },
+    attempt: {
+      id: Number(r.attempt_id),
+      attemptNo: Number(r.attempt_no),
+      interrupted: r.interrupted as boolean,
+      databaseRestarted: r.database_restarted as boolean,
+    },
     site: {
       id: r.site_id as string,
       url: r.url as string,
@@ -135,7 +154,7 @@ export async function extendClaims(db: Database, claimToken: string, messageIds:
     where locked_by = ${claimToken} and id = any(${uuidArray(messageIds)}::uuid[])`);
 }
 
-/** Gives a claimed message back untouched, due again at `dueAt` (now when omitted). */
+/** Gives a claimed message back untouched, due again at `dueAt` (as it was when omitted). */
 export async function releaseClaim(db: Database, message: Pick<ClaimedMessage, "id" | "claimToken">, dueAt?: Date): Promise<void> {
   await db.execute(sql`
     update webhook_messages
@@ -143,15 +162,29 @@ export async function releaseClaim(db: Database, message: Pick<ClaimedMessage, "
     where id = ${message.id} and locked_by = ${message.claimToken}`);
 }
 
-/** The next time a message falls due, if any is scheduled in the future (served by the due index). */
+/** The next time a message falls due, if any is scheduled in the future (served by the due index); paused ones never do. */
 export async function nextDueAt(db: Database): Promise<Date | null> {
   const [row] = await db.execute<{ due_ms: number | null }>(sql`
     select extract(epoch from min(next_attempt_at))::float8 * 1000 as due_ms from webhook_messages m
-    where m.status in (${IN_FLIGHT_SQL}) and m.next_attempt_at > clock_timestamp()`);
+    where m.status in (${IN_FLIGHT_SQL}) and m.next_attempt_at > clock_timestamp() and ${siteSendable}`);
   return row?.due_ms == null ? null : new Date(row.due_ms);
 }
 
 /** A PostgreSQL array literal of ids that are known to be UUIDs (they come from the database). */
 function uuidArray(ids: string[]): string {
   return `{${ids.join(",")}}`;
+}
+
+/**
+ * Gives back a message whose current attempt was marked started (reserveSend) but never sent, as if
+ * it had never begun: no attempt is used up.
+ */
+export async function releaseUnsent(db: Database, message: Pick<ClaimedMessage, "id" | "claimToken" | "attempt">): Promise<void> {
+  await db.execute(sql`
+    with released as (
+      update webhook_messages set locked_until = null, locked_by = null, attempts = ${message.attempt.attemptNo - 1}
+      where id = ${message.id} and locked_by = ${message.claimToken}
+      returning id
+    )
+    update webhook_attempts set started_at = null where id = ${message.attempt.id} and exists (select 1 from released)`);
 }

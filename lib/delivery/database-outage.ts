@@ -1,3 +1,5 @@
+import { describeError } from "../logging/describe-error";
+
 /** postgres.js and PostgreSQL codes for a connection that is gone or refused (a restart, a network cut). */
 const CONNECTION_CODES = new Set([
   "ECONNREFUSED",
@@ -22,8 +24,12 @@ export function isDatabaseOutage(error: unknown): boolean {
   return false;
 }
 
-/** The driver's own words for an outage (drizzle's wrapper quotes the whole query and its parameters). */
+/**
+ * The driver's own words for an outage (drizzle's wrapper quotes the whole query and its
+ * parameters, so only the innermost connection error speaks); any other error by its classes.
+ */
 export function describeOutage(error: unknown): string {
+  if (!isDatabaseOutage(error)) return describeError(error);
   let e = error;
   while (e instanceof Error && e.cause instanceof Error) e = e.cause;
   const code = (e as { code?: unknown })?.code;

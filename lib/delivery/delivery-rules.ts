@@ -12,6 +12,14 @@ export const DEFAULT_CLAIM_TTL_MS = 30_000;
 export const PACING_HORIZON_MS = 1_000;
 /** How long an attempt waits for one of its site's threads before giving the message back. */
 export const THREAD_WAIT_MS = 2_000;
+/**
+ * How late after its reserved start a send may still go out, on the database's clock and counting
+ * what this process does not know about that clock (database-clock.ts). Starts are spaced 2 % wider
+ * than 1/rps (reserve-send.ts), so any rps consecutive starts span at least 1,020 ms: each may be up
+ * to 20 ms late without rps + 1 of them fitting in a second; 15 leaves room for millisecond rounding.
+ * A send later than this (a busy event loop, a slow token fetch) reserves a new start instead.
+ */
+export const LATE_START_MS = 15;
 export const USER_AGENT = "TrustedSitesWebhooks/1.0";
 
 export const IN_FLIGHT = ["queued", "resent"] as const;

@@ -140,7 +140,7 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       if (free < claimBatch && inFlight.size > 0) return false;
       const full = [...perSite].filter(([, s]) => s.count >= s.threads).map(([site]) => site);
       const counts = Object.fromEntries([...perSite].map(([site, s]) => [site, s.count]));
-      const claimed = await claimDueMessages(db, id, free, claimTtlMs, counts, full);
+      const claimed = await claimDueMessages(db, id, free, claimTtlMs, counts, full, [...inFlight.keys()]);
       for (const message of claimed) {
         const site = perSite.get(message.site.id) ?? { count: 0, threads: message.site.threads };
         site.threads = message.site.threads;
@@ -186,6 +186,7 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
     inFlight.set(message.id, task);
   }
 
+  // A paused message needs no timer: activating its site notifies the workers.
   function afterAttempt(outcome: AttemptOutcome) {
     if (outcome.kind === "retry") wakeAtTime(outcome.nextAttemptAt.getTime());
     else if (outcome.kind === "postponed") wakeAtTime(outcome.until.getTime());

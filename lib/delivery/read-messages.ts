@@ -69,7 +69,10 @@ export function attemptLogsQuery(db: Database, q: z.output<typeof logsQuerySchem
     .limit(q.limit + 1);
 }
 
-/** Messages still in flight (the Queue), newest first; retries = resends so far. */
+/** A message in flight to a site that is not active is paused: nothing is sent until the site is activated. */
+const paused = sql<boolean>`(${inArray(webhookMessages.status, [...IN_FLIGHT])} and ${trustedSites.status} <> 'active')`;
+
+/** Messages still in flight (the Queue), newest first; retries = resends so far; `paused` while the site is inactive. */
 export async function listInFlight(db: Database, query: unknown) {
   const q = parseOrThrow(queueQuerySchema, query);
   return page(await inFlightQuery(db, q), q.limit);
@@ -91,6 +94,7 @@ export function inFlightQuery(db: Database, q: z.output<typeof queueQuerySchema>
       // and it is a resend already. The newest attempt row's number says how many were scheduled.
       retries: sql<number>`(select max(a.attempt_no) - 1 from ${webhookAttempts} a where a.message_id = ${webhookMessages.id})::int`,
       nextAttemptAt: webhookMessages.nextAttemptAt,
+      paused,
       createdAt: webhookMessages.createdAt,
       position: micros(webhookMessages.createdAt),
     })
@@ -120,7 +124,7 @@ function page<T extends { id: string | number; position: string }>(rows: T[], li
   };
 }
 
-/** A message with its attempts (oldest first); the payload is returned as stored. */
+/** A message with its attempts (oldest first), `paused` while in flight to a site that is not active; the payload as stored. */
 export async function getMessage(db: Database, id: string) {
   if (!z.uuid().safeParse(id).success) throw new NotFoundError("No such message");
   const [message] = await db
@@ -137,6 +141,7 @@ export async function getMessage(db: Database, id: string) {
       customerName: customers.name,
       attempts: webhookMessages.attempts,
       nextAttemptAt: webhookMessages.nextAttemptAt,
+      paused,
       resentFromMessageId: webhookMessages.resentFromMessageId,
       createdAt: webhookMessages.createdAt,
       finishedAt: webhookMessages.finishedAt,

@@ -48,6 +48,8 @@ export type ReserveOutcome =
   | { kind: "reserved"; leaseId: number; startAt: number; databaseNow: number }
   /** Every thread of the site is busy. */
   | { kind: "no-thread" }
+  /** The site is not active (or is being deactivated): nothing is reserved, see pause-site.ts. */
+  | { kind: "paused" }
   /** The site's starts are booked beyond the horizon; try again in `retryInMs`. */
   | { kind: "booked"; retryInMs: number };
 
@@ -55,12 +57,15 @@ export type ReserveOutcome =
  * In one statement: takes a free thread slot, reserves the next start, and marks the attempt (and
  * the message's count) started — so a worker that dies from here on leaves an interrupted attempt.
  * Clock reads use clock_timestamp(), taken after any row lock wait, never the statement's start.
+ * Nothing is reserved for a site that is not active, nor while a deactivation holds its pacing row
+ * (its TAT is then infinite, which the upsert re-reads after waiting for the lock).
  */
 export async function reserveSend(db: Database, r: SendReservation): Promise<ReserveOutcome> {
   const interval = emissionIntervalMs(r.rps);
   for (;;) {
     const [row] = await db.execute<{
       held: boolean;
+      active: boolean;
       lease_id: string | null;
       start_ms: number | null;
       now_ms: number;
@@ -68,9 +73,12 @@ export async function reserveSend(db: Database, r: SendReservation): Promise<Res
     }>(sql`
       with held as (
         select 1 from webhook_messages where id = ${r.messageId} and locked_by = ${r.claimToken}
+      ), active as (
+        select 1 from trusted_sites where id = ${r.siteId} and status = 'active'
       ), free as (
         select id from site_leases
-        where site_id = ${r.siteId} and slot < ${r.threads} and expires_at <= clock_timestamp() and exists (select 1 from held)
+        where site_id = ${r.siteId} and slot < ${r.threads} and expires_at <= clock_timestamp()
+          and exists (select 1 from held) and exists (select 1 from active)
         order by slot limit 1 for update skip locked
       ), lease as (
         update site_leases l
@@ -93,14 +101,15 @@ export async function reserveSend(db: Database, r: SendReservation): Promise<Res
         where id = ${r.messageId} and exists (select 1 from started)
         returning id
       )
-      select exists (select 1 from held) as held, (select id from lease) as lease_id,
+      select exists (select 1 from held) as held, exists (select 1 from active) as active, (select id from lease) as lease_id,
         (select extract(epoch from start_at)::float8 * 1000 from pace) as start_ms,
         extract(epoch from clock_timestamp())::float8 * 1000 as now_ms,
         (select extract(epoch from theoretical_arrival_at - clock_timestamp())::float8 * 1000
-           from site_pacing where site_id = ${r.siteId}) as booked_ms,
+           from site_pacing where site_id = ${r.siteId} and theoretical_arrival_at < 'infinity') as booked_ms,
         (select count(*) from counted) as counted,
         ${ASYNC_COMMIT} as async_commit`);
     if (!row?.held) return { kind: "lost" };
+    if (!row.active) return { kind: "paused" };
     if (row.lease_id != null && row.start_ms != null) {
       return { kind: "reserved", leaseId: Number(row.lease_id), startAt: row.start_ms, databaseNow: row.now_ms };
     }
@@ -130,15 +139,16 @@ export async function releaseLease(db: Database, leaseId: number, messageId: str
 
 /**
  * Reserves a new start for a send that already holds a thread but woke too late for its first one
- * (see attempt-message.ts): the next free start, however far ahead.
+ * (see attempt-message.ts): the next free start, however far ahead; null once the site is paused.
  */
-export async function reserveStartAgain(db: Database, siteId: string, rps: number): Promise<{ startAt: number; databaseNow: number }> {
+export async function reserveStartAgain(db: Database, siteId: string, rps: number): Promise<{ startAt: number; databaseNow: number } | null> {
   const interval = emissionIntervalMs(rps);
   const [row] = await db.execute<{ start_ms: number; now_ms: number }>(sql`
     update site_pacing
     set theoretical_arrival_at = greatest(theoretical_arrival_at, clock_timestamp()) + ${interval}::float8 * interval '1 millisecond'
-    where site_id = ${siteId}
+    where site_id = ${siteId} and theoretical_arrival_at < 'infinity'
+      and exists (select 1 from trusted_sites where id = ${siteId} and status = 'active')
     returning extract(epoch from theoretical_arrival_at)::float8 * 1000 - ${interval}::float8 as start_ms,
       extract(epoch from clock_timestamp())::float8 * 1000 as now_ms`);
-  return { startAt: row!.start_ms, databaseNow: row!.now_ms };
+  return row ? { startAt: row.start_ms, databaseNow: row.now_ms } : null;
 }

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db";
+import { siteSendable } from "./claim-messages";
 
 export interface StrandedMessage {
   id: string;
@@ -17,14 +18,15 @@ export interface StrandedOptions {
  * In-flight messages that nobody holds and that are overdue by more than `overdueMs`: their
  * announcement was lost (the event could not be sent) or the run delivering them ended early. Each
  * is marked due now as it is taken, so a message is taken again only if it is still stranded
- * `overdueMs` later; taking several times is harmless, as attempts run only under a claim.
+ * `overdueMs` later; taking several times is harmless, as attempts run only under a claim. Messages
+ * of a site that is not active are paused, not stranded: activating the site announces them.
  */
 export async function takeStrandedMessages(db: Database, options: StrandedOptions): Promise<StrandedMessage[]> {
   const rows = await db.execute<{ id: string; attempt_no: number }>(sql`
     update webhook_messages m set next_attempt_at = clock_timestamp()
     where m.id in (
-      select id from webhook_messages
-      where status in ('queued', 'resent')
+      select id from webhook_messages m
+      where status in ('queued', 'resent') and ${siteSendable}
         and next_attempt_at < clock_timestamp() - ${options.overdueMs}::float8 * interval '1 millisecond'
         and (locked_until is null or locked_until <= clock_timestamp())
       order by next_attempt_at limit ${options.limit}

@@ -1,6 +1,8 @@
 import { NextResponse } from "next/server";
 import { authenticateRequest, type Actor } from "../backoffice-auth/actor";
+import { isDatabaseOutage } from "../delivery/database-outage";
 import { AppError, ForbiddenError, UnauthorizedError } from "../errors";
+import { logUnexpectedError, routeLabel } from "../logging/log-error";
 import { isCrossOriginWrite } from "./same-origin";
 
 interface RouteContext<P> {
@@ -15,8 +17,7 @@ export interface ApiRequest<P> {
 
 /**
  * A JSON API route handler: refuses cross-origin writes (403) and requests without a session or
- * API token (401), then runs `handler`; an AppError becomes its status with `{error, issues?}`,
- * anything else a 500 that reveals nothing.
+ * API token (401), then runs `handler`; errors become responses in `errorResponse`.
  */
 export function apiRoute<P = Record<string, never>>(handler: (req: ApiRequest<P>) => Promise<Response>) {
   return async (request: Request, context: RouteContext<P>): Promise<Response> => {
@@ -26,18 +27,36 @@ export function apiRoute<P = Record<string, never>>(handler: (req: ApiRequest<P>
       if (!actor) throw new UnauthorizedError();
       return await handler({ request, actor, params: await context.params });
     } catch (error) {
-      return errorResponse(error);
+      return errorResponse(error, request);
     }
   };
 }
 
-export function errorResponse(error: unknown): Response {
+/** Seconds a client is told to wait while the database is unreachable (it usually comes back within seconds). */
+export const OUTAGE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The one place errors become responses: an AppError its status with `{error, code, issues?}`; a
+ * database outage 503 with Retry-After; anything else a 500 with an error id that matches the one
+ * line the server log gets (which names the error's class, never its data).
+ */
+export function errorResponse(error: unknown, request: Request): Response {
   if (error instanceof AppError) {
     return NextResponse.json(
       { error: error.message, code: error.code, ...(error.issues ? { issues: error.issues } : {}) },
       { status: error.status },
     );
   }
-  console.error("Unexpected error in API route:", error);
-  return NextResponse.json({ error: "Something went wrong on our side. Try again.", code: "internal" }, { status: 500 });
+  if (isDatabaseOutage(error)) {
+    console.error(`database unavailable in ${routeLabel(request)}: answered 503`);
+    return NextResponse.json(
+      { error: `The database is unavailable right now. Try again in ${OUTAGE_RETRY_AFTER_SECONDS} seconds.`, code: "database_unavailable" },
+      { status: 503, headers: { "retry-after": String(OUTAGE_RETRY_AFTER_SECONDS) } },
+    );
+  }
+  const errorId = logUnexpectedError(routeLabel(request), error);
+  return NextResponse.json(
+    { error: `Something went wrong on our side. Try again; if it keeps failing, quote error ${errorId}.`, code: "internal", errorId },
+    { status: 500 },
+  );
 }

@@ -4,6 +4,8 @@ import type { Actor } from "../backoffice-auth/actor";
 import type { Database } from "../db";
 import { trustedSites } from "../db/schema";
 import type { SecretBox } from "../secrets";
+import { ValidationError } from "../errors";
+import { refusedTargetIssues } from "../outbound/refused-target-issues";
 import { parseOrThrow } from "../validation";
 import { siteInputSchema } from "./site-input";
 import { rethrowDuplicateName } from "./unique-name";
@@ -12,6 +14,8 @@ import { toSiteView } from "./site-view";
 /** Validates and stores a new site as a draft, secrets encrypted, with an audit event. */
 export async function createSite(db: Database, box: SecretBox, actor: Actor, input: unknown) {
   const site = parseOrThrow(siteInputSchema, input);
+  const refused = await refusedTargetIssues(site);
+  if (refused.length > 0) throw new ValidationError(refused);
   const row = await db
     .transaction(async (tx) => {
       const [created] = await tx

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AUTH_METHODS } from "../auth-methods/method-names";
+import { httpUrl } from "../outbound/http-url";
 
 /**
  * A trusted site as the form and the API send it (DESIGN §2, §8). Client-safe (zod only), so the
@@ -12,11 +13,7 @@ export const siteFieldsSchema = z.object({
     .trim()
     .min(1, "Name is required")
     .max(100, "Name must be at most 100 characters"),
-  url: z
-    .string({ error: "URL is required" })
-    .trim()
-    .min(1, "URL is required")
-    .refine(isHttpUrl, "URL must be an http:// or https:// URL"),
+  url: httpUrl("URL"),
   contentType: z
     .string()
     .trim()
@@ -45,12 +42,3 @@ export const siteFieldsSchema = z.object({
 });
 
 export type SiteFields = z.input<typeof siteFieldsSchema>;
-
-export function isHttpUrl(value: string) {
-  try {
-    const url = new URL(value);
-    return url.protocol === "http:" || url.protocol === "https:";
-  } catch {
-    return false;
-  }
-}

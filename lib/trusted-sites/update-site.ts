@@ -8,6 +8,8 @@ import type { Actor } from "../backoffice-auth/actor";
 import type { Database } from "../db";
 import { trustedSites, type TrustedSite } from "../db/schema";
 import type { SecretBox } from "../secrets";
+import { ValidationError } from "../errors";
+import { refusedTargetIssues } from "../outbound/refused-target-issues";
 import { parseOrThrow } from "../validation";
 import { getSiteOrThrow } from "./get-site";
 import { siteInputSchema } from "./site-input";
@@ -30,6 +32,8 @@ export async function updateSite(db: Database, box: SecretBox, actor: Actor, id:
       const storedParams = withoutTokenState(openParams(stored.authMethod, stored.authParams, box));
       const candidate = mergePatch(stored, storedParams, patch);
       const site = parseOrThrow(siteInputSchema, candidate);
+      const refused = await refusedTargetIssues(site);
+      if (refused.length > 0) throw new ValidationError(refused);
       const authChanged =
         site.authMethod !== stored.authMethod ||
         !isDeepStrictEqual(site.authParams, authMethodModule(stored.authMethod).schema.safeParse(storedParams).data);

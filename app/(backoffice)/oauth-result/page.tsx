@@ -4,13 +4,14 @@ import Link from "next/link";
 import { z } from "zod";
 import { Button } from "@/components/ui/button";
 import { cleanOAuthError, describeCallbackProblem, isCallbackProblemCode } from "@/lib/oauth/callback-problems";
+import { backofficePage } from "@/components/backoffice/backoffice-page";
 
 export const metadata: Metadata = { title: "OAuth connection" };
 
 type SearchParams = Record<string, string | string[] | undefined>;
 
 /** Where the OAuth callback sends the browser when the site was not connected: what happened, in plain words. */
-export default async function OAuthResultPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+export default backofficePage(async function OAuthResultPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const query = await searchParams;
   const code = first(query.problem);
   const oauthError = cleanOAuthError(first(query.error));
@@ -39,7 +40,7 @@ export default async function OAuthResultPage({ searchParams }: { searchParams: 
       </Button>
     </section>
   );
-}
+});
 
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;

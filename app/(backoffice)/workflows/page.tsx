@@ -1,17 +1,16 @@
 import { GitBranch } from "lucide-react";
 import type { Metadata } from "next";
-import { connection } from "next/server";
 import { DateTime } from "@/components/ui/date-time";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, Td, Th } from "@/components/ui/table";
 import { getDb } from "@/lib/db";
 import { listWorkflows } from "@/lib/workflows/list-workflows";
+import { backofficePage } from "@/components/backoffice/backoffice-page";
 
 export const metadata: Metadata = { title: "Workflows" };
 
-export default async function WorkflowsPage() {
-  await connection();
+export default backofficePage(async function WorkflowsPage() {
   const workflows = await listWorkflows(await getDb());
   return (
     <>
@@ -45,4 +44,4 @@ export default async function WorkflowsPage() {
       )}
     </>
   );
-}
+});

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -10,7 +10,7 @@ import { isDatabaseOutage } from "@/lib/delivery/database-outage";
 import { enqueue } from "@/lib/delivery/enqueue";
 import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local-worker";
 import { createSecretBox } from "@/lib/secrets";
-import { insertCustomer, insertSite, messageRow, waitFor } from "../../helpers/delivery-fixtures";
+import { attemptRows, insertCustomer, insertSite, messageRow, waitFor } from "../../helpers/delivery-fixtures";
 import { startWebhookReceiver, type WebhookReceiver } from "../../helpers/webhook-receiver";
 import { freePort } from "../../helpers/web-server";
 
@@ -22,6 +22,7 @@ let database: DatabaseHandle;
 let worker: LocalWorker | undefined;
 let receiver: WebhookReceiver;
 const log: string[] = [];
+const receivers: WebhookReceiver[] = [];
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), "tsw-restart-pg-"));
@@ -34,6 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.stop(5_000);
   await receiver?.close();
+  await Promise.all(receivers.map((r) => r.close()));
   await database?.close().catch(() => {});
   await server?.stop();
   if (dir) await fs.rm(dir, { recursive: true, force: true });
@@ -96,5 +98,97 @@ describe("a PostgreSQL restart", () => {
     expect(rows.filter((m) => m.status !== "done")).toEqual([]);
     expect(new Set(receiver.arrivals.map((a) => a.headers["webhook-id"]))).toEqual(new Set(all));
     expect(log.some((line) => /unreachable|failed/.test(line))).toBe(true);
+  });
+});
+
+/** Reads that may meet the outage right after a restart (the pool's connections were closed) try again. */
+async function afterRestart<T>(read: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await read();
+    } catch (error) {
+      if (!isDatabaseOutage(error)) throw error;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+async function restartDatabase(downMs: number) {
+  await server.stop();
+  await new Promise((r) => setTimeout(r, downMs));
+  server = await startEmbeddedPostgres(dir, () => {}, { port });
+}
+
+function startWorker(claimTtlMs: number) {
+  return startLocalWorker({
+    ...database,
+    box: createSecretBox(randomBytes(32)),
+    allowPrivateTargets: "127.0.0.1",
+    retryIntervalMs: 300,
+    claimTtlMs,
+    purgeEveryMs: 0,
+  });
+}
+
+describe("an attempt and the database going away", () => {
+  it("a send outlasting an outage longer than its claim: the worker is not taken off it, and records the answer itself", async () => {
+    await worker?.stop(5_000);
+    // The answer comes after the database is back and the claim has lapsed: a claim pass run on the
+    // reconnect would otherwise take the message over and count the attempt as interrupted.
+    const slow = await startWebhookReceiver(() => ({ status: 200, delayMs: 8_000 }));
+    receivers.push(slow);
+    const customerId = await afterRestart(() => insertCustomer(database.db));
+    const siteId = await insertSite(database.db, { url: slow.url, timeoutMs: 15_000 });
+    // Renewed every 1.5 s: after the reconnect a claim pass (its outage back-off is at most 1 s) can
+    // come before the renewal, as it does with the default 30 s claims.
+    worker = startWorker(4_500);
+    const { id } = await enqueue(database.db, { siteId, customerId, action: "a", payload: {} });
+    await waitFor(() => slow.arrivals.length === 1, 10_000, "the send");
+
+    // Down past the claim's 4.5 s: the claim has lapsed when the database is back.
+    await restartDatabase(5_000);
+    const message = await waitFor(
+      () => afterRestart(async () => {
+        const row = await messageRow(database.db, id);
+        return row.status === "done" || row.status === "failed" ? row : null;
+      }),
+      20_000,
+      "the message to finish",
+    );
+
+    expect(message).toMatchObject({ status: "done", attempts: 1 });
+    const attempts = await attemptRows(database.db, id);
+    expect(attempts.map((a) => [a.status, a.responseCode, a.error])).toEqual([["done", 200, null]]);
+    expect(slow.arrivals).toHaveLength(1);
+  });
+
+  it("an attempt whose holder never came back after a database restart is recorded as the database being away, not as a stopped worker", async () => {
+    await worker?.stop(5_000);
+    const healthy = await startWebhookReceiver(() => ({ status: 200 }));
+    receivers.push(healthy);
+    const customerId = await afterRestart(() => insertCustomer(database.db));
+    const siteId = await insertSite(database.db, { url: healthy.url });
+    const { id } = await enqueue(database.db, { siteId, customerId, action: "a", payload: {} });
+    // What a holder (a worker, an Inngest step) has written when its send is under way: the claim and the start.
+    await database.sql`update webhook_messages set locked_by = ${randomUUID()}, locked_until = clock_timestamp() + interval '300 milliseconds', attempts = 1 where id = ${id}`;
+    await database.sql`update webhook_attempts set started_at = clock_timestamp() where message_id = ${id}`;
+
+    await restartDatabase(500);
+    worker = startWorker(3_000);
+    const message = await waitFor(
+      () => afterRestart(async () => {
+        const row = await messageRow(database.db, id);
+        return row.status === "done" ? row : null;
+      }),
+      15_000,
+      "the message to be delivered",
+    );
+
+    expect(message).toMatchObject({ status: "done", attempts: 2 });
+    const attempts = await attemptRows(database.db, id);
+    expect(attempts.map((a) => a.status)).toEqual(["resent", "done"]);
+    expect(attempts[0]!.error).toMatch(/^the database was unreachable during this attempt \(it restarted\)/);
+    expect(attempts[0]!.error).not.toMatch(/worker stopped/);
+    expect(healthy.arrivals).toHaveLength(1);
   });
 });

@@ -6,6 +6,8 @@ import { POST as postMessage } from "@/app/api/webhooks/messages/route";
 import { GET as getQueue } from "@/app/api/webhooks/queue/route";
 import { GET as countResendFailed, POST as postResendFailed } from "@/app/api/webhooks/resend-failed/route";
 import { createApiToken } from "@/lib/api-tokens/manage-api-tokens";
+import { getBackofficeAuth } from "@/lib/backoffice-auth";
+import { ensureFirstUser } from "@/lib/backoffice-auth/create-user";
 import { startLocalWorker } from "@/lib/delivery/local-worker";
 import { createSecretBox } from "@/lib/secrets";
 import { MAX_JSON_DEPTH } from "@/lib/validation";
@@ -21,6 +23,8 @@ import { startWebhookReceiver } from "../../helpers/webhook-receiver";
  */
 let database: TestDatabase;
 let token: string;
+/** Only a signed-in user may create API tokens. */
+let sessionCookie: string;
 let customerId: string;
 let siteId: string;
 beforeAll(async () => {
@@ -29,16 +33,27 @@ beforeAll(async () => {
   token = (await createApiToken(database.db, { name: "hostile input" }, null)).token;
   customerId = await insertCustomer(database.db);
   siteId = await insertSite(database.db, { url: "https://receiver.example/hooks" });
+  const auth = await getBackofficeAuth();
+  const admin = { email: "admin@example.com", password: "a long enough password" };
+  await ensureFirstUser(auth, admin);
+  const signedIn = await auth.api.signInEmail({ body: admin, asResponse: true });
+  sessionCookie = signedIn.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
 });
 afterAll(() => database?.drop());
 
 type Route = (request: Request, context: { params: Promise<Record<string, never>> }) => Promise<Response>;
 const noParams = { params: Promise.resolve({}) } as { params: Promise<Record<string, never>> };
-const call = (route: Route, path: string, body?: string) =>
+const call = (route: Route, path: string, body?: string, credentials: "token" | "session" = "token") =>
   route(
     new Request(`http://app.test${path}`, {
       method: body === undefined ? "GET" : "POST",
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      headers: {
+        ...(credentials === "token" ? { authorization: `Bearer ${token}` } : { cookie: sessionCookie }),
+        "content-type": "application/json",
+      },
       body,
     }),
     noParams,
@@ -86,7 +101,7 @@ describe("NUL and lone surrogates (PostgreSQL text and jsonb cannot store them)"
   });
 
   it("in an API token name", async () => {
-    await expectRefused(call(postApiToken, "/api/api-tokens", json({ name: "ci\u0000" })), ["name"], UNSTORABLE);
+    await expectRefused(call(postApiToken, "/api/api-tokens", json({ name: "ci\u0000" }), "session"), ["name"], UNSTORABLE);
   });
 
   it("in ?action= on GET /api/webhooks/logs and on GET /api/webhooks/resend-failed", async () => {

@@ -2,8 +2,12 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { InngestTestEngine } from "@inngest/test";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { Actor } from "@/lib/backoffice-auth/actor";
 import { webhookMessages } from "@/lib/db/schema";
+import { engineAnnouncer } from "@/lib/delivery/engine";
 import { enqueue } from "@/lib/delivery/enqueue";
+import { setSiteStatus } from "@/lib/trusted-sites/set-site-status";
+import { inngest } from "@/inngest/client";
 import { deliverWebhook } from "@/inngest/deliver-webhook";
 import { useAsAppDatabase } from "../../helpers/app-database";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
@@ -169,5 +173,52 @@ describe("deliver-webhook", () => {
     const engine = new InngestTestEngine({ function: deliverWebhook });
     const { error } = await engine.execute({ events: [{ name: "webhook/message.requested", data: { messageId: "not-a-uuid" } }] });
     expect(JSON.stringify(error)).toMatch(/messageId: Invalid UUID/);
+  });
+});
+
+describe("deliver-webhook and an inactive site", () => {
+  const actor: Actor = { kind: "user", userId: "u1", email: "ops@example.com" };
+
+  it("a message paused between attempts ends its run without sending or using an attempt; activating announces it, and it is delivered", async () => {
+    const { id, siteId, receiver } = await messageTo((n) => ({ status: n === 1 ? 500 : 200 }));
+    // The site is set inactive while the run sleeps before attempt 2.
+    const deactivate = async () => {
+      await setSiteStatus(database.db, actor, siteId, { status: "inactive" });
+      return sleepUntilDue(id)();
+    };
+    const paused = await run(id, [], [{ id: "wait-1", handler: deactivate }]);
+
+    expect(paused.error).toBeUndefined();
+    expect(paused.result).toEqual({ messageId: id, outcome: "paused", tries: 2 });
+    // Nothing slept on the paused message: the run is over rather than looping.
+    expect(sleepCalls(paused.ctx as never).map(([stepId]) => stepId)).toEqual(["wait-1"]);
+    expect(receiver.arrivals).toHaveLength(1);
+    expect((await attemptRows(database.db, id)).map((a) => [a.attemptNo, a.status, a.startedAt])).toEqual([
+      [1, "resent", expect.any(Date)],
+      [2, "queued", null],
+    ]);
+    expect(await messageRow(database.db, id)).toMatchObject({ status: "resent", attempts: 1, lockedBy: null });
+
+    // Announced again to Inngest is the engine's announce path (inngest.send has no server here).
+    const sent = vi.spyOn(inngest, "send").mockResolvedValue({ ids: ["e1"] });
+    await setSiteStatus(database.db, actor, siteId, { status: "active" }, engineAnnouncer("inngest"));
+    expect(sent).toHaveBeenCalledTimes(1);
+    expect(sent.mock.calls[0]![0]).toEqual([expect.objectContaining({ name: "webhook/message.requested", data: { messageId: id } })]);
+    sent.mockRestore();
+
+    const resumed = await run(id, []);
+    expect(resumed.result).toEqual({ messageId: id, outcome: "done", tries: 1 });
+    expect((await attemptRows(database.db, id)).map((a) => a.status)).toEqual(["resent", "done"]);
+    expect(await messageRow(database.db, id)).toMatchObject({ status: "done", attempts: 2 });
+    expect(receiver.arrivals).toHaveLength(2);
+  });
+
+  it("a run started for a message of an inactive site ends at once: nothing sent, no attempt used", async () => {
+    const { id, siteId, receiver } = await messageTo(() => ({ status: 200 }));
+    await setSiteStatus(database.db, actor, siteId, { status: "inactive" });
+    const { result } = await run(id, []);
+    expect(result).toEqual({ messageId: id, outcome: "paused", tries: 1 });
+    expect(receiver.arrivals).toHaveLength(0);
+    expect(await messageRow(database.db, id)).toMatchObject({ status: "queued", attempts: 0, lockedBy: null });
   });
 });

@@ -1,7 +1,7 @@
 import { InngestTestEngine } from "@inngest/test";
 import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { webhookAttempts, webhookMessages } from "@/lib/db/schema";
+import { trustedSites, webhookAttempts, webhookMessages } from "@/lib/db/schema";
 import { enqueue } from "@/lib/delivery/enqueue";
 import { purgeWebhookLogs } from "@/inngest/purge-webhook-logs";
 import { sweepStrandedMessages } from "@/inngest/sweep-stranded-messages";
@@ -26,7 +26,7 @@ const setMessage = (id: string, values: Partial<typeof webhookMessages.$inferIns
 const ago = (interval: string) => sql`clock_timestamp() - ${interval}::interval`;
 
 describe("sweep-stranded-messages (cron)", () => {
-  it("announces again the queued messages nobody holds that are well overdue, and only those", async () => {
+  it("announces again the queued messages nobody holds that are well overdue, and only those (a paused one is not stranded)", async () => {
     const stranded = await newMessage();
     await setMessage(stranded, { nextAttemptAt: ago("10 minutes") });
     const strandedRetry = await newMessage();
@@ -40,6 +40,10 @@ describe("sweep-stranded-messages (cron)", () => {
     await setMessage(held, { nextAttemptAt: ago("10 minutes"), lockedBy: crypto.randomUUID(), lockedUntil: sql`clock_timestamp() + interval '20 seconds'` });
     const finished = await newMessage();
     await setMessage(finished, { status: "done", nextAttemptAt: ago("10 minutes"), finishedAt: new Date() });
+    const pausedSite = await insertSite(database.db, { url: "https://paused.example/hooks" });
+    const paused = (await enqueue(database.db, { siteId: pausedSite, customerId, action: "order.paid", payload: {} })).id;
+    await setMessage(paused, { nextAttemptAt: ago("10 minutes") });
+    await database.db.update(trustedSites).set({ status: "inactive" }).where(eq(trustedSites.id, pausedSite));
 
     const announced: unknown[] = [];
     const engine = new InngestTestEngine({ function: sweepStrandedMessages });
@@ -73,6 +77,7 @@ describe("sweep-stranded-messages (cron)", () => {
       expect((await messageRow(database.db, id)).nextAttemptAt!.getTime()).toBeGreaterThan(Date.now() - 10_000);
     }
     expect((await messageRow(database.db, dueJustNow)).status).toBe("queued");
+    expect((await messageRow(database.db, paused)).nextAttemptAt!.getTime()).toBeLessThan(Date.now() - 500_000);
     expect((await messageRow(database.db, held)).nextAttemptAt!.getTime()).toBeLessThan(Date.now() - 500_000);
 
     const again = await new InngestTestEngine({ function: sweepStrandedMessages }).execute({ steps: [] });

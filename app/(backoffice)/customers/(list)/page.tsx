@@ -1,17 +1,16 @@
 import { Users } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { connection } from "next/server";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, Td, Th } from "@/components/ui/table";
 import { getDb } from "@/lib/db";
 import { listCustomers } from "@/lib/customers/list-customers";
+import { backofficePage } from "@/components/backoffice/backoffice-page";
 
 export const metadata: Metadata = { title: "Customers" };
 
-export default async function CustomersPage() {
-  await connection();
+export default backofficePage(async function CustomersPage() {
   const customers = await listCustomers(await getDb());
   return (
     <>
@@ -45,4 +44,4 @@ export default async function CustomersPage() {
       )}
     </>
   );
-}
+});

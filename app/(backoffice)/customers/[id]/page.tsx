@@ -2,7 +2,6 @@ import { Inbox, ScrollText } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { connection } from "next/server";
 import { Button } from "@/components/ui/button";
 import { DateTime } from "@/components/ui/date-time";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -12,11 +11,11 @@ import { Table, Td, Th } from "@/components/ui/table";
 import { getCustomer } from "@/lib/customers/get-customer";
 import { getDb } from "@/lib/db";
 import { listCustomerMessages } from "@/lib/delivery/read-messages";
+import { backofficePage } from "@/components/backoffice/backoffice-page";
 
 export const metadata: Metadata = { title: "Customer" };
 
-export default async function CustomerPage({ params }: { params: Promise<{ id: string }> }) {
-  await connection();
+export default backofficePage(async function CustomerPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const db = await getDb();
   const customer = await getCustomer(db, id);
@@ -73,4 +72,4 @@ export default async function CustomerPage({ params }: { params: Promise<{ id: s
       )}
     </>
   );
-}
+});

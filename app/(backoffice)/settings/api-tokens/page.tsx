@@ -1,14 +1,13 @@
 import type { Metadata } from "next";
-import { connection } from "next/server";
 import { ApiTokensManager } from "@/components/api-tokens/api-tokens-manager";
 import { PageHeader } from "@/components/ui/page-header";
 import { listApiTokens } from "@/lib/api-tokens/manage-api-tokens";
 import { getDb } from "@/lib/db";
+import { backofficePage } from "@/components/backoffice/backoffice-page";
 
 export const metadata: Metadata = { title: "API tokens" };
 
-export default async function ApiTokensPage() {
-  await connection();
+export default backofficePage(async function ApiTokensPage() {
   const tokens = await listApiTokens(await getDb());
   return (
     <>
@@ -19,4 +18,4 @@ export default async function ApiTokensPage() {
       <ApiTokensManager tokens={tokens} />
     </>
   );
-}
+});

@@ -2,7 +2,6 @@ import type { Metadata } from "next";
 import { headers } from "next/headers";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { connection } from "next/server";
 import { OAuthConnection } from "@/components/trusted-sites/oauth-connection";
 import { SiteActions } from "@/components/trusted-sites/site-actions";
 import { CopyButton } from "@/components/ui/copy-button";
@@ -20,11 +19,11 @@ import { secrets } from "@/lib/secrets";
 import { getSiteOrThrow } from "@/lib/trusted-sites/get-site";
 import { oauthRedirectUrl } from "@/lib/trusted-sites/oauth-redirect-url";
 import { toSiteView } from "@/lib/trusted-sites/site-view";
+import { backofficePage } from "@/components/backoffice/backoffice-page";
 
 export const metadata: Metadata = { title: "Trusted site" };
 
-export default async function SitePage({ params }: { params: Promise<{ id: string }> }) {
-  await connection();
+export default backofficePage(async function SitePage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const db = await getDb();
   const site = toSiteView(
@@ -100,7 +99,7 @@ export default async function SitePage({ params }: { params: Promise<{ id: strin
       </Table>
     </>
   );
-}
+});
 
 function Setting({ label, children }: { label: string; children: React.ReactNode }) {
   return (
@@ -137,6 +136,7 @@ const ACTIONS: Record<string, string> = {
   "site.deleted": "Deleted the site",
   "site.connected": "Connected the site to its OAuth provider",
   "messages.resent": "Resent messages",
+  "message.cancelled": "Cancelled a paused message",
 };
 
 function describeEvent(action: string, details: Record<string, unknown>): string {

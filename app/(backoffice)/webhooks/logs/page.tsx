@@ -1,7 +1,6 @@
 import { ChevronRight, ScrollText, SearchX } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { connection } from "next/server";
 import { Suspense } from "react";
 import { AttemptsChart } from "@/components/webhooks/attempts-chart";
 import { AttemptsTable } from "@/components/webhooks/attempts-table";
@@ -16,13 +15,13 @@ import { filterSearchParams, firstValues, logsQuerySchema, type LogsFilter } fro
 import { listAttemptLogs } from "@/lib/delivery/read-messages";
 import { listSites } from "@/lib/trusted-sites/list-sites";
 import { toFieldIssues } from "@/lib/validation";
+import { backofficePage } from "@/components/backoffice/backoffice-page";
 
 export const metadata: Metadata = { title: "Webhook logs" };
 
 type SearchParams = Promise<Record<string, string | string[] | undefined>>;
 
-export default async function LogsPage({ searchParams }: { searchParams: SearchParams }) {
-  await connection();
+export default backofficePage(async function LogsPage({ searchParams }: { searchParams: SearchParams }) {
   const db = await getDb();
   const raw = firstValues(await searchParams);
   const parsed = logsQuerySchema.safeParse(raw);
@@ -97,7 +96,7 @@ export default async function LogsPage({ searchParams }: { searchParams: SearchP
       )}
     </>
   );
-}
+});
 
 async function ChartOfAttempts({ filter }: { filter: LogsFilter }) {
   const chart = await attemptsPerMinute(await getDb(), filter);

@@ -1,19 +1,18 @@
 import { ListChecks } from "lucide-react";
 import type { Metadata } from "next";
-import { connection } from "next/server";
 import { AutoRefresh } from "@/components/webhooks/auto-refresh";
 import { QueueTable } from "@/components/webhooks/queue-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/lib/db";
 import { listInFlight } from "@/lib/delivery/read-messages";
+import { backofficePage } from "@/components/backoffice/backoffice-page";
 
 export const metadata: Metadata = { title: "Webhook queue" };
 
 const SHOWN = 200;
 
-export default async function QueuePage() {
-  await connection();
+export default backofficePage(async function QueuePage() {
   const { items, nextCursor } = await listInFlight(await getDb(), { limit: SHOWN });
   return (
     <>
@@ -34,4 +33,4 @@ export default async function QueuePage() {
       )}
     </>
   );
-}
+});

@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { connection } from "next/server";
 import { SiteForm } from "@/components/trusted-sites/site-form";
 import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/lib/db";
@@ -8,11 +7,11 @@ import { NotFoundError } from "@/lib/errors";
 import { getSiteOrThrow } from "@/lib/trusted-sites/get-site";
 import { methodChoices } from "@/lib/trusted-sites/method-choices";
 import { toSiteView } from "@/lib/trusted-sites/site-view";
+import { backofficePage } from "@/components/backoffice/backoffice-page";
 
 export const metadata: Metadata = { title: "Edit site" };
 
-export default async function EditSitePage({ params }: { params: Promise<{ id: string }> }) {
-  await connection();
+export default backofficePage(async function EditSitePage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const site = await getSiteOrThrow(await getDb(), id).catch((e) => {
     if (e instanceof NotFoundError) notFound();
@@ -25,4 +24,4 @@ export default async function EditSitePage({ params }: { params: Promise<{ id: s
       <SiteForm methods={methodChoices()} site={view} />
     </>
   );
-}
+});

@@ -1,11 +1,12 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { connection } from "next/server";
 import { AutoRefresh } from "@/components/webhooks/auto-refresh";
+import { CancelMessageButton } from "@/components/webhooks/cancel-message-button";
 import { MessageAttempts } from "@/components/webhooks/message-attempts";
 import { RecordedRequest } from "@/components/webhooks/recorded-request";
 import { RelativeTime } from "@/components/webhooks/relative-time";
+import { PausedNote } from "@/components/webhooks/queue-table";
 import { ResendMessageButton } from "@/components/webhooks/resend-message-button";
 import { DateTime } from "@/components/ui/date-time";
 import { PageHeader } from "@/components/ui/page-header";
@@ -14,11 +15,11 @@ import { getDb } from "@/lib/db";
 import { IN_FLIGHT } from "@/lib/delivery/delivery-rules";
 import { getMessage } from "@/lib/delivery/read-messages";
 import { NotFoundError } from "@/lib/errors";
+import { backofficePage } from "@/components/backoffice/backoffice-page";
 
 export const metadata: Metadata = { title: "Webhook message" };
 
-export default async function MessagePage({ params }: { params: Promise<{ id: string }> }) {
-  await connection();
+export default backofficePage(async function MessagePage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const message = await getMessage(await getDb(), id).catch((e) => {
     if (e instanceof NotFoundError) notFound();
@@ -36,14 +37,20 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
       <PageHeader
         title={`${message.action} → ${message.siteName}`}
         description={<span className="font-mono text-xs">{message.id}</span>}
-        actions={!inFlight && <ResendMessageButton messageId={message.id} siteName={message.siteName} />}
+        actions={
+          message.paused ? (
+            <CancelMessageButton messageId={message.id} siteName={message.siteName} />
+          ) : (
+            !inFlight && <ResendMessageButton messageId={message.id} siteName={message.siteName} />
+          )
+        }
       />
       <div className="grid gap-6 lg:grid-cols-2">
         <section className="rounded-lg border border-slate-200 bg-white p-6">
           <h2 className="mb-4 text-base font-semibold">Message</h2>
           <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
             <dt className="text-slate-500">Status</dt>
-            <dd data-testid="message-status"><StatusBadge status={message.status} /></dd>
+            <dd data-testid="message-status"><StatusBadge status={message.paused ? "paused" : message.status} /></dd>
             <dt className="text-slate-500">Trusted site</dt>
             <dd><Link href={`/trusted-sites/${message.siteId}`} className="text-indigo-600 hover:underline">{message.siteName}</Link></dd>
             <dt className="text-slate-500">Customer</dt>
@@ -60,7 +67,13 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
               <>
                 <dt className="text-slate-500">Next attempt due</dt>
                 <dd>
-                  <RelativeTime value={message.nextAttemptAt} /> (<DateTime value={message.nextAttemptAt} />)
+                  {message.paused ? (
+                    <PausedNote />
+                  ) : (
+                    <>
+                      <RelativeTime value={message.nextAttemptAt} /> (<DateTime value={message.nextAttemptAt} />)
+                    </>
+                  )}
                 </dd>
               </>
             )}
@@ -103,7 +116,7 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
       <MessageAttempts attempts={message.attemptLog} />
     </>
   );
-}
+});
 
 function MessageLink({ id }: { id: string }) {
   return (

@@ -23,7 +23,7 @@ export async function GET(request: Request, context: { params: Promise<{ id: str
     result.searchParams.set("site", id);
     return seeOther(result);
   } catch (error) {
-    return errorResponse(error);
+    return errorResponse(error, request);
   }
 }
 

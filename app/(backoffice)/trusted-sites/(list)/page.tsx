@@ -1,7 +1,6 @@
 import { Plus, ShieldCheck } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { connection } from "next/server";
 import { SitesTable } from "@/components/trusted-sites/sites-table";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -9,11 +8,11 @@ import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/lib/db";
 import { listSites } from "@/lib/trusted-sites/list-sites";
 import { methodLabel } from "@/lib/trusted-sites/method-choices";
+import { backofficePage } from "@/components/backoffice/backoffice-page";
 
 export const metadata: Metadata = { title: "Trusted sites" };
 
-export default async function TrustedSitesPage() {
-  await connection();
+export default backofficePage(async function TrustedSitesPage() {
   const sites = await listSites(await getDb());
   const addButton = (
     <Button asChild>
@@ -39,4 +38,4 @@ export default async function TrustedSitesPage() {
       )}
     </>
   );
-}
+});

@@ -1,1 +1,0 @@
-export { TableSkeleton as default } from "@/components/ui/table-skeleton";
