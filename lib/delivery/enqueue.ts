@@ -84,7 +84,7 @@ function messagesWithFirstAttempts(messages: QueuedMessageValues[], createdAt: D
   const at = createdAt.toISOString();
   const values = messages.map(
     (message) => sql`(${message.siteId}::uuid, ${message.customerId}::uuid, ${message.action}::text,
-      ${message.payload === null ? null : JSON.stringify(message.payload)}::jsonb,
+      ${JSON.stringify(message.payload)}::jsonb,
       ${contentHash(envelopeBody({ ...message, createdAt }))}::text, ${message.idempotencyKey ?? null}::text,
       ${message.resentFromMessageId ?? null}::uuid, ${message.workflowRunId ?? null}::uuid, ${message.workflowNodeId ?? null}::text)`,
   );

@@ -5,14 +5,13 @@ import { customers, trustedSites, webhookAttempts, webhookMessages } from "../db
 import { NotFoundError } from "../errors";
 import { parseOrThrow } from "../validation";
 import { IN_FLIGHT } from "./delivery-rules";
-import { logsQuerySchema, pageShape } from "./logs-query";
+import { logsQuerySchema, queueQuerySchema } from "./logs-query";
 
 /**
  * What the Logs, Queue, message and customer pages read (DESIGN §8), camelCase, newest first,
  * keyset-paginated on (created_at, id): see lib/delivery/logs-query.ts for the cursor.
  */
-export { logsQuerySchema } from "./logs-query";
-export const queueQuerySchema = z.object({ ...pageShape });
+export { logsQuerySchema, queueQuerySchema } from "./logs-query";
 
 const micros = (column: typeof webhookAttempts.createdAt | typeof webhookMessages.createdAt) => sql<string>`(extract(epoch from ${column}) * 1000000)::bigint::text`;
 const fromMicros = (value: string) => sql`(timestamptz 'epoch' + ${value}::bigint * interval '1 microsecond')`;
@@ -57,7 +56,7 @@ export function attemptLogsQuery(db: Database, q: z.output<typeof logsQuerySchem
     // Cast in SQL, not through Date, so microseconds in a bound are kept.
     q.from ? sql`${webhookAttempts.createdAt} >= ${q.from}::timestamptz` : undefined,
     q.to ? sql`${webhookAttempts.createdAt} < ${q.to}::timestamptz` : undefined,
-    q.cursor && sql`(${webhookAttempts.createdAt}, ${webhookAttempts.id}) < (${fromMicros(q.cursor.micros)}, ${Number(q.cursor.id)})`,
+    q.cursor && sql`(${webhookAttempts.createdAt}, ${webhookAttempts.id}) < (${fromMicros(q.cursor.micros)}, ${q.cursor.id}::bigint)`,
   ];
   return db
     .select({ ...attemptColumns, resentFromMessageId: webhookMessages.resentFromMessageId, position: micros(webhookAttempts.createdAt) })

@@ -1,12 +1,30 @@
 import type { z } from "zod";
-import { BadRequestError, PayloadTooLargeError } from "../errors";
-import { parseOrThrow } from "../validation";
+import { BadRequestError, PayloadTooLargeError, ValidationError } from "../errors";
+import { parseOrThrow, unstorableValueIssue } from "../validation";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/** Requests answered before their body was read to the end. */
+const unreadBodies = new WeakSet<Request>();
+
+/**
+ * Wraps a route that reads a JSON body: a response to a request whose body was left unread (too
+ * large) says `Connection: close`. Otherwise the client would send its next request on a socket
+ * whose unread upload is still in the way, and have it reset.
+ */
+export function closingUnreadBodies<C>(route: (request: Request, context: C) => Promise<Response>) {
+  return async (request: Request, context: C): Promise<Response> => {
+    const response = await route(request, context);
+    if (unreadBodies.has(request)) response.headers.set("connection", "close");
+    return response;
+  };
+}
+
 /**
  * Reads a JSON body of at most `limit` bytes (counted as it streams, whatever Content-Length
- * claims) and validates it: too big → 413, not JSON → 400, invalid → 422 with every field issue.
+ * claims) and validates it: too big → 413, not JSON → 400; text PostgreSQL cannot store or nesting
+ * deeper than MAX_JSON_DEPTH → 422 naming the path, before `schema` (or anything recursive) runs;
+ * invalid → 422 with every field issue.
  */
 export async function readJsonBody<S extends z.ZodType>(
   request: Request,
@@ -14,7 +32,10 @@ export async function readJsonBody<S extends z.ZodType>(
   limit = MAX_BODY_BYTES,
 ): Promise<z.output<S>> {
   const declared = Number(request.headers.get("content-length"));
-  if (declared > limit) throw new PayloadTooLargeError(limit);
+  if (declared > limit) {
+    unreadBodies.add(request);
+    throw new PayloadTooLargeError(limit);
+  }
   const text = await readText(request, limit);
   let value: unknown;
   try {
@@ -22,6 +43,8 @@ export async function readJsonBody<S extends z.ZodType>(
   } catch {
     throw new BadRequestError("The request body is not valid JSON");
   }
+  const issue = unstorableValueIssue(value);
+  if (issue) throw new ValidationError([issue]);
   return parseOrThrow(schema, value);
 }
 
@@ -35,7 +58,9 @@ async function readText(request: Request, limit: number): Promise<string> {
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel();
+      // Not reader.cancel(): in `next start` that destroys the socket before the 413 is written.
+      reader.releaseLock();
+      unreadBodies.add(request);
       throw new PayloadTooLargeError(limit);
     }
     chunks.push(value);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { BadRequestError, PayloadTooLargeError, ValidationError } from "@/lib/errors";
-import { readJsonBody } from "@/lib/http/read-json-body";
+import { closingUnreadBodies, readJsonBody } from "@/lib/http/read-json-body";
 import { isCrossOriginWrite } from "@/lib/http/same-origin";
+import { MAX_JSON_DEPTH } from "@/lib/validation";
 
 const schema = z.object({ name: z.string().min(1, "Name is required"), rps: z.number().int().positive("rps must be positive") });
 const request = (body: BodyInit, headers: Record<string, string> = {}) =>
@@ -37,6 +38,46 @@ describe("readJsonBody", () => {
       },
     });
     await expect(readJsonBody(request(stream), schema, 1000)).rejects.toBeInstanceOf(PayloadTooLargeError);
+  });
+});
+
+describe("readJsonBody and text or nesting PostgreSQL and zod cannot take", () => {
+  const untouchable = z.any().refine(() => {
+    throw new Error("the schema ran");
+  });
+  const refusal = (body: string) => readJsonBody(request(body), untouchable).catch((e: ValidationError) => e.issues);
+  const nested = (levels: number): unknown => (levels === 0 ? 1 : { a: nested(levels - 1) });
+
+  it("refuses NUL and unpaired surrogates in values and keys with the path, before the schema runs", async () => {
+    expect(await refusal('{"a":[1,{"b":"x\\u0000"}]}')).toEqual([{ path: ["a", 1, "b"], message: expect.stringMatching(/^Text must not contain NUL/) }]);
+    expect(await refusal('{"a":{"\\ud800":1}}')).toEqual([{ path: ["a"], message: expect.stringMatching(/^Keys must not contain/) }]);
+    expect(await refusal('"\\udc00"')).toEqual([{ path: [], message: expect.stringMatching(/unpaired surrogate/) }]);
+  });
+
+  it(`refuses nesting deeper than ${MAX_JSON_DEPTH} levels (the body is level 1), however deep`, async () => {
+    const tooDeep = await refusal(JSON.stringify(nested(MAX_JSON_DEPTH + 1)));
+    expect(tooDeep).toEqual([{ path: Array(MAX_JSON_DEPTH).fill("a"), message: `Nested deeper than ${MAX_JSON_DEPTH} levels of objects and arrays` }]);
+    expect(await refusal("[".repeat(100_000) + "]".repeat(100_000))).toHaveLength(1);
+    await expect(readJsonBody(request(JSON.stringify(nested(MAX_JSON_DEPTH))), z.any())).resolves.toBeDefined();
+  });
+});
+
+describe("closingUnreadBodies", () => {
+  const route = closingUnreadBodies(async (req: Request) => {
+    try {
+      return Response.json(await readJsonBody(req, z.any(), 1000));
+    } catch (error) {
+      return new Response(null, { status: (error as PayloadTooLargeError).status });
+    }
+  });
+
+  it("closes the connection after a response to a body left unread, and only then", async () => {
+    const tooLarge = await route(request("x".repeat(2000)), {});
+    expect([tooLarge.status, tooLarge.headers.get("connection")]).toEqual([413, "close"]);
+    const declared = await route(request("{}", { "content-length": "2000" }), {});
+    expect([declared.status, declared.headers.get("connection")]).toEqual([413, "close"]);
+    const fine = await route(request("{}"), {});
+    expect([fine.status, fine.headers.get("connection")]).toEqual([200, null]);
   });
 });
 
