@@ -3,6 +3,7 @@ import { authenticateRequest, type Actor } from "../backoffice-auth/actor";
 import { isDatabaseOutage } from "../delivery/database-outage";
 import { AppError, ForbiddenError, UnauthorizedError } from "../errors";
 import { logUnexpectedError, routeLabel } from "../logging/log-error";
+import { bodyLeftUnread } from "./read-json-body";
 import { isCrossOriginWrite } from "./same-origin";
 
 interface RouteContext<P> {
@@ -17,10 +18,16 @@ export interface ApiRequest<P> {
 
 /**
  * A JSON API route handler: refuses cross-origin writes (403) and requests without a session or
- * API token (401), then runs `handler`; errors become responses in `errorResponse`.
+ * API token (401), then runs `handler`; errors become responses in `errorResponse`. A response to
+ * a request whose body was left unread (too large) closes the connection.
  */
 export function apiRoute<P = Record<string, never>>(handler: (req: ApiRequest<P>) => Promise<Response>) {
   return async (request: Request, context: RouteContext<P>): Promise<Response> => {
+    const response = await answer(request, context);
+    if (bodyLeftUnread(request)) response.headers.set("connection", "close");
+    return response;
+  };
+  async function answer(request: Request, context: RouteContext<P>): Promise<Response> {
     try {
       if (isCrossOriginWrite(request)) throw new ForbiddenError("Cross-origin requests may not change data");
       const actor = await authenticateRequest(request.headers);
@@ -29,7 +36,7 @@ export function apiRoute<P = Record<string, never>>(handler: (req: ApiRequest<P>
     } catch (error) {
       return errorResponse(error, request);
     }
-  };
+  }
 }
 
 /** Seconds a client is told to wait while the database is unreachable (it usually comes back within seconds). */

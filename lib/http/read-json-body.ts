@@ -8,16 +8,12 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 const unreadBodies = new WeakSet<Request>();
 
 /**
- * Wraps a route that reads a JSON body: a response to a request whose body was left unread (too
- * large) says `Connection: close`. Otherwise the client would send its next request on a socket
- * whose unread upload is still in the way, and have it reset.
+ * Whether the request was answered before its body was read to the end (too large). Its response
+ * must say `Connection: close`: otherwise the client sends its next request on a socket whose
+ * unread upload is still in the way, and has it reset.
  */
-export function closingUnreadBodies<C>(route: (request: Request, context: C) => Promise<Response>) {
-  return async (request: Request, context: C): Promise<Response> => {
-    const response = await route(request, context);
-    if (unreadBodies.has(request)) response.headers.set("connection", "close");
-    return response;
-  };
+export function bodyLeftUnread(request: Request): boolean {
+  return unreadBodies.has(request);
 }
 
 /**

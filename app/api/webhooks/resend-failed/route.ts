@@ -3,7 +3,7 @@ import { z } from "zod";
 import { getDb } from "@/lib/db";
 import { countFailedToResend, resendFailedMessages } from "@/lib/delivery/resend-message";
 import { apiRoute } from "@/lib/http/api-route";
-import { closingUnreadBodies, readJsonBody } from "@/lib/http/read-json-body";
+import { readJsonBody } from "@/lib/http/read-json-body";
 
 /** How many failed messages a POST with this filter would resend: `?siteId&customerId&action&from&to` → `{count, capped, cap}`. */
 export const GET = apiRoute(async ({ request }) =>
@@ -11,7 +11,7 @@ export const GET = apiRoute(async ({ request }) =>
 );
 
 /** Resends the failed messages of a site matching `{siteId, customerId?, action?, from?, to?}` → 202 `{count, capped, cap}`. */
-export const POST = closingUnreadBodies(apiRoute(async ({ request, actor }) => {
+export const POST = apiRoute(async ({ request, actor }) => {
   const filter = await readJsonBody(request, z.unknown());
   return NextResponse.json(await resendFailedMessages(await getDb(), filter, actor), { status: 202 });
-}));
+});
