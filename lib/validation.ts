@@ -61,3 +61,8 @@ export function storable<S extends z.ZodType>(schema: S) {
     return value;
   }, schema);
 }
+
+/** Whether a path id can name a row keyed by uuid (anything else would be a PostgreSQL error, not a 404). */
+export function isUuid(value: string): boolean {
+  return z.uuid().safeParse(value).success;
+}

@@ -13,3 +13,10 @@ export const customerEventSchema = z.object({
   idempotencyKey: z.string().trim().min(1).max(200, "Idempotency key is at most 200 characters").optional(),
 });
 export type CustomerEvent = z.output<typeof customerEventSchema>;
+
+/** The body of `POST /api/workflows/{id}/test-runs` (Send test event): one of our customers and sample data. */
+export const testEventSchema = z.object({
+  customerId: z.uuid({ error: "Choose a customer" }),
+  data: z.record(z.string(), z.json()).default({}),
+});
+export type TestEvent = z.output<typeof testEventSchema>;

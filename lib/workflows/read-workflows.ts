@@ -1,8 +1,8 @@
 import { and, asc, desc, eq, lt } from "drizzle-orm";
-import { z } from "zod";
 import type { Database } from "../db";
 import { customers, webhookMessages, workflowNodeRuns, workflowRuns, workflows, workflowVersions } from "../db/schema";
 import { NotFoundError } from "../errors";
+import { isUuid } from "../validation";
 import type { WorkflowGraph } from "./definition";
 import { latestVersion } from "./run-engine";
 
@@ -15,7 +15,7 @@ export function listWorkflows(db: Database) {
 
 /** A workflow with its latest version (trigger and graph). */
 export async function getWorkflow(db: Database, id: string) {
-  if (!z.uuid().safeParse(id).success) throw new NotFoundError("No such workflow");
+  if (!isUuid(id)) throw new NotFoundError("No such workflow");
   const [workflow] = await db.select().from(workflows).where(eq(workflows.id, id));
   if (!workflow) throw new NotFoundError("No such workflow");
   const version = await latestVersion(db, id);
@@ -46,7 +46,7 @@ export async function listRuns(db: Database, workflowId: string, options: { limi
 
 /** One run: its event, the version it ran, and what each node did (with the messages it made). */
 export async function getRun(db: Database, id: string) {
-  if (!z.uuid().safeParse(id).success) throw new NotFoundError("No such workflow run");
+  if (!isUuid(id)) throw new NotFoundError("No such workflow run");
   const [run] = await db
     .select({ run: workflowRuns, version: workflowVersions.version, graph: workflowVersions.graph, workflowName: workflows.name })
     .from(workflowRuns)

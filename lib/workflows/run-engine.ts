@@ -1,12 +1,14 @@
 import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Database } from "../db";
-import { customers, webhookMessages, workflowNodeRuns, workflowRuns, workflows, workflowVersions } from "../db/schema";
+import { isUuid } from "../validation";
+import { customers, type Customer, webhookMessages, workflowNodeRuns, workflowRuns, workflows, workflowVersions } from "../db/schema";
 import type { Announce, Transaction } from "../delivery/announce";
 import type { Announcer } from "../delivery/engine";
+import { NotFoundError, ValidationError } from "../errors";
 import { findOrCreateCustomer } from "../customers/find-or-create-customer";
 import { conditionsHold } from "./conditions";
 import { TRIGGER_NODE_ID, TRIGGER_OUTPUT, type WorkflowDefinition, type WorkflowGraph } from "./definition";
-import type { CustomerEvent } from "./event-input";
+import type { CustomerEvent, TestEvent } from "./event-input";
 import { nodeKindModule } from "./nodes/registry";
 import type { TemplateScope } from "./template";
 
@@ -42,28 +44,68 @@ export async function startRuns(db: Database, event: CustomerEvent, announcer: A
       );
     const runs: StartedRun[] = [];
     for (const workflow of candidates) {
-      const trigger = workflow.trigger as WorkflowDefinition["trigger"];
-      if (!conditionsHold(trigger.conditions, { event: event.data, customer: customerScope(customer) })) continue;
-      const [run] = await tx
-        .insert(workflowRuns)
-        .values({ workflowId: workflow.id, versionId: workflow.versionId, event: event.event, eventData: event.data, customerId: customer.id, idempotencyKey: event.idempotencyKey ?? null })
-        .onConflictDoNothing({ target: [workflowRuns.workflowId, workflowRuns.idempotencyKey] })
-        .returning({ id: workflowRuns.id });
-      if (!run) {
-        const [existing] = await tx
-          .select({ id: workflowRuns.id })
-          .from(workflowRuns)
-          .where(and(eq(workflowRuns.workflowId, workflow.id), eq(workflowRuns.idempotencyKey, event.idempotencyKey!)));
-        runs.push({ id: existing!.id, workflowId: workflow.id, created: false });
-        continue;
-      }
-      queued.push(...(await advanceRun(tx, run.id, announcer.inTransaction)));
-      runs.push({ id: run.id, workflowId: workflow.id, created: true });
+      const started = await startRun(tx, { workflowId: workflow.id, versionId: workflow.versionId, trigger: workflow.trigger }, customer, event, announcer.inTransaction);
+      if (started) runs.push(started.run);
+      if (started) queued.push(...started.queued);
     }
     return { customerId: customer.id, runs };
   });
   await announcer.afterCommit(queued);
   return result;
+}
+
+/**
+ * Send test event: runs the workflow's latest version now, whatever its status (a draft can be
+ * tried before it is activated), for a customer and sample data. Null when the trigger's
+ * conditions do not hold for that event.
+ */
+export async function startTestRun(
+  db: Database,
+  workflowId: string,
+  test: TestEvent,
+  announcer: Announcer,
+): Promise<StartedRun | null> {
+  if (!isUuid(workflowId)) throw new NotFoundError("No such workflow");
+  let queued: { id: string }[] = [];
+  const run = await db.transaction(async (tx) => {
+    const [workflow] = await tx.select().from(workflows).where(eq(workflows.id, workflowId));
+    if (!workflow) throw new NotFoundError("No such workflow");
+    const [customer] = await tx.select().from(customers).where(eq(customers.id, test.customerId));
+    if (!customer) throw new ValidationError([{ path: ["customerId"], message: "No such customer" }]);
+    const version = (await latestVersion(tx, workflowId))!;
+    const event = { event: workflow.triggerEvent, customer: { id: customer.externalId ?? customer.id }, data: test.data };
+    const started = await startRun(tx, { workflowId, versionId: version.id, trigger: version.trigger }, customer, event, announcer.inTransaction);
+    queued = started?.queued ?? [];
+    return started?.run ?? null;
+  });
+  await announcer.afterCommit(queued);
+  return run;
+}
+
+/** One run of one workflow version for an event: its row, then as far as it goes. Null when the trigger's conditions do not hold. */
+async function startRun(
+  tx: Transaction,
+  workflow: { workflowId: string; versionId: string; trigger: unknown },
+  customer: Customer,
+  event: CustomerEvent,
+  announce: Announce,
+): Promise<{ run: StartedRun; queued: { id: string }[] } | null> {
+  const trigger = workflow.trigger as WorkflowDefinition["trigger"];
+  if (!conditionsHold(trigger.conditions, { event: event.data, customer: customerScope(customer) })) return null;
+  const [run] = await tx
+    .insert(workflowRuns)
+    .values({ workflowId: workflow.workflowId, versionId: workflow.versionId, event: event.event, eventData: event.data, customerId: customer.id, idempotencyKey: event.idempotencyKey ?? null })
+    .onConflictDoNothing({ target: [workflowRuns.workflowId, workflowRuns.idempotencyKey] })
+    .returning({ id: workflowRuns.id });
+  if (!run) {
+    const [existing] = await tx
+      .select({ id: workflowRuns.id })
+      .from(workflowRuns)
+      .where(and(eq(workflowRuns.workflowId, workflow.workflowId), eq(workflowRuns.idempotencyKey, event.idempotencyKey!)));
+    return { run: { id: existing!.id, workflowId: workflow.workflowId, created: false }, queued: [] };
+  }
+  const queued = await advanceRun(tx, run.id, announce);
+  return { run: { id: run.id, workflowId: workflow.workflowId, created: true }, queued };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { desc, eq } from "drizzle-orm";
 import { describeActor, type Actor } from "../backoffice-auth/actor";
 import type { Database } from "../db";
+import { isUuid } from "../validation";
 import { workflows, workflowVersions } from "../db/schema";
 import type { Transaction } from "../delivery/announce";
 import { NotFoundError, ValidationError, type FieldIssue } from "../errors";
@@ -29,6 +30,7 @@ export async function createWorkflow(db: Database, actor: Actor, input: unknown)
 
 /** Saves an edit as a new version: runs already started keep the version they started with. */
 export async function updateWorkflow(db: Database, actor: Actor, id: string, input: unknown) {
+  if (!isUuid(id)) throw new NotFoundError("No such workflow");
   const definition = parseOrThrow(workflowInputSchema, input);
   return db
     .transaction(async (tx) => {

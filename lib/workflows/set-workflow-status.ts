@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { z } from "zod";
 import type { Actor } from "../backoffice-auth/actor";
 import type { Database } from "../db";
+import { isUuid } from "../validation";
 import { workflows } from "../db/schema";
 import { NotFoundError } from "../errors";
 import { parseOrThrow } from "../validation";
@@ -18,6 +19,7 @@ export const workflowStatusChangeSchema = z.object({
  * version again (a site it sends to may have been deactivated since it was saved).
  */
 export async function setWorkflowStatus(db: Database, _actor: Actor, id: string, input: unknown) {
+  if (!isUuid(id)) throw new NotFoundError("No such workflow");
   const { status } = parseOrThrow(workflowStatusChangeSchema, input);
   return db.transaction(async (tx) => {
     const [workflow] = await tx.select().from(workflows).where(eq(workflows.id, id)).for("update");
