@@ -1,6 +1,8 @@
 import { z } from "zod";
-import { conditionSchema } from "./conditions";
-import { NODE_KINDS } from "./nodes/kinds";
+import type { FieldIssue } from "../errors";
+import { conditionIssues, conditionSchema } from "./conditions";
+import { graphIssues } from "./graph-issues";
+import { NODE_KINDS, nodeKinds, TRIGGER_NODE_ID, TRIGGER_OUTPUT } from "./nodes/kinds";
 
 /*
  * A workflow as the editor and the API send it (DESIGN §10). Client-safe (zod only). The graph is
@@ -9,8 +11,7 @@ import { NODE_KINDS } from "./nodes/kinds";
  * (lib/workflows/nodes/) checks its config and names its two outputs.
  */
 
-export const TRIGGER_NODE_ID = "trigger";
-export const TRIGGER_OUTPUT = "next";
+export { TRIGGER_NODE_ID, TRIGGER_OUTPUT };
 
 export const eventNameSchema = z
   .string({ error: "Event is required" })
@@ -43,12 +44,29 @@ export const graphSchema = z.object({
   edges: z.array(edgeSchema).max(200, "At most 200 connections"),
 });
 
-export const workflowInputSchema = z.object({
-  name: z.string({ error: "Name is required" }).trim().min(1, "Name is required").max(100, "Name must be at most 100 characters"),
-  description: z.string().trim().max(1000, "Description must be at most 1000 characters").default(""),
-  trigger: triggerSchema,
-  graph: graphSchema.default({ nodes: [], edges: [] }),
-});
+/**
+ * A whole workflow, checked all at once (so a form shows every problem on the first save): the
+ * fields, the graph's shape, each node's config against its kind's schema and the trigger's
+ * conditions. What needs the database (the chosen sites) is checked on the server (save-workflow.ts).
+ */
+export const workflowInputSchema = z
+  .object({
+    name: z.string({ error: "Name is required" }).trim().min(1, "Name is required").max(100, "Name must be at most 100 characters"),
+    description: z.string().trim().max(1000, "Description must be at most 1000 characters").default(""),
+    trigger: triggerSchema,
+    graph: graphSchema.default({ nodes: [], edges: [] }),
+  })
+  .superRefine((workflow, ctx) => {
+    const issues = [...conditionIssues(workflow.trigger.conditions, ["trigger", "conditions"]), ...graphIssues(workflow.graph)];
+    workflow.graph.nodes.forEach((node, i) => {
+      const kind = nodeKinds[node.kind];
+      const parsed = kind.schema.safeParse(node.config);
+      const at = ["graph", "nodes", i, "config"];
+      if (!parsed.success) issues.push(...parsed.error.issues.map((issue) => ({ path: [...at, ...issue.path.map(String)], message: issue.message })));
+      else issues.push(...(kind.issues as (config: unknown) => FieldIssue[])(parsed.data).map((issue) => ({ path: [...at, ...issue.path], message: issue.message })));
+    });
+    for (const issue of issues) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+  });
 
 export type WorkflowInput = z.input<typeof workflowInputSchema>;
 export type WorkflowDefinition = z.output<typeof workflowInputSchema>;

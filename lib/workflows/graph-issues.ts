@@ -1,9 +1,9 @@
 import type { FieldIssue } from "../errors";
-import { TRIGGER_NODE_ID, TRIGGER_OUTPUT, type WorkflowGraph } from "./definition";
-import { nodeKindModule } from "./nodes/registry";
+import type { WorkflowGraph } from "./definition";
+import { nodeKinds, TRIGGER_NODE_ID, TRIGGER_OUTPUT } from "./nodes/kinds";
 
 /**
- * The structural checks made when a workflow is saved: node ids unique, each connection from an
+ * Client-safe. The structural checks made when a workflow is saved: node ids unique, each connection from an
  * existing output to an existing node, at most one connection per output, every node reached by
  * exactly one connection (so no node is left unconnected and no path joins or loops back).
  */
@@ -14,7 +14,8 @@ export function graphIssues(graph: WorkflowGraph): FieldIssue[] {
     if (byId.has(node.id)) issues.push({ path: ["graph", "nodes", i, "id"], message: `Two nodes are called ${node.id}` });
     byId.set(node.id, i);
   });
-  const outputsOf = (id: string) => (id === TRIGGER_NODE_ID ? [TRIGGER_OUTPUT] : byId.has(id) ? nodeKindModule(graph.nodes[byId.get(id)!]!.kind).outputs : null);
+  const outputsOf = (id: string): readonly string[] | null =>
+    id === TRIGGER_NODE_ID ? [TRIGGER_OUTPUT] : byId.has(id) ? nodeKinds[graph.nodes[byId.get(id)!]!.kind].outputs : null;
   const usedOutputs = new Set<string>();
   const incoming = new Map<string, number>();
   graph.edges.forEach((edge, i) => {

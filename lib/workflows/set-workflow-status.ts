@@ -6,9 +6,8 @@ import { isUuid } from "../validation";
 import { workflows } from "../db/schema";
 import { NotFoundError } from "../errors";
 import { parseOrThrow } from "../validation";
-import type { WorkflowDefinition } from "./definition";
 import { latestVersion } from "./run-engine";
-import { checkDefinition } from "./save-workflow";
+import { validDefinition } from "./save-workflow";
 
 export const workflowStatusChangeSchema = z.object({
   status: z.enum(["active", "inactive"], { error: 'Status must be "active" or "inactive"' }),
@@ -26,7 +25,7 @@ export async function setWorkflowStatus(db: Database, _actor: Actor, id: string,
     if (!workflow) throw new NotFoundError("No such workflow");
     if (status === "active") {
       const version = await latestVersion(tx, id);
-      await checkDefinition(tx, { name: workflow.name, description: workflow.description, trigger: version!.trigger, graph: version!.graph } as WorkflowDefinition);
+      await validDefinition(tx, { name: workflow.name, description: workflow.description, trigger: version!.trigger, graph: version!.graph });
     }
     const [updated] = await tx.update(workflows).set({ status }).where(eq(workflows.id, id)).returning();
     return updated!;

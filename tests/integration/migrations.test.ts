@@ -17,6 +17,9 @@ const TABLES = [
   "verifications",
   "webhook_attempts",
   "webhook_messages",
+  "workflow_node_runs",
+  "workflow_runs",
+  "workflow_versions",
   "workflows",
 ];
 

@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { conditionSchema } from "../conditions";
+import type { FieldIssue } from "../../errors";
+import { conditionIssues, conditionSchema } from "../conditions";
+import { templateIssues, type TemplateJson } from "../template";
 
 /*
  * The kinds of workflow node, client-safe: what the editor, the API and the engine share (label,
@@ -8,6 +10,10 @@ import { conditionSchema } from "../conditions";
  */
 
 export const NODE_KINDS = ["condition", "webhook-message"] as const;
+
+/** The trigger is the node with this id; its one output starts the run. */
+export const TRIGGER_NODE_ID = "trigger";
+export const TRIGGER_OUTPUT = "next";
 export type NodeKind = (typeof NODE_KINDS)[number];
 
 export const conditionConfigSchema = z.object({
@@ -28,19 +34,25 @@ export interface NodeKindInfo<S extends z.ZodType = z.ZodType> {
   /** Output handles, in the order the editor draws them (the first is the "good" one, drawn green). */
   outputs: readonly [string, string];
   schema: S;
+  /** Checks of a parsed config beyond its schema that need no database (the editor runs them too), paths relative to the config. */
+  issues(config: z.output<S>): FieldIssue[];
 }
 
+const kind = <S extends z.ZodType>(info: NodeKindInfo<S>) => info;
+
 export const nodeKinds = {
-  condition: {
+  condition: kind({
     label: "Condition",
     description: "Tests event and customer fields: true or false.",
     outputs: ["true", "false"],
     schema: conditionConfigSchema,
-  },
-  "webhook-message": {
+    issues: (config) => conditionIssues(config.conditions, ["conditions"]),
+  }),
+  "webhook-message": kind({
     label: "Webhook message",
     description: "Sends a message to an active trusted site: success once delivered, failure once it failed.",
     outputs: ["success", "failure"],
     schema: webhookMessageConfigSchema,
-  },
-} as const satisfies Record<NodeKind, NodeKindInfo>;
+    issues: (config) => templateIssues(config.payload as TemplateJson, ["payload"]),
+  }),
+} satisfies Record<NodeKind, NodeKindInfo>;

@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
 import { trustedSites } from "../../db/schema";
 import { queueMessages } from "../../delivery/enqueue";
-import { renderTemplate, TemplateError, templateIssues, type TemplateJson } from "../template";
+import type { FieldIssue } from "../../errors";
+import { renderTemplate, TemplateError, type TemplateJson } from "../template";
 import type { webhookMessageConfigSchema } from "./kinds";
 import type { NodeKindModule } from "./types";
 
@@ -12,7 +13,7 @@ import type { NodeKindModule } from "./types";
  */
 export const webhookMessageNode: NodeKindModule<typeof webhookMessageConfigSchema> = {
   async check(config, { tx }) {
-    const issues = templateIssues(config.payload as TemplateJson, ["payload"]);
+    const issues: FieldIssue[] = [];
     const [site] = await tx.select({ status: trustedSites.status, name: trustedSites.name }).from(trustedSites).where(eq(trustedSites.id, config.siteId));
     if (!site) issues.push({ path: ["siteId"], message: "No such trusted site: choose an active one" });
     else if (site.status !== "active") issues.push({ path: ["siteId"], message: `"${site.name}" is not active: choose an active trusted site` });
