@@ -6,7 +6,7 @@ import { createApiToken } from "@/lib/api-tokens/manage-api-tokens";
 import { openDatabase } from "@/lib/db/client";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "@/lib/db/embedded-postgres";
 import { migrateDatabase } from "@/lib/db/migrate";
-import { freePort, startWebServer, TEST_ADMIN, type WebServer } from "../helpers/web-server";
+import { freePort, signInCookie, startWebServer, type WebServer } from "../helpers/web-server";
 
 // The app's own PostgreSQL, stopped and started again on the same port while the server runs.
 let dir: string;
@@ -25,12 +25,7 @@ beforeAll(async () => {
   const handle = openDatabase(postgres.url, { max: 1 });
   token = (await createApiToken(handle.db, { name: "outage" }, null)).token;
   await handle.close();
-  const signIn = await fetch(`${server.url}/api/auth/sign-in/email`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: server.url },
-    body: JSON.stringify(TEST_ADMIN),
-  });
-  cookie = signIn.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  cookie = await signInCookie(server.url);
 });
 afterAll(async () => {
   await server?.stop();

@@ -5,7 +5,7 @@ import { createApiToken } from "@/lib/api-tokens/manage-api-tokens";
 import { customers, trustedSites } from "@/lib/db/schema";
 import { enqueue } from "@/lib/delivery/enqueue";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
-import { startWebServer, TEST_ADMIN, type WebServer } from "../helpers/web-server";
+import { signInCookie, startWebServer, type WebServer } from "../helpers/web-server";
 
 // Regression test for issue 12 §1: a made-up session cookie got a 307 whose body carried the page's
 // data, and RSC requests (which skip the layout) got a 200 with it.
@@ -33,13 +33,7 @@ beforeAll(async () => {
   const message = await enqueue(database.db, { siteId: site!.id, customerId: customer!.id, action: "marker", payload: { note: MARK.payload } });
   Object.assign(ids, { customer: customer!.id, site: site!.id, message: message.id });
 
-  const signIn = await fetch(`${server.url}/api/auth/sign-in/email`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: server.url },
-    body: JSON.stringify(TEST_ADMIN),
-  });
-  expect(signIn.status).toBe(200);
-  sessionCookie = signIn.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  sessionCookie = await signInCookie(server.url);
 });
 afterAll(async () => {
   await server?.stop();

@@ -92,3 +92,14 @@ function groupAlive(child: ChildProcess) {
     return false;
   }
 }
+
+/** Signs the test server's first user in over HTTP and returns the session cookie to send, for plain fetch requests. */
+export async function signInCookie(url: string): Promise<string> {
+  const response = await fetch(`${url}/api/auth/sign-in/email`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: url },
+    body: JSON.stringify(TEST_ADMIN),
+  });
+  if (!response.ok) throw new Error(`sign-in failed: ${response.status}`);
+  return response.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+}
