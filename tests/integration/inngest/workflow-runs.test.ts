@@ -2,11 +2,12 @@ import { randomBytes } from "node:crypto";
 import { InngestTestEngine } from "@inngest/test";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Actor } from "@/lib/backoffice-auth/actor";
-import { collectingAnnouncer } from "@/lib/delivery/engine";
+import { announceMessageFinished, collectingAnnouncer } from "@/lib/delivery/engine";
 import { getRun } from "@/lib/workflows/read-workflows";
 import { startRuns } from "@/lib/workflows/run-engine";
 import { createWorkflow } from "@/lib/workflows/save-workflow";
 import { setWorkflowStatus } from "@/lib/workflows/set-workflow-status";
+import { inngest } from "@/inngest/client";
 import { continueWorkflowRuns } from "@/inngest/continue-workflow-runs";
 import { deliverWebhook } from "@/inngest/deliver-webhook";
 import { runWorkflow } from "@/inngest/run-workflow";
@@ -178,6 +179,23 @@ describe("workflow runs with WEBHOOK_ENGINE=inngest", () => {
     }
   }, 30_000);
 
+  it("a cancelled message is announced finished to Inngest (never throwing), and only with the Inngest engine", async () => {
+    const send = vi.spyOn(inngest, "send").mockResolvedValue({ ids: ["e1"] });
+    try {
+      const messageId = crypto.randomUUID();
+      await announceMessageFinished(messageId, "local");
+      expect(send).not.toHaveBeenCalled();
+      await announceMessageFinished(messageId, "inngest");
+      expect(send).toHaveBeenCalledWith([expect.objectContaining({ name: "webhook/message.finished", data: { messageId }, id: `message-finished-${messageId}` })]);
+      send.mockRejectedValueOnce(new Error("fetch failed"));
+      const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+      await expect(announceMessageFinished(messageId, "inngest")).resolves.toBeUndefined();
+      expect(warn.mock.calls[0]![0]).toMatch(/continue at the next sweep: sending the event failed \(fetch failed\)/);
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
+
   it("run-workflow: a customer event sent to Inngest starts the runs in one step and requests their messages", async () => {
     const workflow = await activeWorkflow();
     const event = { ...customerEvent(workflow.triggerEvent), idempotencyKey: `evt-${randomBytes(4).toString("hex")}` };
@@ -197,5 +215,12 @@ describe("workflow runs with WEBHOOK_ENGINE=inngest", () => {
     const again = await execute();
     expect(again.result).toEqual({ runs });
     expect(again.ctx.step.sendEvent).not.toHaveBeenCalled();
+
+    // A malformed event is refused by the trigger's schema before any step runs.
+    const bad = await new InngestTestEngine({ function: runWorkflow }).execute({
+      events: [{ name: "customer/event.received", data: { event: "point_add", customer: { id: "" } } }],
+    });
+    expect(bad.error).toMatchObject({ name: "EventValidationError", message: expect.stringContaining("customer.id") });
+    expect(bad.ctx.step.run).not.toHaveBeenCalled();
   });
 });
