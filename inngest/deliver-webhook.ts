@@ -2,7 +2,7 @@ import { getDb } from "@/lib/db";
 import { claimAndAttempt, type TryOutcome } from "@/lib/delivery/claim-and-attempt";
 import { configuredDeliveryDeps } from "@/lib/delivery/configured-delivery-deps";
 import { inngest } from "./client";
-import { messageRequested } from "./events";
+import { messageFinishedEvent, messageRequested } from "./events";
 
 /**
  * Tries per run, counting postponements (busy site) and early wake-ups. A run that uses them all
@@ -41,8 +41,12 @@ export const deliverWebhook = inngest.createFunction(
       switch (outcome.kind) {
         case "done":
         case "failed":
-        case "lost":
         case "finished":
+          // Workflow runs waiting for the message continue (continue-workflow-runs); for a message no
+          // run made, the event finds nothing to do.
+          await step.sendEvent("announce-finished", messageFinishedEvent(messageId));
+          return { messageId, outcome: outcome.kind, tries };
+        case "lost":
         // The site is inactive: the run ends rather than sleeping on it, and activating the site
         // announces its messages again (lib/trusted-sites/set-site-status.ts).
         case "paused":

@@ -1,6 +1,8 @@
 import { cron } from "inngest";
 import { getDb } from "@/lib/db";
+import { collectingAnnouncer } from "@/lib/delivery/engine";
 import { takeStrandedMessages } from "@/lib/delivery/take-stranded-messages";
+import { continueStrandedRuns } from "@/lib/workflows/run-engine";
 import { inngest } from "./client";
 import { messageRequested } from "./events";
 
@@ -12,7 +14,8 @@ const BATCH = 500;
  * Announces queued messages that no run is delivering: their event could not be sent when they
  * were created (Inngest unreachable), or their run ended without finishing them. Messages a run is
  * still on are left alone: they are held, or due recently; a run sleeping late is not doubled, as
- * deliver-webhook runs once per message at a time.
+ * deliver-webhook runs once per message at a time. It also continues workflow runs still waiting
+ * for a message that has ended (its webhook/message.finished event was lost).
  */
 export const sweepStrandedMessages = inngest.createFunction(
   {
@@ -23,6 +26,14 @@ export const sweepStrandedMessages = inngest.createFunction(
     concurrency: { limit: 1 },
   },
   async ({ step }) => {
+    const continued = await step.run("continue-stranded-runs", async () => {
+      const { announcer, queued } = collectingAnnouncer();
+      await continueStrandedRuns(await getDb(), announcer);
+      return queued;
+    });
+    if (continued.length > 0) {
+      await step.sendEvent("announce-continued", continued.map((id) => messageRequested.create({ messageId: id })));
+    }
     const stranded = await step.run("take-stranded", async () =>
       takeStrandedMessages(await getDb(), { overdueMs: STRANDED_AFTER_MS, limit: BATCH }),
     );

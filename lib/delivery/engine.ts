@@ -27,6 +27,24 @@ const announcers = {
   },
 } satisfies Record<Engine, Announcer>;
 
+/**
+ * An announcer that only collects what was queued after the commit, for an Inngest step: the step
+ * returns the ids and the function sends their events with step.sendEvent, so a replay sends them once.
+ */
+export function collectingAnnouncer(): { announcer: Announcer; queued: string[] } {
+  const queued: string[] = [];
+  return { announcer: { inTransaction: nothing, afterCommit: async (messages) => void queued.push(...messages.map((m) => m.id)) }, queued };
+}
+
+/**
+ * Tells the configured engine that a message ended outside a delivery (it was cancelled), so runs
+ * waiting for it continue. Local: nothing to do, the database trigger of migration 0009 notifies.
+ * Never throws; Inngest's sweeper catches up on a wait whose event was lost.
+ */
+export async function announceMessageFinished(messageId: string, engine: Engine = readEnv().WEBHOOK_ENGINE): Promise<void> {
+  if (engine === "inngest") await (await import("../../inngest/request-delivery")).announceMessageFinished(messageId);
+}
+
 /** The configured engine's announcer (WEBHOOK_ENGINE), for everything that queues messages. */
 export function engineAnnouncer(engine: Engine = readEnv().WEBHOOK_ENGINE): Announcer {
   return announcers[engine];

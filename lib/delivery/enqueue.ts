@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { parseOrThrow } from "../validation";
 import { announceToLocalWorkers, DUE_CHANNEL, type Announce, type Transaction } from "./announce";
 import { canonicalJson, contentHash, envelopeBody } from "./envelope";
-import { messageInputSchema, type MessageInput } from "./message-input";
+import { messageInputSchema, type MessageInput, type ResolvedMessageInput } from "./message-input";
 
 export interface EnqueuedMessage {
   id: string;
@@ -20,7 +20,7 @@ export interface EnqueuedMessage {
  * the first message; reusing it for a different message is a conflict.
  */
 export async function enqueue(db: Database, input: unknown, announce: Announce = announceToLocalWorkers): Promise<EnqueuedMessage> {
-  const message = parseOrThrow(messageInputSchema, input);
+  const message = await withInternalCustomerId(db, parseOrThrow(messageInputSchema, input));
   if (announce === announceToLocalWorkers) return enqueueAnnouncingLocally(db, message);
   return db.transaction(async (tx) => {
     await checkSiteAndCustomer(tx, message);
@@ -30,8 +30,17 @@ export async function enqueue(db: Database, input: unknown, announce: Announce =
   });
 }
 
+/** The input with its customer as our id: a `customerExternalId` is looked up (422 when nobody has it). */
+async function withInternalCustomerId(db: Database, input: MessageInput): Promise<ResolvedMessageInput> {
+  const { customerExternalId, customerId, ...rest } = input;
+  if (customerExternalId === undefined) return { ...rest, customerId: customerId! };
+  const [customer] = await db.select({ id: customers.id }).from(customers).where(eq(customers.externalId, customerExternalId));
+  if (!customer) throw new ValidationError([{ path: ["customerExternalId"], message: "No such customer" }]);
+  return { ...rest, customerId: customer.id };
+}
+
 /** A message to queue: validated input, or a resend of a stored message (which records its origin). */
-export type QueuedMessageValues = Omit<MessageInput, "payload"> & {
+export type QueuedMessageValues = Omit<ResolvedMessageInput, "payload"> & {
   payload: unknown;
   resentFromMessageId?: string;
   /** The workflow run and node that made the message. */
@@ -58,7 +67,7 @@ export async function queueMessages(tx: Transaction, messages: QueuedMessageValu
  * check, the message, its first attempt and the announcement (pg_notify, delivered on commit) — one
  * round trip instead of five (begin, check, insert, notify, commit) before an idle worker hears of it.
  */
-async function enqueueAnnouncingLocally(db: Database, message: MessageInput): Promise<EnqueuedMessage> {
+async function enqueueAnnouncingLocally(db: Database, message: ResolvedMessageInput): Promise<EnqueuedMessage> {
   const [row] = await db.execute<{ id: string | null; announced: number; name: string | null; status: string | null; customer_exists: boolean | null }>(sql`
     with site as (
       select s.name, s.status, exists (select 1 from ${customers} c where c.id = ${message.customerId}) as customer_exists
@@ -125,7 +134,7 @@ function refuseUnlessSendable(found: { name: string; status: string; customerExi
   if (!found.customerExists) throw new ValidationError([{ path: ["customerId"], message: "No such customer" }]);
 }
 
-async function existingMessage(tx: Transaction | Database, message: MessageInput): Promise<EnqueuedMessage> {
+async function existingMessage(tx: Transaction | Database, message: ResolvedMessageInput): Promise<EnqueuedMessage> {
   const [existing] = await tx
     .select()
     .from(webhookMessages)

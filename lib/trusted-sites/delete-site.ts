@@ -5,11 +5,22 @@ import type { Database } from "../db";
 import { trustedSites, webhookMessages } from "../db/schema";
 import { ConflictError } from "../errors";
 import { getSiteOrThrow } from "./get-site";
+import { workflowsUsingSite } from "./site-workflows";
 
-/** Deletes a site and its finished messages; refused while messages to it are still in flight. */
+/**
+ * Deletes a site and its finished messages; refused while messages to it are still in flight, and
+ * while an active workflow sends to it (its runs would all take the failure output).
+ */
 export async function deleteSite(db: Database, actor: Actor, id: string) {
   await db.transaction(async (tx) => {
     const site = await getSiteOrThrow(tx, id, { forUpdate: true });
+    const users = (await workflowsUsingSite(tx, id)).filter((w) => w.status === "active");
+    if (users.length > 0) {
+      const names = users.map((w) => `"${w.name}"`).join(", ");
+      throw new ConflictError(
+        `"${site.name}" is used by the active workflow${users.length > 1 ? "s" : ""} ${names}. Deactivate ${users.length > 1 ? "them" : "it"} or change ${users.length > 1 ? "their" : "its"} Webhook message nodes, then delete the site.`,
+      );
+    }
     const [inFlight] = await tx
       .select({ n: count() })
       .from(webhookMessages)

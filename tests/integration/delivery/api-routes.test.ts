@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as getLogs } from "@/app/api/webhooks/logs/route";
 import { GET as getMessageRoute } from "@/app/api/webhooks/messages/[id]/route";
 import { POST as postMessage } from "@/app/api/webhooks/messages/route";
 import { GET as getQueue } from "@/app/api/webhooks/queue/route";
 import { createApiToken } from "@/lib/api-tokens/manage-api-tokens";
+import { customers, webhookMessages } from "@/lib/db/schema";
 import { recordOutcome } from "@/lib/delivery/record-outcome";
 import { claimMessage } from "@/lib/delivery/claim-messages";
 import { useAsAppDatabase } from "../../helpers/app-database";
@@ -63,6 +65,29 @@ describe("POST /api/webhooks/messages", () => {
     expect(unknownCustomer.status).toBe(422);
     expect(await unknownCustomer.json()).toMatchObject({ issues: [{ path: ["customerId"] }] });
     expect((await post("{not json")).status).toBe(400);
+  });
+
+  it("accepts the platform's customer id (customerExternalId) instead of ours: exactly one of the two, an unknown one is 422", async () => {
+    const externalId = `crm-${randomUUID()}`;
+    const [customer] = await database.db.insert(customers).values({ name: "Grace", externalId }).returning({ id: customers.id });
+    const res = await post({ siteId, customerExternalId: externalId, action: "order.paid", payload: { total: 9 } });
+    expect(res.status).toBe(202);
+    const { id } = await res.json();
+    const [message] = await database.db.select().from(webhookMessages).where(eq(webhookMessages.id, id));
+    expect(message!.customerId).toBe(customer!.id);
+
+    const issues = async (body: Record<string, unknown>) => {
+      const answer = await post({ siteId, action: "order.paid", payload: {}, ...body });
+      expect(answer.status).toBe(422);
+      return (await answer.json()).issues;
+    };
+    expect(await issues({ customerExternalId: `crm-${randomUUID()}` })).toEqual([{ path: ["customerExternalId"], message: "No such customer" }]);
+    expect(await issues({ customerId, customerExternalId: externalId })).toEqual([
+      { path: ["customerExternalId"], message: "Give customerId or customerExternalId, not both" },
+    ]);
+    expect(await issues({})).toEqual([{ path: ["customerId"], message: expect.stringContaining("customerExternalId") }]);
+    expect((await issues({ customerExternalId: 42 }))[0].path).toEqual(["customerExternalId"]);
+    expect((await issues({ customerExternalId: " " }))[0].path).toEqual(["customerExternalId"]);
   });
 });
 

@@ -59,7 +59,8 @@ function run(messageId: string, sleeps: string[], extra: { id: string; handler: 
   const engine = new InngestTestEngine({ function: deliverWebhook });
   return engine.execute({
     events: [{ name: "webhook/message.requested", data: { messageId } }],
-    steps: [...sleeps.map((id) => ({ id, handler: sleepUntilDue(messageId) })), ...extra],
+    // step.sendEvent is not mocked by @inngest/test: the outcome's announcement is.
+    steps: [...sleeps.map((id) => ({ id, handler: sleepUntilDue(messageId) })), { id: "announce-finished", handler: () => ({ ids: [] }) }, ...extra],
   });
 }
 
@@ -92,6 +93,7 @@ describe("deliver-webhook", () => {
     expect(ctx.step.run).toHaveBeenCalledWith("attempt-3", expect.any(Function));
     expect(receiver.arrivals).toHaveLength(3);
     expect(new Set(receiver.arrivals.map((a) => a.headers["webhook-id"]))).toEqual(new Set([id]));
+    expect(ctx.step.sendEvent).toHaveBeenCalledWith("announce-finished", expect.objectContaining({ name: "webhook/message.finished", data: { messageId: id }, id: `message-finished-${id}` }));
   });
 
   it("always 500: five attempts, the last and the message failed", async () => {

@@ -27,11 +27,11 @@ describe("/api/inngest (served by the Inngest SDK, authenticated by Inngest's si
     for (const method of ["GET", "POST", "PUT"] as const) expect(route[method]).toBeTypeOf("function");
   });
 
-  it("answers Inngest's signed introspection request with the app and its three functions", async () => {
+  it("answers Inngest's signed introspection request with the app and its five functions", async () => {
     const res = await route.GET(new NextRequest(url, { headers: { "x-inngest-signature": signature("") } }), undefined);
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body).toMatchObject({ authentication_succeeded: true, app_id: "trusted-sites-webhooks", function_count: 3, mode: "cloud", has_signing_key: true });
+    expect(body).toMatchObject({ authentication_succeeded: true, app_id: "trusted-sites-webhooks", function_count: 5, mode: "cloud", has_signing_key: true });
     expect(JSON.stringify(body)).not.toContain(signingKey.slice(13));
   });
 

@@ -1,5 +1,9 @@
 import { afterEach, beforeAll, afterAll, describe, expect, it, vi } from "vitest";
+import { POST as postEvent } from "@/app/api/events/route";
 import { POST as postMessage } from "@/app/api/webhooks/messages/route";
+import { getRun } from "@/lib/workflows/read-workflows";
+import { createWorkflow } from "@/lib/workflows/save-workflow";
+import { setWorkflowStatus } from "@/lib/workflows/set-workflow-status";
 import { createApiToken } from "@/lib/api-tokens/manage-api-tokens";
 import { queueMessage } from "@/lib/delivery/engine";
 import { inngest } from "@/inngest/client";
@@ -85,5 +89,43 @@ describe("POST /api/webhooks/messages with WEBHOOK_ENGINE=inngest", () => {
     const queued = await queueMessage(database.db, { siteId, customerId, action: "order.paid", payload: {} }, "local");
     expect(queued.created).toBe(true);
     expect(send).not.toHaveBeenCalled();
+  });
+});
+
+describe("POST /api/events with WEBHOOK_ENGINE=inngest", () => {
+  it("starts the runs in PostgreSQL, answers 202 with their ids, and requests their messages from Inngest after the commit", async () => {
+    const actor = { kind: "user" as const, userId: "u1", email: "ops@example.com" };
+    const workflow = await createWorkflow(database.db, actor, {
+      name: "Points over Inngest",
+      trigger: { event: "point_add" },
+      graph: {
+        nodes: [{ id: "notify", kind: "webhook-message", config: { siteId, payload: { points: "{{ event.points }}" } } }],
+        edges: [{ source: "trigger", sourceHandle: "next", target: "notify" }],
+      },
+    });
+    await setWorkflowStatus(database.db, actor, workflow.id, { status: "active" });
+    const seenAtSend: string[] = [];
+    const send = vi.spyOn(inngest, "send").mockImplementation(async (payload) => {
+      const [{ data: { messageId } }] = payload as unknown as [{ data: { messageId: string } }];
+      seenAtSend.push((await messageRow(database.db, messageId)).status);
+      return { ids: ["01J00000000000000000000000"] };
+    });
+    const res = await postEvent(
+      new Request("http://app.test/api/events", {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ event: "point_add", customer: { id: "crm-77" }, data: { points: 5 } }),
+      }),
+      { params: Promise.resolve({}) } as { params: Promise<Record<string, never>> },
+    );
+
+    expect(res.status).toBe(202);
+    const { runs } = await res.json();
+    expect(runs).toEqual([{ id: expect.any(String), workflowId: workflow.id, created: true }]);
+    const run = await getRun(database.db, runs[0].id);
+    expect(run.nodes).toEqual([expect.objectContaining({ nodeId: "notify", status: "waiting" })]);
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(send.mock.calls[0]![0]).toMatchObject([{ name: "webhook/message.requested", data: { messageId: run.nodes[0]!.messageId } }]);
+    expect(seenAtSend).toEqual(["queued"]);
   });
 });

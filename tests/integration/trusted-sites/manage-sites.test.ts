@@ -10,7 +10,10 @@ import { createSecretBox } from "@/lib/secrets";
 import { createSite } from "@/lib/trusted-sites/create-site";
 import { deleteSite } from "@/lib/trusted-sites/delete-site";
 import { setSiteStatus } from "@/lib/trusted-sites/set-site-status";
+import { workflowsUsingSite } from "@/lib/trusted-sites/site-workflows";
 import { updateSite } from "@/lib/trusted-sites/update-site";
+import { createWorkflow, updateWorkflow } from "@/lib/workflows/save-workflow";
+import { setWorkflowStatus } from "@/lib/workflows/set-workflow-status";
 import { authMethodFixtures } from "../../helpers/auth-fixtures";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
 
@@ -140,5 +143,47 @@ describe("activation and deletion", () => {
     expect(await database.db.select().from(trustedSites).where(eq(trustedSites.id, site.id))).toEqual([]);
     const trail = (await listSiteAuditEvents(database.db, site.id)).map((e) => e.action);
     expect(trail).toEqual(["site.deleted", "site.deactivated", "site.activated", "site.created"]);
+  });
+});
+
+describe("sites used by workflows", () => {
+  const sendingTo = (name: string, siteId: string) => ({
+    name,
+    trigger: { event: "point_add" },
+    graph: {
+      nodes: [{ id: "notify", kind: "webhook-message" as const, config: { siteId, payload: { points: "{{ event.points }}" } } }],
+      edges: [{ source: "trigger", sourceHandle: "next", target: "notify" }],
+    },
+  });
+
+  it("lists the workflows whose latest version sends to the site, and refuses to delete it while an active one does, naming it", async () => {
+    const site = await createSite(database.db, box, actor, { name: "CRM for workflows", url: "https://crm.example", authMethod: "none" });
+    const other = await createSite(database.db, box, actor, { name: "Other for workflows", url: "https://other.example", authMethod: "none" });
+    for (const s of [site, other]) await setSiteStatus(database.db, actor, s.id, { status: "active" });
+    const live = await createWorkflow(database.db, actor, sendingTo("Points to CRM", site.id));
+    await setWorkflowStatus(database.db, actor, live.id, { status: "active" });
+    const draft = await createWorkflow(database.db, actor, sendingTo("Draft to CRM", site.id));
+    // Used the site in version 1 only: not listed, and no reason to refuse.
+    const moved = await createWorkflow(database.db, actor, sendingTo("Moved away", site.id));
+    await updateWorkflow(database.db, actor, moved.id, sendingTo("Moved away", other.id));
+    await setWorkflowStatus(database.db, actor, moved.id, { status: "active" });
+
+    expect(await workflowsUsingSite(database.db, site.id)).toEqual([
+      { id: draft.id, name: "Draft to CRM", status: "draft" },
+      { id: live.id, name: "Points to CRM", status: "active" },
+    ]);
+    expect(await workflowsUsingSite(database.db, other.id)).toEqual([{ id: moved.id, name: "Moved away", status: "active" }]);
+
+    await setSiteStatus(database.db, actor, site.id, { status: "inactive" });
+    const refused = await deleteSite(database.db, actor, site.id).catch((e) => e);
+    expect(refused).toBeInstanceOf(ConflictError);
+    expect(refused.status).toBe(409);
+    expect(refused.message).toContain('"Points to CRM"');
+    expect(refused.message).not.toContain("Draft to CRM");
+    expect(await database.db.select().from(trustedSites).where(eq(trustedSites.id, site.id))).toHaveLength(1);
+
+    await setWorkflowStatus(database.db, actor, live.id, { status: "inactive" });
+    await deleteSite(database.db, actor, site.id);
+    expect(await database.db.select().from(trustedSites).where(eq(trustedSites.id, site.id))).toEqual([]);
   });
 });

@@ -18,6 +18,7 @@ import { readConnectionState } from "@/lib/oauth/connection-state";
 import { secrets } from "@/lib/secrets";
 import { getSiteOrThrow } from "@/lib/trusted-sites/get-site";
 import { oauthRedirectUrl } from "@/lib/trusted-sites/oauth-redirect-url";
+import { workflowsUsingSite } from "@/lib/trusted-sites/site-workflows";
 import { toSiteView } from "@/lib/trusted-sites/site-view";
 import { backofficePage } from "@/components/backoffice/backoffice-page";
 
@@ -33,6 +34,7 @@ export default backofficePage(async function SitePage({ params }: { params: Prom
     }),
   );
   const trail = await listSiteAuditEvents(db, site.id);
+  const usedBy = await workflowsUsingSite(db, site.id);
   const method = authMethodModule(site.authMethod);
 
   return (
@@ -77,6 +79,30 @@ export default backofficePage(async function SitePage({ params }: { params: Prom
           </div>
         )}
       </div>
+
+      <h2 className="mb-3 mt-8 text-base font-semibold">Workflows using this site</h2>
+      {usedBy.length === 0 ? (
+        <p className="text-sm text-slate-500">No workflow sends to this site.</p>
+      ) : (
+        <Table>
+          <thead>
+            <tr>
+              <Th>Workflow</Th>
+              <Th>Status</Th>
+            </tr>
+          </thead>
+          <tbody>
+            {usedBy.map((workflow) => (
+              <tr key={workflow.id}>
+                <Td>
+                  <Link href={`/workflows/${workflow.id}`} className="text-sky-700 hover:underline">{workflow.name}</Link>
+                </Td>
+                <Td><StatusBadge status={workflow.status} /></Td>
+              </tr>
+            ))}
+          </tbody>
+        </Table>
+      )}
 
       <h2 className="mb-3 mt-8 text-base font-semibold">Audit trail</h2>
       <Table>
