@@ -212,12 +212,13 @@ export function WorkflowEditor({ workflow, sites, savedVersion }: { workflow?: E
       const answer = await response.json().catch(() => ({}));
       if (response.ok) {
         setIssues(NO_ISSUES);
+        const saved: number = answer.version.version;
         if (!workflow) {
-          router.replace(`/workflows/${answer.id}?saved=${answer.version}`);
+          router.replace(`/workflows/${answer.id}?saved=${saved}`);
           return;
         }
-        setVersion(answer.version);
-        setNotice(`Saved as version ${answer.version}.`);
+        setVersion(saved);
+        setNotice(`Saved as version ${saved}.`);
         router.refresh();
         return;
       }
