@@ -43,7 +43,7 @@ export function RunCanvas({ event, graph, nodeRuns, sites }: { event: string; gr
   const edges = toFlowEdges(graph.edges).map((e) => (taken.has(`${e.source}:${e.sourceHandle}`) ? { ...e, animated: true } : { ...e, style: { ...e.style, opacity: 0.35 } }));
   return (
     <div className="h-[480px] rounded-lg border border-slate-200 bg-white" data-testid="run-canvas">
-      <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} nodesConnectable={false} nodesDraggable={false} elementsSelectable={false} fitView fitViewOptions={{ maxZoom: 1 }} proOptions={{ hideAttribution: true }}>
+      <ReactFlow nodes={nodes} edges={edges} nodeTypes={nodeTypes} nodesConnectable={false} nodesDraggable={false} edgesFocusable={false} fitView fitViewOptions={{ maxZoom: 1 }} proOptions={{ hideAttribution: true }}>
         <Background />
         <Controls showInteractive={false} />
       </ReactFlow>

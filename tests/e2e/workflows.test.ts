@@ -57,6 +57,7 @@ afterAll(async () => {
 async function openPage(path: string) {
   const page = await context.newPage();
   await page.setViewportSize({ width: 1400, height: 1000 });
+  page.setDefaultTimeout(10_000);
   const errors = watchForErrors(page);
   await page.goto(path);
   return { page, errors };
