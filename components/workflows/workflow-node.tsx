@@ -21,6 +21,7 @@ export function WorkflowNode({ id, data, selected }: NodeProps<WorkflowFlowNode>
     <div
       data-testid={`node-${id}`}
       data-outcome={data.outcome}
+      data-invalid={data.invalid ? "true" : undefined}
       className={cn(
         "w-60 rounded-lg border-2 bg-white px-3 pb-6 pt-2 text-sm shadow-sm",
         data.outcome ? outcomeTone[data.outcome] : "border-slate-300",
