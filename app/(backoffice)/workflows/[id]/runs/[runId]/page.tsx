@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { DateTime } from "@/components/ui/date-time";
 import { PageHeader } from "@/components/ui/page-header";
+import { AutoRefresh } from "@/components/webhooks/auto-refresh";
 import { RunCanvas } from "@/components/workflows/run-canvas";
 import { getDb } from "@/lib/db";
 import { NotFoundError } from "@/lib/errors";
@@ -25,6 +26,7 @@ export default backofficePage(async function WorkflowRunPage({ params }: { param
 
   return (
     <>
+      {run.status === "running" && <AutoRefresh />}
       <nav className="mb-2 text-sm text-slate-500">
         <Link href="/workflows" className="hover:underline">Workflows</Link> /{" "}
         <Link href={`/workflows/${id}`} className="hover:underline">{run.workflowName}</Link> / Run
