@@ -1,9 +1,14 @@
 "use client";
 
 import * as AlertDialog from "@radix-ui/react-alert-dialog";
+import { Loader2 } from "lucide-react";
+import { useState } from "react";
 import { Button } from "./button";
 
-/** Asks before an action that cannot be undone; `trigger` opens it. */
+/**
+ * Asks before an action that cannot be undone; `trigger` opens it. With `keepOpenUntilDone`, the
+ * dialog stays open with a spinner until the promise `onConfirm` returns settles.
+ */
 export function ConfirmDialog({
   trigger,
   title,
@@ -14,6 +19,7 @@ export function ConfirmDialog({
   tone = "danger",
   onOpenChange,
   confirmDisabled,
+  keepOpenUntilDone,
 }: {
   trigger: React.ReactNode;
   title: string;
@@ -21,14 +27,34 @@ export function ConfirmDialog({
   confirmLabel: string;
   /** The button that closes the dialog doing nothing. */
   cancelLabel?: string;
-  onConfirm: () => void;
+  onConfirm: () => void | Promise<unknown>;
+  keepOpenUntilDone?: boolean;
   tone?: "danger" | "primary";
   /** Called when the dialog opens or closes (e.g. to load what the description states). */
   onOpenChange?: (open: boolean) => void;
   confirmDisabled?: boolean;
 }) {
+  const [open, setOpen] = useState(false);
+  const [busy, setBusy] = useState(false);
+  function changeOpen(next: boolean) {
+    if (busy) return;
+    setOpen(next);
+    onOpenChange?.(next);
+  }
+  async function confirm(event: React.MouseEvent) {
+    if (!keepOpenUntilDone) return void onConfirm();
+    event.preventDefault();
+    setBusy(true);
+    try {
+      await onConfirm();
+    } finally {
+      setBusy(false);
+      setOpen(false);
+      onOpenChange?.(false);
+    }
+  }
   return (
-    <AlertDialog.Root onOpenChange={onOpenChange}>
+    <AlertDialog.Root open={open} onOpenChange={changeOpen}>
       <AlertDialog.Trigger asChild>{trigger}</AlertDialog.Trigger>
       <AlertDialog.Portal>
         <AlertDialog.Overlay className="fixed inset-0 bg-slate-900/40" />
@@ -37,10 +63,13 @@ export function ConfirmDialog({
           <AlertDialog.Description className="mt-2 text-sm text-slate-600">{description}</AlertDialog.Description>
           <div className="mt-6 flex justify-end gap-2">
             <AlertDialog.Cancel asChild>
-              <Button variant="secondary">{cancelLabel}</Button>
+              <Button variant="secondary" disabled={busy}>
+                {cancelLabel}
+              </Button>
             </AlertDialog.Cancel>
             <AlertDialog.Action asChild>
-              <Button variant={tone} onClick={onConfirm} disabled={confirmDisabled}>
+              <Button variant={tone} onClick={confirm} disabled={confirmDisabled || busy}>
+                {busy && <Loader2 className="size-4 animate-spin" aria-hidden />}
                 {confirmLabel}
               </Button>
             </AlertDialog.Action>

@@ -143,6 +143,7 @@ export async function getMessage(db: Database, id: string) {
       nextAttemptAt: webhookMessages.nextAttemptAt,
       paused,
       resentFromMessageId: webhookMessages.resentFromMessageId,
+      workflowRunId: webhookMessages.workflowRunId,
       createdAt: webhookMessages.createdAt,
       finishedAt: webhookMessages.finishedAt,
     })

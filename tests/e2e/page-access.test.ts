@@ -2,8 +2,9 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "@/lib/api-tokens/manage-api-tokens";
-import { customers, trustedSites } from "@/lib/db/schema";
+import { customers, trustedSites, workflowRuns } from "@/lib/db/schema";
 import { enqueue } from "@/lib/delivery/enqueue";
+import { createWorkflow } from "@/lib/workflows/save-workflow";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 import { signInCookie, startWebServer, type WebServer } from "../helpers/web-server";
 
@@ -18,6 +19,7 @@ const MARK = {
   payload: "leak-marker-payload",
   siteUrl: "https://leak-marker-host.example/hooks",
   username: "leak-marker-username",
+  workflowName: "leak-marker-workflow",
 };
 const ids: Record<string, string> = {};
 
@@ -31,7 +33,16 @@ beforeAll(async () => {
     .returning();
   await createApiToken(database.db, { name: MARK.tokenName }, null);
   const message = await enqueue(database.db, { siteId: site!.id, customerId: customer!.id, action: "marker", payload: { note: MARK.payload } });
-  Object.assign(ids, { customer: customer!.id, site: site!.id, message: message.id });
+  const workflow = await createWorkflow(database.db, { kind: "user", userId: "u1", email: "ops@example.com" }, {
+    name: MARK.workflowName,
+    trigger: { event: "point_add" },
+    graph: { nodes: [], edges: [] },
+  });
+  const [run] = await database.db
+    .insert(workflowRuns)
+    .values({ workflowId: workflow.id, versionId: workflow.version.id, event: "point_add", eventData: {}, customerId: customer!.id, status: "completed" })
+    .returning();
+  Object.assign(ids, { customer: customer!.id, site: site!.id, message: message.id, workflow: workflow.id, run: run!.id });
 
   sessionCookie = await signInCookie(server.url);
 });
@@ -49,7 +60,9 @@ function backofficePages(): string[] {
       const segments = path.dirname(file).split(path.sep).filter((s) => s !== "." && !s.startsWith("("));
       const filled = segments.map((s, i) => {
         if (!s.startsWith("[")) return s;
-        const kind = segments[i - 1] === "trusted-sites" ? "site" : segments[i - 1] === "customers" ? "customer" : "message";
+        const kinds: Record<string, string> = { "trusted-sites": "site", customers: "customer", messages: "message", workflows: "workflow", runs: "run" };
+        const kind = kinds[segments[i - 1]!];
+        if (!kind) throw new Error(`no seeded row for ${file}`);
         return ids[kind]!;
       });
       return "/" + filled.join("/");
@@ -61,7 +74,7 @@ function backofficePages(): string[] {
  * already shows this page and the backoffice layout": for any other page only the page segment renders.
  */
 const SITES_LIST_TREE = ["", { children: ["(backoffice)", { children: ["trusted-sites", { children: ["(list)", { children: ["__PAGE__", {}, null, null, 0] }, null, null, 4] }, null, null, 8] }, null, null, 8] }, null, null, 24];
-const WORKFLOWS_TREE = ["", { children: ["(backoffice)", { children: ["workflows", { children: ["__PAGE__", {}, null, null, 0] }, null, null, 4] }, null, null, 8] }, null, null, 24];
+const WORKFLOWS_TREE = ["", { children: ["(backoffice)", { children: ["workflows", { children: ["(list)", { children: ["__PAGE__", {}, null, null, 0] }, null, null, 4] }, null, null, 8] }, null, null, 8] }, null, null, 24];
 const treeOfAnotherPage = (url: string) => (url === "/trusted-sites" ? WORKFLOWS_TREE : SITES_LIST_TREE);
 
 const FORGED = ["better-auth.session_token=1", "__Secure-better-auth.session_token=1", "better-auth.session_token=forged.signature"];
@@ -134,6 +147,11 @@ describe("a page about a row that does not exist", () => {
       `/webhooks/messages/${unknown}`,
       `/customers/${unknown}`,
       "/customers/%ZZ",
+      `/workflows/${unknown}`,
+      "/workflows/not-an-id",
+      `/workflows/${ids.workflow}/runs/${unknown}`,
+      `/workflows/${unknown}/runs/${ids.run}`,
+      `/workflows/${ids.workflow}/runs/not-an-id`,
     ]) {
       const { status, body } = await fetchPage(url, sessionCookie);
       expect(status, url).toBe(404);

@@ -14,6 +14,7 @@ import { StatusBadge } from "@/components/ui/status-badge";
 import { getDb } from "@/lib/db";
 import { IN_FLIGHT } from "@/lib/delivery/delivery-rules";
 import { getMessage } from "@/lib/delivery/read-messages";
+import { getRun } from "@/lib/workflows/read-workflows";
 import { NotFoundError } from "@/lib/errors";
 import { backofficePage } from "@/components/backoffice/backoffice-page";
 
@@ -21,10 +22,12 @@ export const metadata: Metadata = { title: "Webhook message" };
 
 export default backofficePage(async function MessagePage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  const message = await getMessage(await getDb(), id).catch((e) => {
+  const db = await getDb();
+  const message = await getMessage(db, id).catch((e) => {
     if (e instanceof NotFoundError) notFound();
     throw e;
   });
+  const madeBy = message.workflowRunId ? await getRun(db, message.workflowRunId) : null;
   const inFlight = (IN_FLIGHT as readonly string[]).includes(message.status);
   const sent = message.attemptLog.findLast((a) => a.request);
 
@@ -57,6 +60,16 @@ export default backofficePage(async function MessagePage({ params }: { params: P
             <dd><Link href={`/customers/${message.customerId}`} className="text-indigo-600 hover:underline">{message.customerName}</Link></dd>
             <dt className="text-slate-500">Action</dt>
             <dd>{message.action}</dd>
+            {madeBy && (
+              <>
+                <dt className="text-slate-500">Made by</dt>
+                <dd>
+                  <Link href={`/workflows/${madeBy.workflowId}/runs/${madeBy.id}`} className="text-indigo-600 hover:underline">
+                    Made by workflow {madeBy.workflowName}, run {madeBy.id.slice(0, 8)}
+                  </Link>
+                </dd>
+              </>
+            )}
             <dt className="text-slate-500">Created</dt>
             <dd><DateTime value={message.createdAt} /></dd>
             <dt className="text-slate-500">Finished</dt>

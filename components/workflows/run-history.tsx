@@ -1,0 +1,60 @@
+import { History } from "lucide-react";
+import Link from "next/link";
+import { DateTime } from "@/components/ui/date-time";
+import { EmptyState } from "@/components/ui/empty-state";
+import { StatusBadge } from "@/components/ui/status-badge";
+import { Table, Td, Th } from "@/components/ui/table";
+import type { listRuns } from "@/lib/workflows/read-workflows";
+
+const runStatus: Record<string, string> = { running: "queued", completed: "done", failed: "failed" };
+
+/** A workflow's runs, newest first, each linked to its page. */
+export function RunHistory({ workflowId, runs }: { workflowId: string; runs: Awaited<ReturnType<typeof listRuns>> }) {
+  if (runs.length === 0) {
+    return (
+      <EmptyState icon={History} title="No runs yet">
+        Runs appear here when a matching customer event arrives while the workflow is active, or when you send a test event.
+      </EmptyState>
+    );
+  }
+  return (
+    <Table>
+      <thead>
+        <tr>
+          <Th>Started</Th>
+          <Th>Event</Th>
+          <Th>Customer</Th>
+          <Th>Version</Th>
+          <Th>Status</Th>
+          <Th>Run</Th>
+        </tr>
+      </thead>
+      <tbody>
+        {runs.map((run) => (
+          <tr key={run.id} data-testid="run-row">
+            <Td><DateTime value={run.startedAt} /></Td>
+            <Td className="font-mono text-xs">{run.event}</Td>
+            <Td>
+              <Link href={`/customers/${run.customerId}`} className="text-indigo-700 hover:underline">
+                {run.customerName}
+              </Link>
+            </Td>
+            <Td>{run.version}</Td>
+            <Td>
+              <span className="sr-only">{run.status}</span>
+              <span aria-hidden className="contents">
+                <StatusBadge status={runStatus[run.status] ?? run.status} />
+              </span>{" "}
+              <span className="text-xs text-slate-500">{run.status}</span>
+            </Td>
+            <Td>
+              <Link href={`/workflows/${workflowId}/runs/${run.id}`} className="text-indigo-700 hover:underline">
+                Open run
+              </Link>
+            </Td>
+          </tr>
+        ))}
+      </tbody>
+    </Table>
+  );
+}

@@ -1,0 +1,222 @@
+import { randomBytes } from "node:crypto";
+import { eq } from "drizzle-orm";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { trustedSites } from "@/lib/db/schema";
+import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
+import { createTestDatabase, type TestDatabase } from "../helpers/database";
+import { insertSite, waitFor } from "../helpers/delivery-fixtures";
+import { startWebhookReceiver, type WebhookReceiver } from "../helpers/webhook-receiver";
+import { startWebServer, type WebServer } from "../helpers/web-server";
+
+// 5 attempts 400 ms apart: the failure branch runs within a few seconds.
+const RETRY_MS = 400;
+const key = randomBytes(32);
+
+let browser: Browser;
+let database: TestDatabase;
+let server: WebServer;
+let context: BrowserContext;
+let crm: WebhookReceiver;
+let backup: WebhookReceiver;
+let crmAnswers = 200;
+let crmSite: string;
+let backupSite: string;
+let token: string;
+let workflowUrl: string;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  database = await createTestDatabase();
+  crm = await startWebhookReceiver(() => ({ status: crmAnswers }));
+  backup = await startWebhookReceiver(() => ({ status: 200 }));
+  server = await startWebServer({
+    DATABASE_URL: database.url,
+    APP_ENCRYPTION_KEY: key.toString("base64"),
+    ALLOW_PRIVATE_TARGETS: "127.0.0.1",
+    WEBHOOK_RETRY_INTERVAL_MS: String(RETRY_MS),
+  });
+  context = await signedInContext(browser, server.url);
+  crmSite = await insertSite(database.db, { url: `${crm.url}/hooks` });
+  backupSite = await insertSite(database.db, { url: `${backup.url}/hooks` });
+  await database.db.update(trustedSites).set({ name: "Loyalty CRM" }).where(eq(trustedSites.id, crmSite));
+  await database.db.update(trustedSites).set({ name: "Backup inbox" }).where(eq(trustedSites.id, backupSite));
+  const created = await context.request.post("/api/api-tokens", { data: { name: "Platform" }, headers: { origin: server.url } });
+  expect(created.status()).toBe(201);
+  token = (await created.json()).token;
+}, 60_000);
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await server?.stop();
+  await crm?.close();
+  await backup?.close();
+  await database?.drop();
+});
+
+async function openPage(path: string) {
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1400, height: 1000 });
+  page.setDefaultTimeout(10_000);
+  const errors = watchForErrors(page);
+  await page.goto(path);
+  return { page, errors };
+}
+
+async function postEvent(points: number): Promise<string> {
+  const response = await fetch(`${server.url}/api/events`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ event: "point_add", customer: { id: "shop-customer-7", name: "Ada Lovelace", email: "ada@example.com" }, data: { points } }),
+  });
+  expect(response.status).toBe(202);
+  const body = await response.json();
+  return body.runs?.[0]?.id ?? body.runIds?.[0] ?? body.runs?.[0];
+}
+
+/** Drags from an output handle to a node's input, as a user connects two nodes. */
+async function connect(page: Page, from: Locator, to: Locator) {
+  const a = (await from.boundingBox())!;
+  const b = (await to.boundingBox())!;
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 });
+  await page.mouse.up();
+}
+
+const messageNodes = (page: Page) => page.locator('[data-testid^="node-webhook-message"]');
+
+async function openLatestRun(page: Page, runs: number) {
+  await page.goto(workflowUrl);
+  await expect.poll(() => page.getByTestId("run-row").count(), { timeout: 10_000 }).toBe(runs);
+  await page.getByTestId("run-row").first().getByRole("link", { name: "Open run" }).click();
+  await page.waitForURL(/\/runs\//);
+}
+
+describe("building a workflow on the canvas", () => {
+  it("builds, saves and activates point_add → Webhook message to the CRM, on failure → the backup inbox", async () => {
+    const { page, errors } = await openPage("/workflows");
+    await page.getByText("No workflows yet").waitFor();
+    await page.getByRole("link", { name: "New workflow" }).click();
+    await page.waitForURL(/\/workflows\/new$/);
+
+    await page.getByLabel("Name").fill("Points to CRM");
+    await page.getByLabel("Event").fill("point_add");
+
+    await page.getByRole("button", { name: "Webhook message" }).click();
+    const site = page.getByLabel("Trusted site");
+    // Only active sites are offered.
+    expect(await site.locator("option").allInnerTexts()).toEqual(["Choose an active site…", "Backup inbox", "Loyalty CRM"]);
+    await site.selectOption(crmSite);
+    await page.getByLabel("Payload template (JSON)").fill('{"points":"{{ event.points }}","email":"{{ customer.email }}"}');
+    await expect.poll(() => page.getByTestId("payload-preview").innerText()).toContain('"points": 120');
+    await page.getByLabel("Payload template (JSON)").fill('{"points":"{{ event.points }}","email":"{{ customer.emial }}"}');
+    await page.getByTestId("payload-preview-error").getByText(/Unknown reference customer\.emial/).waitFor();
+    await page.getByLabel("Payload template (JSON)").fill('{"points":"{{ event.points }}","email":"{{ customer.email }}"}');
+    await page.getByTestId("payload-preview").waitFor();
+
+    await page.getByRole("button", { name: "Webhook message" }).click();
+    await page.getByLabel("Trusted site").selectOption(backupSite);
+    await page.getByLabel("Payload template (JSON)").fill('{"fallback":true,"points":"{{ event.points }}"}');
+
+    // Undo takes back the last change only.
+    await page.getByRole("button", { name: "Webhook message" }).click();
+    await expect.poll(() => messageNodes(page).count()).toBe(3);
+    await page.getByTestId("workflow-canvas").click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press("Control+z");
+    await expect.poll(() => messageNodes(page).count()).toBe(2);
+
+    // Saving unconnected nodes is refused by the server, and its issues mark the nodes.
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("The workflow was not saved").waitFor();
+    await expect.poll(() => page.locator('[data-invalid="true"]').count()).toBe(2);
+    expect(page.url()).toMatch(/\/workflows\/new$/);
+
+    await page.getByRole("button", { name: "Fit View" }).click();
+    const [toCrm, toBackup] = [messageNodes(page).nth(0), messageNodes(page).nth(1)];
+    await connect(page, page.locator('[data-testid="node-trigger"] [data-handleid="next"]'), toCrm.locator(".react-flow__handle.target"));
+    await connect(page, toCrm.locator('[data-handleid="failure"]'), toBackup.locator(".react-flow__handle.target"));
+    await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(2);
+    await page.getByText("failure", { exact: true }).first().waitFor();
+
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.waitForURL(/\/workflows\/[0-9a-f-]{36}\?saved=1$/);
+    await page.getByText("Saved as version 1.").waitFor();
+    workflowUrl = new URL(page.url()).pathname;
+
+    await page.getByRole("button", { name: "Activate" }).click();
+    await page.getByRole("alertdialog").getByRole("button", { name: "Activate" }).click();
+    await page.getByRole("button", { name: "Deactivate" }).waitFor();
+    // Chromium logs the refused save above; nothing else may appear.
+    expect(errors).toEqual([expect.stringMatching(/status of 422 .*\/api\/workflows\)$/)]);
+    await page.close();
+  }, 40_000);
+
+  it("an event sends the templated payload to the CRM: Done in Logs, success on the run page", async () => {
+    await postEvent(120);
+    const arrival = await waitFor(() => crm.arrivals[0], 10_000, "the CRM's webhook");
+    expect(JSON.parse(arrival.body).data).toEqual({ points: 120, email: "ada@example.com" });
+
+    const { page, errors } = await openPage("/webhooks/logs");
+    await expect.poll(async () => (await page.getByTestId("attempt-row").allInnerTexts()).join(" "), { timeout: 10_000 }).toMatch(/done/i);
+
+    await openLatestRun(page, 1);
+    const nodes = messageNodes(page);
+    await expect.poll(() => nodes.nth(0).getAttribute("data-outcome"), { timeout: 10_000 }).toBe("good");
+    expect(await nodes.nth(1).getAttribute("data-outcome")).toBe("not-reached");
+    await nodes.nth(0).getByRole("link", { name: "Open message" }).click();
+    await page.waitForURL(/\/webhooks\/messages\//);
+    await page.getByRole("link", { name: /Made by workflow Points to CRM/ }).waitFor();
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 30_000);
+
+  it("when the CRM answers 500, the failure branch delivers to the backup inbox after the retries", async () => {
+    crmAnswers = 500;
+    await postEvent(7);
+    const arrival = await waitFor(() => backup.arrivals[0], 20_000, "the backup inbox's webhook");
+    expect(JSON.parse(arrival.body).data).toEqual({ fallback: true, points: 7 });
+    expect(crm.arrivals.length).toBe(1 + 5);
+
+    const { page, errors } = await openPage(workflowUrl);
+    await openLatestRun(page, 2);
+    await expect.poll(() => messageNodes(page).nth(1).getAttribute("data-outcome"), { timeout: 10_000 }).toBe("good");
+    expect(await messageNodes(page).nth(0).getAttribute("data-outcome")).toBe("bad");
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 40_000);
+
+  it("deactivating the CRM's site: the editor warns on the node, and a run takes the failure output at once", async () => {
+    const response = await context.request.post(`/api/trusted-sites/${crmSite}/status`, { data: { status: "inactive" }, headers: { origin: server.url } });
+    expect(response.ok()).toBe(true);
+    const { page, errors } = await openPage(workflowUrl);
+    await messageNodes(page).nth(0).getByText(/“Loyalty CRM” is inactive/).waitFor();
+
+    const crmCalls = crm.arrivals.length;
+    await postEvent(3);
+    await waitFor(() => backup.arrivals[1], 10_000, "the second backup webhook");
+    expect(crm.arrivals.length).toBe(crmCalls);
+    await openLatestRun(page, 3);
+    await expect.poll(() => messageNodes(page).nth(1).getAttribute("data-outcome"), { timeout: 10_000 }).toBe("good");
+    expect(await messageNodes(page).nth(0).getAttribute("data-outcome")).toBe("bad");
+    await messageNodes(page).nth(0).getByText(/inactive/).waitFor();
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 30_000);
+
+  it("Send test event runs the workflow for a chosen customer and links to the run", async () => {
+    const { page, errors } = await openPage(workflowUrl);
+    await page.getByRole("button", { name: "Send test event" }).click();
+    await page.getByLabel("Customer").selectOption({ label: "Ada Lovelace (ada@example.com)" });
+    await page.getByLabel("Event data (JSON)").fill('{"points": 55}');
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+    await page.getByRole("link", { name: "Open the run" }).click();
+    await page.waitForURL(/\/runs\//);
+    const arrival = await waitFor(() => backup.arrivals[2], 10_000, "the test run's webhook");
+    expect(JSON.parse(arrival.body).data).toEqual({ fallback: true, points: 55 });
+    await page.reload();
+    await expect.poll(() => messageNodes(page).nth(1).getAttribute("data-outcome"), { timeout: 10_000 }).toBe("good");
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 30_000);
+});
