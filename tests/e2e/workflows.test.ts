@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import { eq } from "drizzle-orm";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +10,8 @@ import { insertSite, waitFor } from "../helpers/delivery-fixtures";
 import { startWebhookReceiver, type WebhookReceiver } from "../helpers/webhook-receiver";
 import { startWebServer, type WebServer } from "../helpers/web-server";
 
+/** Set SCREENSHOT_DIR (e.g. docs/screenshots) to save a run on the canvas. */
+const screenshotDir = process.env.SCREENSHOT_DIR;
 // 5 attempts 400 ms apart: the failure branch runs within a few seconds.
 const RETRY_MS = 400;
 const key = randomBytes(32);
@@ -182,6 +185,7 @@ describe("building a workflow on the canvas", () => {
     await openLatestRun(page, 2);
     await expect.poll(() => messageNodes(page).nth(1).getAttribute("data-outcome"), { timeout: 10_000 }).toBe("good");
     expect(await messageNodes(page).nth(0).getAttribute("data-outcome")).toBe("bad");
+    if (screenshotDir) await page.screenshot({ path: path.join(screenshotDir, "workflow-run.png"), fullPage: false });
     expect(errors).toEqual([]);
     await page.close();
   }, 40_000);
