@@ -32,6 +32,7 @@ import {
 import { maxInWindow } from "../tests/helpers/webhook-receiver";
 import { percentile, startLoopbackReceiver, type LoopbackReceiver } from "./bench/loopback-receiver";
 import { cpuMs, peakRssMb, treeCpuMs } from "./bench/process-usage";
+import { resultsTable } from "./bench/results-table";
 
 const env = readEnv();
 const CONCURRENCY = env.WORKER_CONCURRENCY;
@@ -42,11 +43,8 @@ const LATENCY_MESSAGES = 50;
 const THROUGHPUT_SITES = Number(process.env.BENCH_SITES ?? 1);
 
 const load = () => os.loadavg()[0]!.toFixed(2);
-const rows: { measure: string; result: string; target: string; load: string }[] = [];
-const row = (measure: string, result: string, target = "") => {
-  rows.push({ measure, result, target, load: load() });
-  console.error(`  ${measure}: ${result}`);
-};
+const results = resultsTable();
+const row = results.row;
 
 async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string, pollMs = 20) {
   const deadline = Date.now() + timeoutMs;
@@ -181,14 +179,10 @@ async function main() {
 }
 
 function printTable() {
-  const headers = ["measure", "result", "target", "load"] as const;
-  const widths = headers.map((h) => Math.max(h.length, ...rows.map((r) => r[h].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
-  console.log(`\nbench:delivery — local driver, worker in a child process (scripts/worker.ts, WORKER_CONCURRENCY=${CONCURRENCY}), ` +
-    `${env.DATABASE_URL ? "DATABASE_URL" : "embedded PostgreSQL"}, ${os.availableParallelism()} cores; load = 1-min load average when measured`);
-  console.log(line([...headers]));
-  console.log(line(widths.map((w) => "-".repeat(w))));
-  for (const r of rows) console.log(line(headers.map((h) => r[h])));
+  results.print(
+    `bench:delivery — local driver, worker in a child process (scripts/worker.ts, WORKER_CONCURRENCY=${CONCURRENCY}), ` +
+    `${env.DATABASE_URL ? "DATABASE_URL" : "embedded PostgreSQL"}, ${os.availableParallelism()} cores; load = 1-min load average when measured`,
+  );
 }
 
 await main();

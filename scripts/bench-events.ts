@@ -21,6 +21,7 @@ import { setWorkflowStatus } from "../lib/workflows/set-workflow-status";
 import { startWebServer, type WebServer } from "../tests/helpers/web-server";
 import { insertBenchSite, startBenchDatabase } from "./bench/bench-database";
 import { percentile, startLoopbackReceiver, type LoopbackReceiver } from "./bench/loopback-receiver";
+import { resultsTable } from "./bench/results-table";
 
 const env = readEnv();
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 2_000);
@@ -30,11 +31,8 @@ const EVENT_NAME = "point_add";
 const actor: Actor = { kind: "user", userId: "bench", email: "bench@example.com" };
 
 const load = () => os.loadavg()[0]!.toFixed(2);
-const rows: { measure: string; result: string; target: string; load: string }[] = [];
-const row = (measure: string, result: string, target = "") => {
-  rows.push({ measure, result, target, load: load() });
-  console.error(`  ${measure}: ${result}`);
-};
+const results = resultsTable();
+const row = results.row;
 
 async function until(check: () => boolean, timeoutMs: number, what: string, pollMs = 1) {
   const deadline = Date.now() + timeoutMs;
@@ -151,16 +149,10 @@ async function main() {
 }
 
 function printTable() {
-  const headers = ["measure", "result", "target", "load"] as const;
-  const widths = headers.map((h) => Math.max(h.length, ...rows.map((r) => r[h].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
-  console.log(
-    `\nbench:events — the built app (next start, local engine, worker in the server), one active workflow ` +
+  results.print(
+    `bench:events — the built app (next start, local engine, worker in the server), one active workflow ` +
       `(trigger → Webhook message), ${env.DATABASE_URL ? "DATABASE_URL" : "embedded PostgreSQL"}, ${os.availableParallelism()} cores; load = 1-min load average when measured`,
   );
-  console.log(line([...headers]));
-  console.log(line(widths.map((w) => "-".repeat(w))));
-  for (const r of rows) console.log(line(headers.map((h) => r[h])));
 }
 
 main().catch((error) => {

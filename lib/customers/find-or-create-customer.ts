@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { customers, type Customer } from "../db/schema";
 import type { Transaction } from "../delivery/announce";
-import { ConflictError } from "../errors";
+import { rethrowUniqueViolation } from "../db/unique-violation";
 
 /**
  * The customer the platform calls `externalId`, created from the given fields when unknown (an
@@ -13,11 +13,7 @@ export async function findOrCreateCustomer(tx: Transaction, input: { id: string;
     .values({ externalId: input.id, name: input.name ?? input.id, email: input.email ?? null })
     .onConflictDoNothing({ target: customers.externalId })
     .returning()
-    .catch((error: unknown) => {
-      const code = (error as { cause?: { code?: string } }).cause?.code;
-      if (code === "23505") throw new ConflictError(`The e-mail ${input.email} belongs to another customer`);
-      throw error;
-    });
+    .catch(rethrowUniqueViolation(`The e-mail ${input.email} belongs to another customer`));
   if (created) return created;
   const [existing] = await tx.select().from(customers).where(eq(customers.externalId, input.id));
   return existing!;

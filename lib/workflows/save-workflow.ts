@@ -1,4 +1,4 @@
-import { desc, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { describeActor, type Actor } from "../backoffice-auth/actor";
 import type { Database } from "../db";
 import { isUuid, toFieldIssues } from "../validation";
@@ -8,6 +8,7 @@ import { NotFoundError, ValidationError, type FieldIssue } from "../errors";
 import { rethrowUniqueViolation } from "../db/unique-violation";
 import { graphSchema, workflowInputSchema, type WorkflowDefinition } from "./definition";
 import { nodeKindModule } from "./nodes/registry";
+import { latestVersion } from "./run-engine";
 
 /** Creates a workflow (a draft) with its first version. */
 export async function createWorkflow(db: Database, actor: Actor, input: unknown) {
@@ -31,7 +32,7 @@ export async function updateWorkflow(db: Database, actor: Actor, id: string, inp
     const [current] = await tx.select().from(workflows).where(eq(workflows.id, id)).for("update");
     if (!current) throw new NotFoundError("No such workflow");
     const definition = await validDefinition(tx, input);
-    const [latest] = await tx.select({ version: workflowVersions.version }).from(workflowVersions).where(eq(workflowVersions.workflowId, id)).orderBy(desc(workflowVersions.version)).limit(1);
+    const latest = await latestVersion(tx, id);
     const [workflow] = await tx
       .update(workflows)
       .set({ name: definition.name, description: definition.description, triggerEvent: definition.trigger.event })
