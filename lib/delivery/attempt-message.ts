@@ -9,7 +9,7 @@ import type { DatabaseClock } from "./database-clock";
 import { describeOutage, isDatabaseOutage } from "./database-outage";
 import { AuthorizeFailure, PrepareError, SendFailure } from "./delivery-errors";
 import { LATE_START_MS, USER_AGENT } from "./delivery-rules";
-import { envelopeBody } from "./envelope";
+import { encodedEnvelope } from "./envelope";
 import { recordedRequest } from "./recorded-request";
 import { recordOutcome, type AttemptResult, type OutcomeRecorder, type RecordedOutcome } from "./record-outcome";
 import { releaseLease, reserveSend, reserveStartAgain } from "./reserve-send";
@@ -198,18 +198,21 @@ function describeStatus(code: number): string {
   return `the receiver answered ${code}`;
 }
 
-/** What every receiver gets (DESIGN §3); the body is the same on every attempt (see envelope.ts). */
+/** What every receiver gets (DESIGN §3), shaped by the site (method, encoding, extra headers); the body is the same on every attempt. */
 function prepareRequest(message: ClaimedMessage): OutgoingRequest {
   if (!URL.canParse(message.site.url)) throw new PrepareError("the site's URL is not a valid URL");
+  const { site } = message;
+  const extra = Object.fromEntries(site.headers.map((h) => [h.name.toLowerCase(), h.value]));
   return {
-    method: "POST",
-    url: message.site.url,
+    method: site.httpMethod,
+    url: site.url,
     headers: {
-      "content-type": message.site.contentType,
-      "webhook-id": message.id,
       "user-agent": USER_AGENT,
+      ...extra,
+      "content-type": site.contentType,
+      "webhook-id": message.id,
     },
-    body: envelopeBody(message),
+    body: encodedEnvelope(message, site.bodyEncoding),
   };
 }
 

@@ -183,7 +183,7 @@ async function advanceRun(tx: Transaction, runId: string, announce: Announce): P
     if (ready.length === 0) break;
     for (const node of ready) {
       const kind = nodeKindModule(node.kind);
-      const outcome = await kind.run(kind.schema.parse(node.config), { tx, runId, nodeId: node.id, scope, announce });
+      const outcome = await kind.run(kind.schema.parse(node.config), { tx, runId, workflowId: run.run.workflowId, nodeId: node.id, scope, announce });
       const values =
         "waitForMessage" in outcome
           ? { runId, nodeId: node.id, status: "waiting" as const, messageId: outcome.waitForMessage }
