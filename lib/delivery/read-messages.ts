@@ -137,6 +137,8 @@ export async function getMessage(db: Database, id: string) {
       idempotencyKey: webhookMessages.idempotencyKey,
       siteId: webhookMessages.siteId,
       siteName: trustedSites.name,
+      /** Set when the site is a legacy workflow node's connection (it has no page of its own). */
+      siteWorkflowId: trustedSites.workflowId,
       customerId: webhookMessages.customerId,
       customerName: customers.name,
       attempts: webhookMessages.attempts,

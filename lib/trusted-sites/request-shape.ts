@@ -68,3 +68,15 @@ export const requestShapeFields = {
       });
     }),
 };
+
+export interface RequestShape {
+  httpMethod: HttpMethod;
+  bodyEncoding: BodyEncoding;
+  headers: ExtraHeader[];
+}
+
+/** The content type that goes with an encoding, offered when the encoding changes. */
+export const defaultContentType: Record<BodyEncoding, string> = {
+  json: "application/json",
+  form: "application/x-www-form-urlencoded",
+};

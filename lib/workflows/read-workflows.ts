@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, lt } from "drizzle-orm";
 import type { Database } from "../db";
-import { customers, webhookMessages, workflowNodeRuns, workflowRuns, workflows, workflowVersions } from "../db/schema";
+import { redactParams } from "../auth-methods/stored-params";
+import { customers, trustedSites, webhookMessages, workflowNodeRuns, workflowRuns, workflows, workflowVersions } from "../db/schema";
 import { NotFoundError } from "../errors";
 import { isUuid } from "../validation";
 import type { WorkflowGraph } from "./definition";
@@ -84,4 +85,13 @@ function depthOf(graph: WorkflowGraph): Map<string, number> {
     depth.set(node.id, d);
   }
   return depth;
+}
+
+/** For the editor: each saved legacy node's stored method and which of its secrets are set (never the secrets). */
+export async function legacyNodeSecrets(db: Database, workflowId: string) {
+  const rows = await db
+    .select({ nodeId: trustedSites.workflowNodeId, authMethod: trustedSites.authMethod, authParams: trustedSites.authParams })
+    .from(trustedSites)
+    .where(eq(trustedSites.workflowId, workflowId));
+  return Object.fromEntries(rows.map((r) => [r.nodeId!, { storedMethod: r.authMethod, secretsSet: redactParams(r.authMethod, r.authParams).secretsSet }]));
 }

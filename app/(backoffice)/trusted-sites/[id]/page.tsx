@@ -17,6 +17,7 @@ import { publicOrigin } from "@/lib/http/public-origin";
 import { readConnectionState } from "@/lib/oauth/connection-state";
 import { secrets } from "@/lib/secrets";
 import { getSiteOrThrow } from "@/lib/trusted-sites/get-site";
+import { bodyEncodingLabels } from "@/lib/trusted-sites/request-shape";
 import { oauthRedirectUrl } from "@/lib/trusted-sites/oauth-redirect-url";
 import { workflowsUsingSite } from "@/lib/trusted-sites/site-workflows";
 import { toSiteView } from "@/lib/trusted-sites/site-view";
@@ -53,8 +54,24 @@ export default backofficePage(async function SitePage({ params }: { params: Prom
           <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
             <dt className="text-slate-500">Status</dt>
             <dd><StatusBadge status={site.status} /></dd>
+            <dt className="text-slate-500">Request</dt>
+            <dd>
+              {site.httpMethod} · {bodyEncodingLabels[site.bodyEncoding]}
+            </dd>
             <dt className="text-slate-500">Content type</dt>
             <dd>{site.contentType}</dd>
+            {site.headers.length > 0 && (
+              <>
+                <dt className="text-slate-500">Extra headers</dt>
+                <dd className="flex flex-col font-mono text-xs">
+                  {site.headers.map((h) => (
+                    <span key={h.name} className="break-all">
+                      {h.name}: {h.value}
+                    </span>
+                  ))}
+                </dd>
+              </>
+            )}
             <dt className="text-slate-500">Authentication method</dt>
             <dd>{method.label}</dd>
             {method.fields.map((field) => (

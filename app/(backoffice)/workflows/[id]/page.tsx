@@ -12,7 +12,8 @@ import { getDb } from "@/lib/db";
 import { NotFoundError } from "@/lib/errors";
 import { listSites } from "@/lib/trusted-sites/list-sites";
 import type { WorkflowDefinition, WorkflowGraph } from "@/lib/workflows/definition";
-import { getWorkflow, listRuns } from "@/lib/workflows/read-workflows";
+import { getWorkflow, legacyNodeSecrets, listRuns } from "@/lib/workflows/read-workflows";
+import { legacyMethodChoices } from "@/lib/trusted-sites/method-choices";
 import { backofficePage } from "@/components/backoffice/backoffice-page";
 
 export const metadata: Metadata = { title: "Workflow" };
@@ -26,7 +27,7 @@ export default backofficePage(async function WorkflowPage({ params, searchParams
     throw e;
   });
   // Every site, not only the active ones: a node whose site was deactivated says so by name.
-  const [sites, runs, customers] = await Promise.all([listSites(db), listRuns(db, id), listCustomers(db)]);
+  const [sites, runs, customers, legacyNodes] = await Promise.all([listSites(db), listRuns(db, id), listCustomers(db), legacyNodeSecrets(db, id)]);
   const trigger = workflow.trigger as WorkflowDefinition["trigger"];
 
   return (
@@ -45,6 +46,8 @@ export default backofficePage(async function WorkflowPage({ params, searchParams
       />
       <WorkflowEditor
         sites={sites}
+        methods={legacyMethodChoices()}
+        legacyNodes={legacyNodes}
         savedVersion={saved && Number(saved) === workflow.version ? workflow.version : undefined}
         workflow={{
           id: workflow.id,

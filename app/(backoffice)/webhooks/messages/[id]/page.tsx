@@ -54,8 +54,15 @@ export default backofficePage(async function MessagePage({ params }: { params: P
           <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
             <dt className="text-slate-500">Status</dt>
             <dd data-testid="message-status"><StatusBadge status={message.paused ? "paused" : message.status} /></dd>
-            <dt className="text-slate-500">Trusted site</dt>
-            <dd><Link href={`/trusted-sites/${message.siteId}`} className="text-indigo-600 hover:underline">{message.siteName}</Link></dd>
+            <dt className="text-slate-500">{message.siteWorkflowId ? "Sent by" : "Trusted site"}</dt>
+            <dd>
+              <Link
+                href={message.siteWorkflowId ? `/workflows/${message.siteWorkflowId}` : `/trusted-sites/${message.siteId}`}
+                className="text-indigo-600 hover:underline"
+              >
+                {message.siteName}
+              </Link>
+            </dd>
             <dt className="text-slate-500">Customer</dt>
             <dd><Link href={`/customers/${message.customerId}`} className="text-indigo-600 hover:underline">{message.customerName}</Link></dd>
             <dt className="text-slate-500">Action</dt>
