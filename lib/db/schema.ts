@@ -234,6 +234,10 @@ export const webhookMessages = pgTable(
       .where(sql`${t.status} in ('queued', 'resent')`),
     index("webhook_messages_site_idx").on(t.siteId, t.createdAt),
     index("webhook_messages_customer_idx").on(t.customerId, t.createdAt),
+    // A run history counts each run's messages.
+    index("webhook_messages_workflow_run_idx")
+      .on(t.workflowRunId)
+      .where(sql`${t.workflowRunId} is not null`),
     index("webhook_messages_finished_idx")
       .on(t.finishedAt)
       .where(sql`${t.finishedAt} is not null`),

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db";
+import { positionBound, positionOf } from "../db/page-position";
 import { customers, trustedSites, webhookAttempts, webhookMessages } from "../db/schema";
 import { NotFoundError } from "../errors";
 import { parseOrThrow } from "../validation";
@@ -13,8 +14,6 @@ import { logsQuerySchema, queueQuerySchema } from "./logs-query";
  */
 export { logsQuerySchema, queueQuerySchema } from "./logs-query";
 
-const micros = (column: typeof webhookAttempts.createdAt | typeof webhookMessages.createdAt) => sql<string>`(extract(epoch from ${column}) * 1000000)::bigint::text`;
-const fromMicros = (value: string) => sql`(timestamptz 'epoch' + ${value}::bigint * interval '1 microsecond')`;
 
 const attemptColumns = {
   id: webhookAttempts.id,
@@ -56,10 +55,10 @@ export function attemptLogsQuery(db: Database, q: z.output<typeof logsQuerySchem
     // Cast in SQL, not through Date, so microseconds in a bound are kept.
     q.from ? sql`${webhookAttempts.createdAt} >= ${q.from}::timestamptz` : undefined,
     q.to ? sql`${webhookAttempts.createdAt} < ${q.to}::timestamptz` : undefined,
-    q.cursor && sql`(${webhookAttempts.createdAt}, ${webhookAttempts.id}) < (${fromMicros(q.cursor.micros)}, ${q.cursor.id}::bigint)`,
+    q.cursor && sql`(${webhookAttempts.createdAt}, ${webhookAttempts.id}) < (${positionBound(q.cursor.micros)}, ${q.cursor.id}::bigint)`,
   ];
   return db
-    .select({ ...attemptColumns, resentFromMessageId: webhookMessages.resentFromMessageId, position: micros(webhookAttempts.createdAt) })
+    .select({ ...attemptColumns, resentFromMessageId: webhookMessages.resentFromMessageId, position: positionOf(webhookAttempts.createdAt) })
     .from(webhookAttempts)
     .innerJoin(trustedSites, eq(trustedSites.id, webhookAttempts.siteId))
     .innerJoin(customers, eq(customers.id, webhookAttempts.customerId))
@@ -96,7 +95,7 @@ export function inFlightQuery(db: Database, q: z.output<typeof queueQuerySchema>
       nextAttemptAt: webhookMessages.nextAttemptAt,
       paused,
       createdAt: webhookMessages.createdAt,
-      position: micros(webhookMessages.createdAt),
+      position: positionOf(webhookMessages.createdAt),
     })
     .from(webhookMessages)
     .innerJoin(trustedSites, eq(trustedSites.id, webhookMessages.siteId))
@@ -104,7 +103,7 @@ export function inFlightQuery(db: Database, q: z.output<typeof queueQuerySchema>
     .where(
       and(
         inArray(webhookMessages.status, [...IN_FLIGHT]),
-        q.cursor && sql`(${webhookMessages.createdAt}, ${webhookMessages.id}) < (${fromMicros(q.cursor.micros)}, ${q.cursor.id}::uuid)`,
+        q.cursor && sql`(${webhookMessages.createdAt}, ${webhookMessages.id}) < (${positionBound(q.cursor.micros)}, ${q.cursor.id}::uuid)`,
       ),
     )
     .orderBy(desc(webhookMessages.createdAt), desc(webhookMessages.id))
