@@ -31,12 +31,12 @@ function queueDepth(db: Database) {
 function dueLag(db: Database) {
   return db.execute<SiteGauge>(sql`
     select s.id, s.name,
-      case when s.status = 'active' then coalesce(extract(epoch from clock_timestamp() - d.oldest), 0) else 0 end::float8 as value
+      case when s.status = 'active' then coalesce(extract(epoch from now() - d.oldest), 0) else 0 end::float8 as value
     from trusted_sites s
     left join (
       select site_id, min(next_attempt_at) as oldest from webhook_messages
-      where status in (${IN_FLIGHT_SQL}) and next_attempt_at <= clock_timestamp()
-        and (locked_until is null or locked_until <= clock_timestamp())
+      where status in (${IN_FLIGHT_SQL}) and next_attempt_at <= now()
+        and (locked_until is null or locked_until <= now())
       group by site_id
     ) d on d.site_id = s.id`);
 }
