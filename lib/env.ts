@@ -53,6 +53,13 @@ const envSchema = z.object({
   WORKER_CLAIM_TTL_MS: z.coerce.number().int().min(100).default(DEFAULT_CLAIM_TTL_MS),
   /** The pause before a failed attempt is resent (DESIGN §3: 10 s); shorter only for tests and demos. */
   WEBHOOK_RETRY_INTERVAL_MS: z.coerce.number().int().min(0).default(DEFAULT_RETRY_INTERVAL_MS),
+  /**
+   * Where to send OpenTelemetry traces (OTLP over HTTP, e.g. http://collector:4318); unset, no SDK
+   * is registered and spans are no-ops. The exporter itself reads it and the other OTEL_* variables.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().or(z.literal("")).optional(),
+  /** The service name traces carry. */
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default("trusted-sites-webhooks"),
   /** Skip applying migrations at server start-up (when a deploy step runs `npm run db:migrate`). */
   SKIP_MIGRATIONS: z
     .enum(["0", "1", "true", "false"])

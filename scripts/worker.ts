@@ -6,6 +6,7 @@
 import { startConfiguredWorker } from "../lib/delivery/start-configured-worker";
 import { startDatabase } from "../lib/db/start";
 import { ConfigError, readEnv } from "../lib/env";
+import { startTracing } from "../lib/observability/start-tracing";
 import { runCli } from "./cli";
 
 await runCli(async () => {
@@ -13,6 +14,7 @@ await runCli(async () => {
   if (env.WEBHOOK_ENGINE !== "local") {
     throw new ConfigError(`WEBHOOK_ENGINE is ${env.WEBHOOK_ENGINE}: Inngest delivers the messages, so the local worker does not run`);
   }
+  const tracing = startTracing(env);
   const database = await startDatabase(env);
   const worker = startConfiguredWorker(database, env);
   console.log(`[webhook worker] ${worker.id} started`);
@@ -26,6 +28,7 @@ await runCli(async () => {
   });
   console.log("[webhook worker] stopping: finishing attempts in flight");
   await worker.stop();
+  await tracing?.shutdown();
   await database.close();
   await database.embedded?.stop();
 });
