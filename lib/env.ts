@@ -51,6 +51,8 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(100),
   /** How long a worker's claim on a message lasts unrenewed: after a crash its messages are retried this much later. */
   WORKER_CLAIM_TTL_MS: z.coerce.number().int().min(100).default(DEFAULT_CLAIM_TTL_MS),
+  /** `npm run worker` serves GET /api/metrics on this port (API token required); unset, it serves nothing. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
   /** The pause before a failed attempt is resent (DESIGN §3: 10 s); shorter only for tests and demos. */
   WEBHOOK_RETRY_INTERVAL_MS: z.coerce.number().int().min(0).default(DEFAULT_RETRY_INTERVAL_MS),
   /**

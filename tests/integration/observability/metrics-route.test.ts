@@ -6,6 +6,7 @@ import { createApiToken } from "@/lib/api-tokens/manage-api-tokens";
 import { trustedSites, webhookMessages } from "@/lib/db/schema";
 import { enqueue } from "@/lib/delivery/enqueue";
 import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local-worker";
+import { serveMetrics } from "@/lib/observability/serve-metrics";
 import { createSecretBox } from "@/lib/secrets";
 import { useAsAppDatabase } from "../../helpers/app-database";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
@@ -76,6 +77,22 @@ describe("GET /api/metrics", () => {
       "workflow_runs_completed_total",
     ]) {
       expect(text).toContain(`# TYPE ${name} `);
+    }
+  });
+
+  it("a worker without pages serves the same text on its own port (npm run worker with WORKER_METRICS_PORT)", async () => {
+    const server = await serveMetrics(database.db, 0);
+    try {
+      const url = `http://127.0.0.1:${server.port}/api/metrics`;
+      expect((await fetch(url)).status).toBe(401);
+      expect((await fetch(url, { headers: { authorization: "Bearer tsw_wrong" } })).status).toBe(401);
+      expect((await fetch(`http://127.0.0.1:${server.port}/other`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
+      const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+      expect(await res.text()).toContain("# TYPE webhook_queue_depth gauge");
+    } finally {
+      await server.close();
     }
   });
 
