@@ -6,10 +6,10 @@ import type { Announce, Transaction } from "../delivery/announce";
 import type { Announcer } from "../delivery/engine";
 import { NotFoundError, ValidationError } from "../errors";
 import { findOrCreateCustomer } from "../customers/find-or-create-customer";
+import { metrics } from "../observability/metrics";
 import { conditionsHold } from "./conditions";
 import { TRIGGER_NODE_ID, TRIGGER_OUTPUT, type WorkflowDefinition, type WorkflowGraph } from "./definition";
 import type { CustomerEvent, TestEvent } from "./event-input";
-import { metrics } from "../observability/metrics";
 import { nodeKindModule } from "./nodes/registry";
 import type { TemplateScope } from "./template";
 
@@ -50,7 +50,7 @@ export async function startRuns(db: Database, event: CustomerEvent, announcer: A
     }
     return { customerId: customer.id, runs };
   });
-  countRuns("event", result.runs, progress);
+  countRuns(progress, "event");
   await announcer.afterCommit(progress.queued);
   return result;
 }
@@ -77,7 +77,7 @@ export async function startTestRun(
     const event = { event: workflow.triggerEvent, customer: { id: customer.externalId ?? customer.id }, data: test.data };
     return startRun(tx, { workflowId, versionId: version.id, trigger: version.trigger }, customer, event, announcer.inTransaction, progress);
   });
-  countRuns("test", run ? [run] : [], progress);
+  countRuns(progress, "test");
   await announcer.afterCommit(progress.queued);
   return run;
 }
@@ -105,6 +105,7 @@ async function startRun(
       .where(and(eq(workflowRuns.workflowId, workflow.workflowId), eq(workflowRuns.idempotencyKey, event.idempotencyKey!)));
     return { id: existing!.id, workflowId: workflow.workflowId, created: false };
   }
+  progress.started++;
   await advanceRun(tx, run.id, announce, progress);
   return { id: run.id, workflowId: workflow.workflowId, created: true };
 }
@@ -127,7 +128,7 @@ export async function continueAfterMessage(db: Database, messageId: string, anno
       returning n.run_id`);
     for (const { run_id } of finished) await advanceRun(tx, run_id, announcer.inTransaction, progress);
   });
-  countRuns(null, [], progress);
+  countRuns(progress);
   await announcer.afterCommit(progress.queued);
 }
 
@@ -152,7 +153,7 @@ export async function continueStrandedRuns(db: Database, announcer: Announcer): 
     for (const { runId } of rows) await advanceRun(tx, runId, announcer.inTransaction, progress);
     return rows.length;
   });
-  countRuns(null, [], progress);
+  countRuns(progress);
   await announcer.afterCommit(progress.queued);
   return ended.length + orphaned;
 }
@@ -201,19 +202,19 @@ async function advanceRun(tx: Transaction, runId: string, announce: Announce, pr
   }
 }
 
-/** What advancing runs in one transaction did: the messages to announce and the runs completed, both once it commits. */
+/** What one transaction did to runs, acted on once it commits: messages to announce, runs started and completed. */
 interface RunProgress {
   queued: { id: string }[];
+  started: number;
   completed: number;
 }
 
-const newProgress = (): RunProgress => ({ queued: [], completed: 0 });
+const newProgress = (): RunProgress => ({ queued: [], started: 0, completed: 0 });
 
-/** Counts for the metrics what a committed transaction started and completed (a rolled-back one counts nothing). */
-function countRuns(trigger: "event" | "test" | null, runs: StartedRun[], progress: RunProgress) {
+/** Counts a committed transaction's runs for the metrics (a rolled-back one counts nothing). */
+function countRuns(progress: RunProgress, trigger: "event" | "test" = "event") {
   const m = metrics();
-  const started = runs.filter((r) => r.created).length;
-  if (trigger && started > 0) m.workflowRunsStarted.inc({ trigger }, started);
+  if (progress.started > 0) m.workflowRunsStarted.inc({ trigger }, progress.started);
   if (progress.completed > 0) m.workflowRunsCompleted.inc(progress.completed);
 }
 
