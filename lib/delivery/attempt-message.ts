@@ -1,6 +1,7 @@
 import type { AuthContext, OutgoingRequest, TokenStore } from "../auth-methods/types";
 import type { Database } from "../db";
 import type { GuardedRequest } from "../outbound/guarded-fetch";
+import { observeAttempt } from "../observability/observe-attempt";
 import type { SecretBox } from "../secrets";
 import { authorizeRequest, forgetCredentials } from "./authorize-request";
 import type { ClaimedMessage } from "./claim-messages";
@@ -90,7 +91,7 @@ export async function attemptMessage(deps: DeliveryDeps, message: ClaimedMessage
   }
   let recorded = false;
   try {
-    const result = await send(deps, message, request, reservation.startAt);
+    const result = await observeAttempt(message, () => send(deps, message, request, reservation.startAt));
     if (result === "paused") {
       // The lease goes back in `finally`.
       await releaseUnsent(deps.db, message);

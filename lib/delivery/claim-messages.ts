@@ -23,6 +23,7 @@ export interface ClaimedMessage {
   };
   site: {
     id: string;
+    name: string;
     url: string;
     contentType: string;
     httpMethod: HttpMethod;
@@ -117,7 +118,7 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
       extract(epoch from c.created_at)::float8 * 1000 as created_ms,
       a.id as attempt_id, a.attempt_no, (a.started_at is not null) as interrupted,
       coalesce(pg_postmaster_start_time() > a.started_at, false) as database_restarted,
-      s.id as site_id, s.url, s.content_type, s.http_method, s.body_encoding, s.headers, s.auth_method, s.auth_params, s.rps, s.threads, s.timeout_ms
+      s.id as site_id, s.name as site_name, s.url, s.content_type, s.http_method, s.body_encoding, s.headers, s.auth_method, s.auth_params, s.rps, s.threads, s.timeout_ms
     from claimed c
     join trusted_sites s on s.id = c.site_id
     join lateral (
@@ -139,6 +140,7 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
     },
     site: {
       id: r.site_id as string,
+      name: r.site_name as string,
       url: r.url as string,
       contentType: r.content_type as string,
       httpMethod: r.http_method as HttpMethod,
