@@ -168,7 +168,7 @@ describe("Logs and messages", () => {
           document.body.append(probe);
           const widths = [el.getBoundingClientRect().width, probe.getBoundingClientRect().width];
           probe.remove();
-          return widths;
+          return widths as [number, number];
         });
         expect(shown, `${label} at ${width} px`).toBeGreaterThanOrEqual(natural - 0.5);
       }
