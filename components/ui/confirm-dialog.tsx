@@ -28,6 +28,7 @@ export function ConfirmDialog({
   confirmLabel: string;
   /** The button that closes the dialog doing nothing. */
   cancelLabel?: string;
+  /** Shows its own failures (as the callers' `problem` notes do): a rejection reaches the error boundary. */
   onConfirm: () => void | Promise<unknown>;
   tone?: "danger" | "primary";
   /** Called when the dialog opens or closes (e.g. to load what the description states). */
