@@ -69,6 +69,25 @@ export function AuthMethodFields({
   );
 }
 
+/**
+ * The chosen method's required fields left empty, as errors keyed by field name, worded as the
+ * method's schema words them ("Username is required"). The browser checks only these; everything
+ * else about the parameters is the server's (the schemas use Node crypto), so without this an
+ * empty form showed the method's errors only on the second Save. A stored secret left empty is kept.
+ */
+export function missingRequiredParams(
+  method: MethodChoice,
+  authParams: Record<string, string | undefined>,
+  secretsSet: Record<string, boolean>,
+): Record<string, { type: "required"; message: string }> {
+  const missing: Record<string, { type: "required"; message: string }> = {};
+  for (const field of method.fields) {
+    if (!field.required || field.kind === "key-values" || secretsSet[field.name]) continue;
+    if ((authParams[field.name] ?? "").trim() === "") missing[field.name] = { type: "required", message: `${field.label} is required` };
+  }
+  return missing;
+}
+
 /** The chosen method's fields, rendered from its module's field list (labels, help, limits). */
 export function MethodFields({ form, method, secretsSet }: { form: Form; method: MethodChoice; secretsSet: Record<string, boolean> }) {
   if (method.fields.length === 0) {

@@ -11,7 +11,7 @@ import type { ExtraHeader, RequestShape } from "@/lib/trusted-sites/request-shap
 import { siteFieldsSchema } from "@/lib/trusted-sites/site-fields";
 import type { SiteView } from "@/lib/trusted-sites/site-view";
 import { authFormValues, authRequestParams, type AuthFormValues } from "./auth-form-values";
-import { AuthMethodFields } from "./method-fields";
+import { AuthMethodFields, missingRequiredParams } from "./method-fields";
 import { RequestShapeFields, type RequestShapeFormValues } from "./request-shape-fields";
 
 export interface SiteFormValues extends AuthFormValues, RequestShape {
@@ -25,14 +25,14 @@ export interface SiteFormValues extends AuthFormValues, RequestShape {
 
 /**
  * Add or edit a trusted site. The browser checks the site's own fields with the same zod schema as
- * the API; the chosen method's parameters are checked by the server with the method's schema, and
- * its field errors land on the same inputs.
+ * the API, and that the chosen method's required fields are filled; the method's parameters are
+ * checked in full by the server with the method's schema, and its field errors land on the same inputs.
  */
 export function SiteForm({ methods, site }: { methods: MethodChoice[]; site?: SiteView }) {
   const router = useRouter();
   const [problem, setProblem] = useState<string | null>(null);
   const form = useForm<SiteFormValues>({
-    resolver: zodResolver(siteFieldsSchema, undefined, { raw: true }) as unknown as Resolver<SiteFormValues>,
+    resolver: siteResolver(methods, site),
     defaultValues: initialValues(methods, site),
   });
   const chosen = useWatch({ control: form.control, name: "authMethod" });
@@ -121,12 +121,39 @@ export function SiteForm({ methods, site }: { methods: MethodChoice[]; site?: Si
         <Button type="submit" disabled={form.formState.isSubmitting}>
           {form.formState.isSubmitting ? "Saving…" : site ? "Save changes" : "Save as draft"}
         </Button>
-        <Button type="button" variant="secondary" onClick={() => router.back()}>
+        <Button type="button" variant="secondary" onClick={() => leave(router, site ? `/trusted-sites/${site.id}` : "/trusted-sites")}>
           Cancel
         </Button>
       </div>
     </form>
   );
+}
+
+const siteFieldsResolver = zodResolver(siteFieldsSchema, undefined, { raw: true }) as unknown as Resolver<SiteFormValues>;
+
+/** The site's fields by the API's schema, and the chosen method's required fields, in one pass. */
+function siteResolver(methods: MethodChoice[], site?: SiteView): Resolver<SiteFormValues> {
+  return async (values, context, options) => {
+    const result = await siteFieldsResolver(values, context, options);
+    const method = methods.find((m) => m.method === values.authMethod) ?? methods[0]!;
+    const missing = missingRequiredParams(method, values.authParams, site?.authMethod === method.method ? site.secretsSet : {});
+    if (Object.keys(missing).length === 0) return result;
+    return { values: {}, errors: { ...result.errors, authParams: missing } } as Awaited<ReturnType<Resolver<SiteFormValues>>>;
+  };
+}
+
+/**
+ * Back to where the user came from; in a tab opened on this form (no earlier page of the app to go
+ * back to, history back would show about:blank) to `fallback` instead.
+ */
+function leave(router: ReturnType<typeof useRouter>, fallback: string) {
+  // The Navigation API lists only this origin's entries; without it, trust a same-origin referrer.
+  const navigation = (window as { navigation?: { canGoBack: boolean } }).navigation;
+  const canGoBack = navigation
+    ? navigation.canGoBack
+    : window.history.length > 1 && document.referrer.startsWith(`${window.location.origin}/`);
+  if (canGoBack) router.back();
+  else router.push(fallback);
 }
 
 function initialValues(methods: MethodChoice[], site?: SiteView): SiteFormValues {

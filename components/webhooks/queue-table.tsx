@@ -8,14 +8,15 @@ interface InFlightRow {
   customerId: string;
   customerName: string;
   siteName: string;
-  retries: number;
+  /** Attempts sent (started) so far, of 5. */
+  attempts: number;
   status: string;
   nextAttemptAt: Date | null;
   /** The site is inactive: nothing is sent until it is activated. */
   paused: boolean;
 }
 
-/** Messages in flight: resends so far and when the next attempt is due, or that it waits for its site (paused). */
+/** Messages in flight: attempts sent so far and when the next attempt is due, or that it waits for its site (paused). */
 export function QueueTable({ messages }: { messages: InFlightRow[] }) {
   return (
     <Table>
@@ -24,7 +25,7 @@ export function QueueTable({ messages }: { messages: InFlightRow[] }) {
           <Th>ID</Th>
           <Th>Customer</Th>
           <Th>Trusted site</Th>
-          <Th>Retries</Th>
+          <Th>Attempts sent</Th>
           <Th>Status</Th>
           <Th>Next attempt due</Th>
         </tr>
@@ -43,7 +44,7 @@ export function QueueTable({ messages }: { messages: InFlightRow[] }) {
               </Link>
             </Td>
             <Td>{m.siteName}</Td>
-            <Td className="tabular-nums">{m.retries} of 4</Td>
+            <Td className="tabular-nums">{m.attempts} of 5</Td>
             <Td><StatusBadge status={m.paused ? "paused" : m.status} /></Td>
             <Td>{m.paused ? <PausedNote /> : <RelativeTime value={m.nextAttemptAt} />}</Td>
           </tr>

@@ -71,7 +71,7 @@ export function attemptLogsQuery(db: Database, q: z.output<typeof logsQuerySchem
 /** A message in flight to a site that is not active is paused: nothing is sent until the site is activated. */
 const paused = sql<boolean>`(${inArray(webhookMessages.status, [...IN_FLIGHT])} and ${trustedSites.status} <> 'active')`;
 
-/** Messages still in flight (the Queue), newest first; retries = resends so far; `paused` while the site is inactive. */
+/** Messages still in flight (the Queue), newest first, with the attempts sent so far; `paused` while the site is inactive. */
 export async function listInFlight(db: Database, query: unknown) {
   const q = parseOrThrow(queueQuerySchema, query);
   return page(await inFlightQuery(db, q), q.limit);
@@ -88,10 +88,8 @@ export function inFlightQuery(db: Database, q: z.output<typeof queueQuerySchema>
       siteName: trustedSites.name,
       customerId: webhookMessages.customerId,
       customerName: customers.name,
+      // Attempts started so far: after a failure the next one is queued, not sent, and not counted.
       attempts: webhookMessages.attempts,
-      // `attempts` counts started attempts: after a failure the next one is queued but not started,
-      // and it is a resend already. The newest attempt row's number says how many were scheduled.
-      retries: sql<number>`(select max(a.attempt_no) - 1 from ${webhookAttempts} a where a.message_id = ${webhookMessages.id})::int`,
       nextAttemptAt: webhookMessages.nextAttemptAt,
       paused,
       createdAt: webhookMessages.createdAt,

@@ -51,7 +51,8 @@ export default backofficePage(async function SitePage({ params }: { params: Prom
       <div className="grid gap-6 lg:grid-cols-2">
         <section className="rounded-lg border border-slate-200 bg-white p-6">
           <h2 className="mb-4 text-base font-semibold">Settings</h2>
-          <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
+          {/* Long labels wrap rather than squeeze the values into a sliver of the card. */}
+          <dl className="grid grid-cols-[fit-content(45%)_minmax(0,1fr)] gap-x-6 gap-y-2 text-sm">
             <dt className="text-slate-500">Status</dt>
             <dd><StatusBadge status={site.status} /></dd>
             <dt className="text-slate-500">Request</dt>
@@ -148,7 +149,8 @@ function Setting({ label, children }: { label: string; children: React.ReactNode
   return (
     <>
       <dt className="text-slate-500">{label}</dt>
-      <dd className="break-all">{children}</dd>
+      {/* Values break between words; only one too long for the column (a URL) breaks inside. */}
+      <dd className="wrap-break-word">{children}</dd>
     </>
   );
 }

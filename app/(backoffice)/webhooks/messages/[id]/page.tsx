@@ -81,8 +81,9 @@ export default backofficePage(async function MessagePage({ params }: { params: P
             <dd><DateTime value={message.createdAt} /></dd>
             <dt className="text-slate-500">Finished</dt>
             <dd><DateTime value={message.finishedAt} /></dd>
-            <dt className="text-slate-500">Attempts</dt>
-            <dd className="tabular-nums">{message.attemptLog.length} of 5</dd>
+            {/* Sent (started) attempts: a retry that waits is not counted until it goes out. */}
+            <dt className="text-slate-500">Attempts sent</dt>
+            <dd className="tabular-nums">{message.attempts} of 5</dd>
             {inFlight && (
               <>
                 <dt className="text-slate-500">Next attempt due</dt>
@@ -91,7 +92,8 @@ export default backofficePage(async function MessagePage({ params }: { params: P
                     <PausedNote />
                   ) : (
                     <>
-                      <RelativeTime value={message.nextAttemptAt} /> (<DateTime value={message.nextAttemptAt} />)
+                      Attempt {message.attempts + 1} of 5, <RelativeTime value={message.nextAttemptAt} /> (
+                      <DateTime value={message.nextAttemptAt} />)
                     </>
                   )}
                 </dd>
