@@ -205,7 +205,7 @@ describe("deliver-webhook and an inactive site", () => {
     const sent = vi.spyOn(inngest, "send").mockResolvedValue({ ids: ["e1"] });
     await setSiteStatus(database.db, actor, siteId, { status: "active" }, engineAnnouncer("inngest"));
     expect(sent).toHaveBeenCalledTimes(1);
-    expect(sent.mock.calls[0]![0]).toEqual([expect.objectContaining({ name: "webhook/message.requested", data: { messageId: id } })]);
+    expect(sent.mock.calls[0]![0]).toEqual([expect.objectContaining({ name: "webhook/message.requested", data: { messageId: id, attemptNo: 2 }, id: expect.stringMatching(`^message-requested-${id}-2-again-`) })]);
     sent.mockRestore();
 
     const resumed = await run(id, []);
