@@ -1,6 +1,6 @@
 import { getDb } from "@/lib/db";
 import { claimAndAttempt, type TryOutcome } from "@/lib/delivery/claim-and-attempt";
-import { configuredDeliveryDeps } from "@/lib/delivery/configured-delivery-deps";
+import { inngestTryDeps } from "@/lib/delivery/configured-delivery-deps";
 import { inngest } from "./client";
 import { messageFinishedEvent, messageRequested } from "./events";
 
@@ -37,7 +37,11 @@ export const deliverWebhook = inngest.createFunction(
     let again = 0;
     for (let tries = 1; tries <= MAX_TRIES_PER_RUN; tries++) {
       const id = again === 0 ? `attempt-${attemptNo}` : `attempt-${attemptNo}-again-${again}`;
-      const outcome: TryOutcome = await step.run(id, async () => claimAndAttempt(configuredDeliveryDeps(await getDb()), messageId));
+      const postponed = again;
+      const outcome: TryOutcome = await step.run(id, async () => {
+        const { deps, maxTimeoutMs } = inngestTryDeps(await getDb(), postponed);
+        return claimAndAttempt(deps, messageId, { maxTimeoutMs });
+      });
       switch (outcome.kind) {
         case "done":
         case "failed":

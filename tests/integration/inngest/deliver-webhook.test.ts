@@ -33,7 +33,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function messageTo(reply: (n: number) => Reply, site: { rps?: number } = {}) {
+async function messageTo(reply: (n: number) => Reply, site: { rps?: number; threads?: number } = {}) {
   const receiver = await startWebhookReceiver((_, n) => reply(n));
   receivers.push(receiver);
   const siteId = await insertSite(database.db, { url: `${receiver.url}/hooks`, ...site });
@@ -175,6 +175,58 @@ describe("deliver-webhook", () => {
     const engine = new InngestTestEngine({ function: deliverWebhook });
     const { error } = await engine.execute({ events: [{ name: "webhook/message.requested", data: { messageId: "not-a-uuid" } }] });
     expect(JSON.stringify(error)).toMatch(/messageId: Invalid UUID/);
+  });
+});
+
+describe("deliver-webhook waits for a busy site asleep, not inside a step (a sleeping run holds no concurrency slot)", () => {
+  /** Records when the run reached the sleep, i.e. how long the step before it took. */
+  function timedSleep(then: () => Promise<unknown>) {
+    const at: number[] = [];
+    return { at, handler: async () => { at.push(Date.now()); await then(); return null; } };
+  }
+
+  it("a one-thread site whose thread is taken: the step gives the message back at once and the run sleeps until it looks again", async () => {
+    const { id, siteId, receiver } = await messageTo(() => ({ status: 200 }), { threads: 1 });
+    // Another send holds the site's only thread for the next 30 s.
+    await database.db.execute(sql`
+      insert into site_leases (site_id, slot, message_id, expires_at) values (${siteId}, 0, ${randomUUID()}, clock_timestamp() + interval '30 seconds')`);
+    const freeThread = async () => {
+      await database.db.execute(sql`update site_leases set expires_at = '-infinity', message_id = null where site_id = ${siteId}`);
+      await sleepUntilDue(id)();
+    };
+    const sleep = timedSleep(freeThread);
+    const started = Date.now();
+    const { result, ctx } = await run(id, [], [{ id: "wait-1-again-1", ...sleep }]);
+
+    expect(result).toEqual({ messageId: id, outcome: "done", tries: 2 });
+    // The local worker waits up to THREAD_WAIT_MS (2 s) for a thread inside the attempt; a step does not wait.
+    expect(sleep.at[0]! - started).toBeLessThan(1_000);
+    const [[stepId, until]] = sleepCalls(ctx as never) as [[string, number]];
+    expect(stepId).toBe("wait-1-again-1");
+    // "Not before T": a moment later, spread out so that runs sleeping on one site do not all wake at once.
+    expect(until).toBeGreaterThanOrEqual(sleep.at[0]! + 100);
+    expect(until).toBeLessThanOrEqual(sleep.at[0]! + 300);
+    expect(receiver.arrivals).toHaveLength(1);
+    expect((await attemptRows(database.db, id)).map((a) => [a.attemptNo, a.status])).toEqual([[1, "done"]]);
+  });
+
+  it("a site whose next start is booked ahead: the step returns that start and the run sleeps until it, instead of waiting in the step", async () => {
+    const { id, siteId, receiver } = await messageTo(() => ({ status: 200 }), { rps: 1 });
+    // Within the local worker's 1 s pacing horizon, where it would wait inside the attempt.
+    await database.db.execute(sql`
+      insert into site_pacing (site_id, theoretical_arrival_at) values (${siteId}, clock_timestamp() + interval '600 milliseconds')`);
+    const [{ tat }] = await database.db.execute<{ tat: number }>(sql`
+      select extract(epoch from theoretical_arrival_at)::float8 * 1000 as tat from site_pacing where site_id = ${siteId}`) as unknown as [{ tat: number }];
+    const sleep = timedSleep(sleepUntilDue(id));
+    const started = Date.now();
+    const { result, ctx } = await run(id, [], [{ id: "wait-1-again-1", ...sleep }]);
+
+    expect(result).toEqual({ messageId: id, outcome: "done", tries: 2 });
+    expect(sleep.at[0]! - started).toBeLessThan(400);
+    const [[, until]] = sleepCalls(ctx as never) as [[string, number]];
+    expect(until).toBeGreaterThanOrEqual(tat - 5);
+    expect(receiver.arrivals).toHaveLength(1);
+    expect(receiver.arrivals[0]!.at).toBeGreaterThanOrEqual(tat - 5);
   });
 });
 
