@@ -276,3 +276,41 @@ describe("deliver-webhook and an inactive site", () => {
     expect(await messageRow(database.db, id)).toMatchObject({ status: "queued", attempts: 0, lockedBy: null });
   });
 });
+
+describe("deliver-webhook: singleton per message with a function-wide concurrency ceiling", () => {
+  it("is configured as one run per message id (skip) and at most 100 steps at once for all messages", () => {
+    expect(deliverWebhook.opts.singleton).toEqual({ key: "event.data.messageId", mode: "skip" });
+    // No key: the ceiling is shared by every message, not applied per message or per site.
+    expect(deliverWebhook.opts.concurrency).toEqual({ limit: 100 });
+  });
+
+  it("runs for two different messages to one site deliver side by side, not one after the other", async () => {
+    const receiver = await startWebhookReceiver(() => ({ status: 200, delayMs: 500 }));
+    receivers.push(receiver);
+    const siteId = await insertSite(database.db, { url: `${receiver.url}/hooks`, threads: 2 });
+    const a = await enqueue(database.db, { siteId, customerId, action: "order.paid", payload: { n: 1 } });
+    const b = await enqueue(database.db, { siteId, customerId, action: "order.paid", payload: { n: 2 } });
+    const [ra, rb] = await Promise.all([run(a.id, []), run(b.id, [])]);
+
+    expect(ra.result).toEqual({ messageId: a.id, outcome: "done", tries: 1 });
+    expect(rb.result).toEqual({ messageId: b.id, outcome: "done", tries: 1 });
+    // Both requests were open at the receiver at the same time.
+    expect(receiver.maxOpen()).toBe(2);
+  });
+
+  it("if a second run for the same message ran anyway (what singleton prevents on a real server), the claim still lets only one send", async () => {
+    const receiver = await startWebhookReceiver(() => ({ status: 200, delayMs: 300 }));
+    receivers.push(receiver);
+    const siteId = await insertSite(database.db, { url: `${receiver.url}/hooks`, threads: 2 });
+    const { id } = await enqueue(database.db, { siteId, customerId, action: "order.paid", payload: {} });
+    const untilReleased = async () => {
+      while ((await messageRow(database.db, id)).lockedBy !== null) await new Promise((r) => setTimeout(r, 20));
+      return null;
+    };
+    const results = await Promise.all([0, 1].map(() => run(id, [], [{ id: "wait-1-again-1", handler: untilReleased }])));
+
+    expect(results.map((r) => r.result.outcome).sort()).toEqual(["done", "finished"]);
+    expect(receiver.arrivals).toHaveLength(1);
+    expect((await attemptRows(database.db, id)).map((a) => a.status)).toEqual(["done"]);
+  });
+});
