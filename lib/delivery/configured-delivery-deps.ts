@@ -1,6 +1,6 @@
 import type { Database } from "../db";
 import { readEnv, type Env } from "../env";
-import { LATE_START_WAIT_MS, stepBudget, type StepBudget } from "../inngest/step-budget";
+import { LATE_START_WAIT_MS, PACING_WAIT_MS, stepBudget, type StepBudget } from "../inngest/step-budget";
 import { createDatabaseTokenStore } from "../oauth/token-store";
 import { createGuardedFetch } from "../outbound/guarded-fetch";
 import { secrets } from "../secrets";
@@ -17,8 +17,9 @@ const cache = new WeakMap<Database, InngestDelivery>();
 /**
  * What attempts run by the Inngest functions need, as the environment configures it; built once per
  * database so the HTTP agent and clock samples are reused. Every wait inside a step is bounded by
- * the step budget (lib/inngest/step-budget.ts): no wait for a thread or a pacing slot at all (the
- * step gives the message back with "not before T" and the run sleeps, holding no concurrency slot),
+ * the step budget (lib/inngest/step-budget.ts): no wait for a thread, none for a start more than
+ * PACING_WAIT_MS ahead (the step gives the message back with "not before T" and the run sleeps,
+ * holding no concurrency slot),
  * database retries and the wait for another send's token fetch cut to the budget.
  */
 export function configuredDeliveryDeps(db: Database, env: Env = readEnv()): InngestDelivery {
@@ -35,7 +36,7 @@ export function configuredDeliveryDeps(db: Database, env: Env = readEnv()): Inng
         tokens: createDatabaseTokenStore(db, box, { lockWaitMs: budget.maxSiteTimeoutMs }),
         retryIntervalMs: env.WEBHOOK_RETRY_INTERVAL_MS,
         clock: databaseClock(),
-        pacingHorizonMs: 0,
+        pacingHorizonMs: PACING_WAIT_MS,
         threadWaitMs: 0,
         lateStartWaitMs: LATE_START_WAIT_MS,
         databaseRetryMs: budget.databaseRetryMs,

@@ -9,10 +9,13 @@
  * One deliver-webhook step (claimAndAttempt with inngestDeliveryDeps) waits at most for:
  *   - another send's token fetch for the site (the token lock wait, ≤ maxSiteTimeout),
  *   - its own token fetch and its send (the site's timeout each),
+ *   - its reserved start (≤ PACING_WAIT_MS: a site booked further ahead is not waited for),
  *   - a start reserved again after a late start (≤ LATE_START_WAIT_MS),
  *   - up to three statements retried while the database is away (databaseRetry each),
  *   - its other statements (STATEMENTS_MS).
- * It never waits for a thread or a pacing slot: it returns "not before T" and the run sleeps.
+ * It never waits for a thread, nor for a start further than PACING_WAIT_MS ahead: it returns
+ * "not before T" and the run sleeps. (The few ms it may wait keep a busy high-rps site from
+ * postponing every send that comes within one emission interval of another.)
  */
 
 /** `maxDuration` of app/api/inngest/route.ts (Next.js reads it as a literal at build time). */
@@ -25,6 +28,7 @@ const SDK_DEFAULT_MAX_RUNTIME_MS = 10_000;
 const RESPONSE_MARGIN_MS = 3_000;
 const STATEMENTS_MS = 5_000;
 const DATABASE_RETRY_CAP_MS = 60_000;
+export const PACING_WAIT_MS = 50;
 export const LATE_START_WAIT_MS = 1_000;
 /** The sites' own ceiling (site-fields.ts). */
 const SITE_TIMEOUT_CAP_MS = 60_000;
@@ -46,7 +50,7 @@ export function stepBudget(hostLimitMs: number): StepBudget {
   const maxRuntimeMs = Math.min(SDK_DEFAULT_MAX_RUNTIME_MS, Math.floor(hostLimitMs / 10));
   const stepMaxMs = hostLimitMs - maxRuntimeMs - RESPONSE_MARGIN_MS;
   const databaseRetryMs = Math.min(DATABASE_RETRY_CAP_MS, Math.floor(stepMaxMs / 10));
-  const fixedMs = 3 * databaseRetryMs + LATE_START_WAIT_MS + STATEMENTS_MS;
+  const fixedMs = 3 * databaseRetryMs + PACING_WAIT_MS + LATE_START_WAIT_MS + STATEMENTS_MS;
   const maxSiteTimeoutMs = Math.min(SITE_TIMEOUT_CAP_MS, Math.floor((stepMaxMs - fixedMs) / 3));
   return { hostLimitMs, maxRuntimeMs, stepMaxMs, databaseRetryMs, maxSiteTimeoutMs };
 }
@@ -54,7 +58,7 @@ export function stepBudget(hostLimitMs: number): StepBudget {
 /** The longest a step delivering to a site with this timeout can take (see above). */
 export function stepWorstCaseMs(budget: StepBudget, siteTimeoutMs: number): number {
   const timeoutMs = Math.min(siteTimeoutMs, budget.maxSiteTimeoutMs);
-  return budget.maxSiteTimeoutMs + 2 * timeoutMs + 3 * budget.databaseRetryMs + LATE_START_WAIT_MS + STATEMENTS_MS;
+  return budget.maxSiteTimeoutMs + 2 * timeoutMs + 3 * budget.databaseRetryMs + PACING_WAIT_MS + LATE_START_WAIT_MS + STATEMENTS_MS;
 }
 
 /** Why a site timeout cannot be used with this budget, or null when it fits. */

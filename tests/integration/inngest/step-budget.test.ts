@@ -16,7 +16,7 @@ import { createTestDatabase, type TestDatabase } from "../../helpers/database";
 import { attemptRows, insertCustomer, insertSite } from "../../helpers/delivery-fixtures";
 import { startWebhookReceiver, type WebhookReceiver } from "../../helpers/webhook-receiver";
 
-// A host that lets one request to /api/inngest run 20 s: one step may take 15 s, a site timeout 1.5 s.
+// A host that lets one request to /api/inngest run 20 s: one step may take 15 s, a site timeout just under 1.5 s.
 const HOST_LIMIT_MS = 20_000;
 const MAX_SITE_TIMEOUT_MS = stepBudget(HOST_LIMIT_MS).maxSiteTimeoutMs;
 const actor: Actor = { kind: "user", userId: "u1", email: "ops@example.com" };
@@ -48,16 +48,16 @@ const siteInput = (timeoutMs: number) => ({
 
 describe(`with WEBHOOK_ENGINE=inngest and INNGEST_STEP_MAX_MS=${HOST_LIMIT_MS}`, () => {
   it("saving a site refuses a timeout that cannot fit in one step, on the timeout field, and takes one that fits", async () => {
-    expect(MAX_SITE_TIMEOUT_MS).toBe(1_500);
+    expect(MAX_SITE_TIMEOUT_MS).toBe(1_483);
     const refused = await createSite(database.db, secrets(), actor, siteInput(5_000)).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ValidationError);
     expect((refused as ValidationError).issues).toEqual([
       {
         path: ["timeoutMs"],
-        message: expect.stringMatching(/^Timeout must be at most 1500 ms with Inngest deliveries: a request to \/api\/inngest may run 20 s on this host \(INNGEST_STEP_MAX_MS\)/),
+        message: expect.stringMatching(/^Timeout must be at most 1483 ms with Inngest deliveries: a request to \/api\/inngest may run 20 s on this host \(INNGEST_STEP_MAX_MS\)/),
       },
     ]);
-    expect(await createSite(database.db, secrets(), actor, siteInput(1_500))).toMatchObject({ timeoutMs: 1_500, status: "draft" });
+    expect(await createSite(database.db, secrets(), actor, siteInput(1_483))).toMatchObject({ timeoutMs: 1_483, status: "draft" });
   });
 
   it("the local engine has no such limit", async () => {
