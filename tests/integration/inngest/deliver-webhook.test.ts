@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { InngestTestEngine } from "@inngest/test";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -6,6 +8,7 @@ import type { Actor } from "@/lib/backoffice-auth/actor";
 import { webhookMessages } from "@/lib/db/schema";
 import { engineAnnouncer } from "@/lib/delivery/engine";
 import { enqueue } from "@/lib/delivery/enqueue";
+import { secrets } from "@/lib/secrets";
 import { setSiteStatus } from "@/lib/trusted-sites/set-site-status";
 import { inngest } from "@/inngest/client";
 import { deliverWebhook } from "@/inngest/deliver-webhook";
@@ -229,6 +232,55 @@ describe("deliver-webhook waits for a busy site asleep, not inside a step (a sle
     expect(until).toBeGreaterThanOrEqual(tat - PACING_WAIT_MS - 5);
     expect(receiver.arrivals).toHaveLength(1);
     expect(receiver.arrivals[0]!.at).toBeGreaterThanOrEqual(tat - 5);
+  });
+});
+
+describe("deliver-webhook after a late start", () => {
+  it("a start reserved again far ahead (the token fetch made it late and the site filled up meanwhile) is not waited for in the step", async () => {
+    const api = await startWebhookReceiver(() => ({ status: 200 }));
+    receivers.push(api);
+    let siteId = "";
+    // The token endpoint: while it answers, other sends book the site's next 5 seconds.
+    const tokenRequests: number[] = [];
+    const tokenServer = http.createServer((req, res) => {
+      req.resume();
+      req.on("end", async () => {
+        tokenRequests.push(Date.now());
+        await database.db.execute(sql`update site_pacing set theoretical_arrival_at = clock_timestamp() + interval '5 seconds' where site_id = ${siteId}`);
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ access_token: "tok", token_type: "Bearer", expires_in: 3600 }));
+      });
+    });
+    await new Promise<void>((r) => tokenServer.listen(0, "127.0.0.1", r));
+    const tokenUrl = `http://127.0.0.1:${(tokenServer.address() as AddressInfo).port}/token`;
+    receivers.push({ close: () => new Promise<void>((r) => tokenServer.close(() => r())) } as WebhookReceiver);
+    siteId = await insertSite(database.db, {
+      url: `${api.url}/hooks`,
+      rps: 1,
+      authMethod: "oauth2-client-credentials",
+      authParams: { tokenUrl, contentType: "application/x-www-form-urlencoded", tokenExpiration: 60, clientId: "app", clientSecret: "s3cret-value" },
+      box: secrets(),
+    });
+    const { id } = await enqueue(database.db, { siteId, customerId, action: "order.paid", payload: {} });
+    const siteFreeAgain = async () => {
+      await database.db.execute(sql`update site_pacing set theoretical_arrival_at = clock_timestamp() where site_id = ${siteId}`);
+      await database.db.update(webhookMessages).set({ nextAttemptAt: sql`clock_timestamp()` }).where(eq(webhookMessages.id, id));
+      return null;
+    };
+    const started = Date.now();
+    let sleptAt = 0;
+    const { result, ctx } = await run(id, [], [{ id: "wait-1-again-1", handler: () => ((sleptAt = Date.now()), siteFreeAgain()) }]);
+
+    expect(result).toEqual({ messageId: id, outcome: "done", tries: 2 });
+    // The first step ended after the token fetch, not 5 s later.
+    expect(sleptAt - started).toBeLessThan(2_000);
+    const [[, until]] = sleepCalls(ctx as never) as [[string, number]];
+    expect(until - sleptAt).toBeGreaterThan(3_000);
+    // Nothing was sent by the first step, and no attempt was used up by it.
+    expect(api.arrivals).toHaveLength(1);
+    expect(tokenRequests).toHaveLength(1);
+    expect((await attemptRows(database.db, id)).map((a) => [a.attemptNo, a.status])).toEqual([[1, "done"]]);
+    expect(await messageRow(database.db, id)).toMatchObject({ status: "done", attempts: 1 });
   });
 });
 
