@@ -342,6 +342,8 @@ describe("deliver-webhook: singleton per message with a function-wide concurrenc
     const receiver = await startWebhookReceiver(() => ({ status: 200, delayMs: 500 }));
     receivers.push(receiver);
     const siteId = await insertSite(database.db, { url: `${receiver.url}/hooks`, threads: 2 });
+    // The site's thread slots exist already (two first sends racing to create them find one busy).
+    await database.db.execute(sql`insert into site_leases (site_id, slot, expires_at) values (${siteId}, 0, '-infinity'), (${siteId}, 1, '-infinity')`);
     const a = await enqueue(database.db, { siteId, customerId, action: "order.paid", payload: { n: 1 } });
     const b = await enqueue(database.db, { siteId, customerId, action: "order.paid", payload: { n: 2 } });
     const [ra, rb] = await Promise.all([run(a.id, []), run(b.id, [])]);
