@@ -365,7 +365,7 @@ describe("deliver-webhook: singleton per message with a function-wide concurrenc
     };
     const results = await Promise.all([0, 1].map(() => run(id, [], [{ id: "wait-1-again-1", handler: untilReleased }])));
 
-    expect(results.map((r) => r.result.outcome).sort()).toEqual(["done", "finished"]);
+    expect(results.map((r) => (r.result as { outcome: string }).outcome).sort()).toEqual(["done", "finished"]);
     expect(receiver.arrivals).toHaveLength(1);
     expect((await attemptRows(database.db, id)).map((a) => a.status)).toEqual(["done"]);
   });
