@@ -1,5 +1,5 @@
 import { Inngest } from "inngest";
-import { readEnv } from "@/lib/env";
+import { readInngestStepMaxMs } from "@/lib/env";
 import { stepBudget } from "@/lib/inngest/step-budget";
 
 /**
@@ -12,5 +12,5 @@ import { stepBudget } from "@/lib/inngest/step-budget";
  */
 export const inngest = new Inngest({
   id: "trusted-sites-webhooks",
-  checkpointing: { maxRuntime: stepBudget(readEnv().INNGEST_STEP_MAX_MS).maxRuntimeMs },
+  checkpointing: { maxRuntime: stepBudget(readInngestStepMaxMs()).maxRuntimeMs },
 });

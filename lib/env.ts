@@ -130,3 +130,15 @@ export function readEnv(source: Record<string, string | undefined> = process.env
 export function dataDir(env: Env = readEnv()): string {
   return path.resolve(/*turbopackIgnore: true*/ process.cwd(), env.DATA_DIR);
 }
+
+/**
+ * INNGEST_STEP_MAX_MS alone, checked as readEnv checks it. The Inngest client needs it when it is
+ * created, which `next build` does too, before start-up checks the rest (the keys, say, may only
+ * exist at run time).
+ */
+export function readInngestStepMaxMs(source: Record<string, string | undefined> = process.env): number {
+  const field = z.object({ INNGEST_STEP_MAX_MS: envSchema.shape.INNGEST_STEP_MAX_MS });
+  const parsed = field.safeParse(source.INNGEST_STEP_MAX_MS ? { INNGEST_STEP_MAX_MS: source.INNGEST_STEP_MAX_MS } : {});
+  if (!parsed.success) throw new ConfigError(`INNGEST_STEP_MAX_MS ${parsed.error.issues[0]!.message}`);
+  return parsed.data.INNGEST_STEP_MAX_MS;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readEnv } from "@/lib/env";
+import { readEnv, readInngestStepMaxMs } from "@/lib/env";
 import { DEFAULT_INNGEST_STEP_MAX_MS, siteTimeoutRefusal, stepBudget, stepWorstCaseMs } from "@/lib/inngest/step-budget";
 
 /** The SDK's last checkpoint and the response, after the last step of a request. */
@@ -37,5 +37,9 @@ describe("the Inngest step budget (INNGEST_STEP_MAX_MS = the host's limit on one
     expect(() => readEnv({ INNGEST_STEP_MAX_MS: "10000" })).toThrow(/^INNGEST_STEP_MAX_MS must be at least 20000 \(no site timeout fits in less\)/);
     expect(() => readEnv({ INNGEST_STEP_MAX_MS: "400000" })).toThrow(/^INNGEST_STEP_MAX_MS must be at most 300000, the maxDuration of app\/api\/inngest\/route.ts/);
     expect(() => readEnv({ INNGEST_STEP_MAX_MS: "a minute" })).toThrow(/^INNGEST_STEP_MAX_MS /);
+    // What the Inngest client reads when it is created (also at build time), checked the same way.
+    expect(readInngestStepMaxMs({})).toBe(300_000);
+    expect(readInngestStepMaxMs({ INNGEST_STEP_MAX_MS: "60000", WEBHOOK_ENGINE: "inngest", NODE_ENV: "production" })).toBe(60_000);
+    expect(() => readInngestStepMaxMs({ INNGEST_STEP_MAX_MS: "400000" })).toThrow(/^INNGEST_STEP_MAX_MS must be at most 300000/);
   });
 });
