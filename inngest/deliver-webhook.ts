@@ -33,7 +33,8 @@ export const deliverWebhook = inngest.createFunction(
     singleton: { key: "event.data.messageId", mode: "skip" },
     // concurrency limits STEPS executing at once, across all messages (no key): at most 100 tries
     // of this function run at a time. A sleeping run holds no slot, and no step waits for a busy
-    // site (it returns "not before T" and the run sleeps), so one slow site cannot fill them.
+    // site (it returns "not before T" and the run sleeps), so a site holds at most as many slots as
+    // it has threads sending, never more for messages that only wait.
     // A fixed safety ceiling: per-site threads and rps are enforced in PostgreSQL (DESIGN §4),
     // since Inngest's limits are one number for every key.
     concurrency: { limit: 100 },
