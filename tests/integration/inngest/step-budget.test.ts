@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Actor } from "@/lib/backoffice-auth/actor";
 import { enqueue } from "@/lib/delivery/enqueue";
 import { ValidationError } from "@/lib/errors";
-import { stepBudget } from "@/lib/inngest/step-budget";
+import { configuredDeliveryDeps } from "@/lib/delivery/configured-delivery-deps";
+import { LATE_START_WAIT_MS, PACING_WAIT_MS, stepBudget } from "@/lib/inngest/step-budget";
 import { secrets } from "@/lib/secrets";
 import { createSite } from "@/lib/trusted-sites/create-site";
 import { createDatabaseTokenStore } from "@/lib/oauth/token-store";
@@ -58,6 +59,17 @@ describe(`with WEBHOOK_ENGINE=inngest and INNGEST_STEP_MAX_MS=${HOST_LIMIT_MS}`,
       },
     ]);
     expect(await createSite(database.db, secrets(), actor, siteInput(1_483))).toMatchObject({ timeoutMs: 1_483, status: "draft" });
+  });
+
+  it("the steps' waits come from the budget: no thread wait, at most 50 ms for a start, database retries cut to a tenth of a step", () => {
+    const budget = stepBudget(HOST_LIMIT_MS);
+    expect(configuredDeliveryDeps(database.db).deps).toMatchObject({
+      threadWaitMs: 0,
+      pacingHorizonMs: PACING_WAIT_MS,
+      lateStartWaitMs: LATE_START_WAIT_MS,
+      databaseRetryMs: budget.databaseRetryMs,
+    });
+    expect(budget.databaseRetryMs).toBe(1_500);
   });
 
   it("the local engine has no such limit", async () => {
