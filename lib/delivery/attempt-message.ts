@@ -39,6 +39,13 @@ export interface DeliveryDeps {
   recordOutcome?: OutcomeRecorder;
   /** How long to retry a statement while the database is unreachable (restarting). */
   databaseRetryMs?: number;
+  /** A postponement lasts at least this long (the Inngest driver spreads out the runs that sleep on a busy site). */
+  postponeAtLeastMs?: number;
+  /**
+   * How far ahead a start reserved again after a late start (see send) may be waited for; a later one
+   * gives the message back unsent instead. Unset: waited for however far (the local worker).
+   */
+  lateStartWaitMs?: number;
   log?: (line: string) => void;
 }
 
@@ -97,6 +104,10 @@ export async function attemptMessage(deps: DeliveryDeps, message: ClaimedMessage
       await releaseUnsent(deps.db, message);
       return { kind: "paused" };
     }
+    if ("kind" in result) {
+      await releaseUnsent(deps.db, message, result.until);
+      return result;
+    }
     const outcome = await record(deps, message, result, reservation.leaseId);
     recorded = true;
     return outcome;
@@ -109,8 +120,9 @@ export async function attemptMessage(deps: DeliveryDeps, message: ClaimedMessage
 }
 
 async function giveBack(deps: DeliveryDeps, message: ClaimedMessage, outcome: { kind: "postponed"; until: Date }) {
-  await releaseClaim(deps.db, message, outcome.until);
-  return outcome;
+  const until = deps.postponeAtLeastMs ? new Date(Math.max(outcome.until.getTime(), Date.now() + deps.postponeAtLeastMs)) : outcome.until;
+  await releaseClaim(deps.db, message, until);
+  return { kind: "postponed" as const, until };
 }
 
 async function reserveThreadAndSlot(deps: DeliveryDeps, message: ClaimedMessage) {
@@ -147,13 +159,16 @@ async function waitForThread(deps: DeliveryDeps, siteId: string, ms: number) {
   ]);
 }
 
-/** Signs and sends the request at its reserved start; "paused" when a late send finds the site paused (nothing sent). */
+/**
+ * Signs and sends the request at its reserved start; "paused" when a late send finds the site paused,
+ * postponed when its new start is further than deps.lateStartWaitMs (nothing sent either way).
+ */
 async function send(
   deps: DeliveryDeps,
   message: ClaimedMessage,
   prepared: OutgoingRequest,
   reservedStart: number,
-): Promise<AttemptResult | "paused"> {
+): Promise<AttemptResult | "paused" | { kind: "postponed"; until: Date }> {
   const ctx = authContext(deps, message);
   let startAt = reservedStart;
   let startedAt: Date;
@@ -174,6 +189,9 @@ async function send(
     if (deps.clock.latestDatabaseNow() - startAt <= LATE_START_MS) break;
     const again = await readingDatabaseClock(deps, () => reserveStartAgain(deps.db, message.site.id, message.site.rps));
     if (!again) return "paused";
+    if (deps.lateStartWaitMs !== undefined && again.startAt - again.databaseNow > deps.lateStartWaitMs) {
+      return { kind: "postponed", until: new Date(deps.clock.toLocal(again.startAt)) };
+    }
     startAt = again.startAt;
   }
   let response: SendResult;
