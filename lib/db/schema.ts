@@ -275,7 +275,7 @@ export const webhookAttempts = pgTable(
     /** The first bytes of the response body (bounded by the delivery code). */
     responseExcerpt: text("response_excerpt"),
     /** The request as sent (method, URL, headers), credential headers redacted, for the Logs detail. */
-    request: jsonb("request").$type<{ method: string; url: string; headers: Record<string, string> }>(),
+    request: jsonb("request").$type<{ method: string; url: string; headers: Record<string, string>; bodyEncoding?: BodyEncoding }>(),
   },
   (t) => [
     uniqueIndex("webhook_attempts_message_attempt_key").on(t.messageId, t.attemptNo),

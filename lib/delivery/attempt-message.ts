@@ -181,7 +181,7 @@ async function send(
       signed = await authorizeRequest(request, message.site, deps.box, ctx);
     } catch (error) {
       if (!(error instanceof AuthorizeFailure)) throw error;
-      return { succeeded: false, startedAt: new Date(), error: error.message, request: recordedRequest(request) };
+      return { succeeded: false, startedAt: new Date(), error: error.message, request: recordedRequest(request, message.site.bodyEncoding) };
     }
     // The recorded start is taken here, after authorizing, right before the request is handed to
     // the HTTP client: the moment the limiter is accountable for.
@@ -199,7 +199,7 @@ async function send(
     response = await sendRequest(signed, message.site.timeoutMs, deps.fetch, deps.request);
   } catch (error) {
     if (!(error instanceof SendFailure)) throw error;
-    return { succeeded: false, startedAt, error: error.message, durationMs: failureDuration(error), request: recordedRequest(signed) };
+    return { succeeded: false, startedAt, error: error.message, durationMs: failureDuration(error), request: recordedRequest(signed, message.site.bodyEncoding) };
   }
   const succeeded = response.responseCode >= 200 && response.responseCode < 300;
   if (response.responseCode === 401) await forgetCredentials(message.site, ctx).catch(() => {});
@@ -208,7 +208,7 @@ async function send(
     startedAt,
     ...response,
     error: succeeded ? null : describeStatus(response.responseCode),
-    request: recordedRequest(signed),
+    request: recordedRequest(signed, message.site.bodyEncoding),
   };
 }
 

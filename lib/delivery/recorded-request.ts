@@ -1,4 +1,5 @@
 import type { OutgoingRequest } from "../auth-methods/types";
+import type { BodyEncoding } from "../trusted-sites/request-shape";
 
 /** Headers whose values carry no credential; every other header is recorded by name only. */
 const SHOWN_HEADERS = new Set([
@@ -16,11 +17,16 @@ const SHOWN_HEADERS = new Set([
 
 export const REDACTED = "[redacted]";
 
-/** The request as the Logs may show it: method, URL and headers, credentials replaced. */
-export function recordedRequest(request: OutgoingRequest) {
+/**
+ * The request as the Logs may show it: method, URL and headers, credentials replaced. The body is
+ * not stored again: it is the message's envelope in `bodyEncoding`, the same on every attempt
+ * (envelope.ts), so the message page rebuilds it.
+ */
+export function recordedRequest(request: OutgoingRequest, bodyEncoding: BodyEncoding) {
   return {
     method: request.method,
     url: request.url,
+    bodyEncoding,
     headers: Object.fromEntries(
       Object.entries(request.headers).map(([name, value]) => [name, SHOWN_HEADERS.has(name.toLowerCase()) ? value : REDACTED]),
     ),

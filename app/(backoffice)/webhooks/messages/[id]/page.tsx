@@ -13,7 +13,9 @@ import { PageHeader } from "@/components/ui/page-header";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { getDb } from "@/lib/db";
 import { IN_FLIGHT } from "@/lib/delivery/delivery-rules";
-import { getMessage } from "@/lib/delivery/read-messages";
+import { encodedEnvelope } from "@/lib/delivery/envelope";
+import { getMessage, type MessageDetail } from "@/lib/delivery/read-messages";
+import type { BodyEncoding } from "@/lib/trusted-sites/request-shape";
 import { getRun } from "@/lib/workflows/read-workflows";
 import { NotFoundError } from "@/lib/errors";
 import { backofficePage } from "@/components/backoffice/backoffice-page";
@@ -129,7 +131,7 @@ export default backofficePage(async function MessagePage({ params }: { params: P
       <section className="mt-6 rounded-lg border border-slate-200 bg-white p-6">
         <h2 className="mb-1 text-base font-semibold">Request as sent</h2>
         {sent?.request ? (
-          <RecordedRequest request={sent.request} attemptNo={sent.attemptNo} />
+          <RecordedRequest request={sent.request} attemptNo={sent.attemptNo} body={sentBody(message, sent.request)} />
         ) : (
           <p className="text-sm text-slate-600">Not sent yet: the request is recorded when the first attempt is made.</p>
         )}
@@ -145,5 +147,13 @@ function MessageLink({ id }: { id: string }) {
     <Link href={`/webhooks/messages/${id}`} className="font-mono text-xs text-indigo-600 hover:underline">
       {id}
     </Link>
+  );
+}
+
+/** The body the attempt sent: the message's envelope in the encoding recorded with it (JSON for attempts recorded before encodings existed). */
+function sentBody(message: MessageDetail, request: { bodyEncoding?: BodyEncoding }) {
+  return encodedEnvelope(
+    { action: message.action, customerId: message.customerId, payload: message.payload, createdAt: message.createdAt },
+    request.bodyEncoding ?? "json",
   );
 }
