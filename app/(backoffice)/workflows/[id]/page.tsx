@@ -26,7 +26,7 @@ export default backofficePage(async function WorkflowPage({ params, searchParams
     throw e;
   });
   // Every site, not only the active ones: a node whose site was deactivated says so by name.
-  const [sites, runs, customers] = await Promise.all([listSites(db), listRuns(db, id), listCustomers(db)]);
+  const [sites, runs, customers] = await Promise.all([listSites(db), listRuns(db, id), listCustomers(db, { limit: 200 })]);
   const trigger = workflow.trigger as WorkflowDefinition["trigger"];
 
   return (
@@ -58,7 +58,7 @@ export default backofficePage(async function WorkflowPage({ params, searchParams
       <section className="mt-8 flex flex-col gap-4">
         <div className="flex flex-wrap items-start justify-between gap-4">
           <h2 className="text-lg font-semibold">Runs</h2>
-          <TestEventForm workflowId={workflow.id} customers={customers.map((c) => ({ id: c.id, name: c.name, email: c.email }))} />
+          <TestEventForm workflowId={workflow.id} customers={customers.items.map((c) => ({ id: c.id, name: c.name, email: c.email }))} />
         </div>
         <RunHistory workflowId={workflow.id} runs={runs} />
       </section>
