@@ -72,7 +72,7 @@ export function attemptLogsQuery(db: Database, q: z.output<typeof logsQuerySchem
 /** A message in flight to a site that is not active is paused: nothing is sent until the site is activated. */
 const paused = sql<boolean>`(${inArray(webhookMessages.status, [...IN_FLIGHT])} and ${trustedSites.status} <> 'active')`;
 
-/** Messages still in flight (the Queue), newest first; retries = resends so far; `paused` while the site is inactive. */
+/** Messages still in flight (the Queue), newest first; retries = resends so far; the last error; `paused` while the site is inactive. */
 export async function listInFlight(db: Database, query: unknown) {
   const q = parseOrThrow(queueQuerySchema, query);
   return page(await inFlightQuery(db, q), q.limit);
@@ -95,6 +95,10 @@ export function inFlightQuery(db: Database, q: z.output<typeof queueQuerySchema>
       retries: sql<number>`(select max(a.attempt_no) - 1 from ${webhookAttempts} a where a.message_id = ${webhookMessages.id})::int`,
       nextAttemptAt: webhookMessages.nextAttemptAt,
       paused,
+      // The newest failed attempt's error, through the (message_id, attempt_no) key: at most 5 rows.
+      lastError: sql<string | null>`(select a.error from ${webhookAttempts} a where a.message_id = ${webhookMessages.id} and a.error is not null order by a.attempt_no desc limit 1)`,
+      /** A worker holds the message: an attempt is being sent. */
+      sending: sql<boolean>`coalesce(${webhookMessages.lockedUntil} > clock_timestamp(), false)`,
       createdAt: webhookMessages.createdAt,
       position: micros(webhookMessages.createdAt),
     })

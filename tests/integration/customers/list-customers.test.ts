@@ -16,7 +16,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   useAsAppDatabase(database);
   token = (await createApiToken(database.db, { name: "customers" }, null)).token;
-  const rows = Array.from({ length: TOTAL }, (_, i) => ({
+  const rows: { name: string; email: string | null; externalId: string | null }[] = Array.from({ length: TOTAL }, (_, i) => ({
     name: `Customer ${String(i).padStart(3, "0")}`,
     email: i % 10 === 0 ? null : `customer-${i}@example.com`,
     externalId: `EXT-${i}`,
