@@ -14,7 +14,6 @@ import { StatusBadge } from "@/components/ui/status-badge";
 import { getDb } from "@/lib/db";
 import { IN_FLIGHT } from "@/lib/delivery/delivery-rules";
 import { getMessage } from "@/lib/delivery/read-messages";
-import { getRun } from "@/lib/workflows/read-workflows";
 import { NotFoundError } from "@/lib/errors";
 import { backofficePage } from "@/components/backoffice/backoffice-page";
 
@@ -27,7 +26,7 @@ export default backofficePage(async function MessagePage({ params }: { params: P
     if (e instanceof NotFoundError) notFound();
     throw e;
   });
-  const madeBy = message.workflowRunId ? await getRun(db, message.workflowRunId) : null;
+  const madeBy = message.madeBy;
   const inFlight = (IN_FLIGHT as readonly string[]).includes(message.status);
   const sent = message.attemptLog.findLast((a) => a.request);
 
@@ -64,8 +63,8 @@ export default backofficePage(async function MessagePage({ params }: { params: P
               <>
                 <dt className="text-slate-500">Made by</dt>
                 <dd>
-                  <Link href={`/workflows/${madeBy.workflowId}/runs/${madeBy.id}`} className="text-indigo-600 hover:underline">
-                    Made by workflow {madeBy.workflowName}, run {madeBy.id.slice(0, 8)}
+                  <Link href={`/workflows/${madeBy.workflowId}/runs/${madeBy.runId}`} className="text-indigo-600 hover:underline">
+                    Made by workflow {madeBy.workflowName}, run {madeBy.runId.slice(0, 8)}
                   </Link>
                 </dd>
               </>
