@@ -1,6 +1,7 @@
 /**
  * Runs once when the Next.js server starts, before it serves requests. The Node.js part brings up
- * the database; it lives in its own module so the Edge bundle never sees Node APIs.
+ * the database and, when OTEL_EXPORTER_OTLP_ENDPOINT is set, the tracing SDK; both live in their
+ * own modules so the Edge bundle never sees Node APIs.
  */
 export async function register() {
   // Not during `next build`: pages that read the database opt out of prerendering.
@@ -9,6 +10,9 @@ export async function register() {
     installSafeConsole();
     const { startServerDatabase } = await import("./lib/db/server-start");
     await startServerDatabase();
+    // After the start-up above, which has validated the environment (and stops on a bad one).
+    const [{ readEnv }, { startTracing }] = await Promise.all([import("./lib/env"), import("./lib/observability/start-tracing")]);
+    startTracing(readEnv());
   }
 }
 

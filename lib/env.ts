@@ -51,8 +51,17 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(100),
   /** How long a worker's claim on a message lasts unrenewed: after a crash its messages are retried this much later. */
   WORKER_CLAIM_TTL_MS: z.coerce.number().int().min(100).default(DEFAULT_CLAIM_TTL_MS),
+  /** `npm run worker` serves GET /api/metrics on this port (API token required); unset, it serves nothing. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
   /** The pause before a failed attempt is resent (DESIGN §3: 10 s); shorter only for tests and demos. */
   WEBHOOK_RETRY_INTERVAL_MS: z.coerce.number().int().min(0).default(DEFAULT_RETRY_INTERVAL_MS),
+  /**
+   * Where to send OpenTelemetry traces (OTLP over HTTP, e.g. http://collector:4318); unset, no SDK
+   * is registered and spans are no-ops. The exporter itself reads it and the other OTEL_* variables.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().or(z.literal("")).optional(),
+  /** The service name traces carry. */
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default("trusted-sites-webhooks"),
   /** Skip applying migrations at server start-up (when a deploy step runs `npm run db:migrate`). */
   SKIP_MIGRATIONS: z
     .enum(["0", "1", "true", "false"])

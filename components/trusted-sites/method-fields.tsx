@@ -1,21 +1,92 @@
 "use client";
 
 import { Plus, Trash2 } from "lucide-react";
-import { useFieldArray, type UseFormReturn } from "react-hook-form";
+import { useId } from "react";
+import { useFieldArray, useWatch, type UseFormReturn } from "react-hook-form";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { TextField } from "@/components/ui/text-field";
+import type { AuthMethod } from "@/lib/auth-methods/method-names";
 import type { FieldSpec } from "@/lib/auth-methods/types";
 import type { MethodChoice } from "@/lib/trusted-sites/method-choices";
+import type { AuthFormValues } from "./auth-form-values";
 import { SecretInput } from "./secret-input";
-import type { SiteFormValues } from "./site-form";
 
-export interface KeyValueRow {
-  key: string;
-  value: string;
+type Form = UseFormReturn<AuthFormValues>;
+
+/**
+ * The method dropdown and the chosen method's fields, for any form holding AuthFormValues (the site
+ * form, the legacy workflow node). `secretsSet` says which secrets are stored for `storedMethod`.
+ */
+export function AuthMethodFields({
+  form,
+  methods,
+  storedMethod,
+  secretsSet,
+}: {
+  form: Form;
+  methods: MethodChoice[];
+  storedMethod?: AuthMethod;
+  secretsSet?: Record<string, boolean>;
+}) {
+  const chosen = useWatch({ control: form.control, name: "authMethod" });
+  const method = methods.find((m) => m.method === chosen) ?? methods[0]!;
+  const selectId = useId();
+
+  function chooseMethod(next: AuthMethod) {
+    form.setValue("authMethod", next, { shouldDirty: true });
+    const choice = methods.find((m) => m.method === next)!;
+    for (const field of choice.fields) {
+      if (field.kind === "key-values") continue;
+      const current = form.getValues(`authParams.${field.name}`);
+      if (current === undefined || current === "") form.setValue(`authParams.${field.name}`, String(field.defaultValue ?? ""));
+    }
+    form.clearErrors("authParams");
+  }
+
+  return (
+    <>
+      <div className="flex flex-col gap-1">
+        <label htmlFor={selectId} className="text-sm font-medium text-slate-700">
+          Authentication method
+        </label>
+        <select
+          id={selectId}
+          value={method.method}
+          onChange={(e) => chooseMethod(e.target.value as AuthMethod)}
+          className="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm"
+        >
+          {methods.map((m) => (
+            <option key={m.method} value={m.method}>
+              {m.label}
+            </option>
+          ))}
+        </select>
+        <p className="text-xs text-slate-500">{method.description}</p>
+      </div>
+      <MethodFields form={form} method={method} secretsSet={storedMethod === method.method ? (secretsSet ?? {}) : {}} />
+    </>
+  );
 }
 
-type Form = UseFormReturn<SiteFormValues>;
+/**
+ * The chosen method's required fields left empty, as errors keyed by field name, worded as the
+ * method's schema words them ("Username is required"). The browser checks only these; everything
+ * else about the parameters is the server's (the schemas use Node crypto), so without this an
+ * empty form showed the method's errors only on the second Save. A stored secret left empty is kept.
+ */
+export function missingRequiredParams(
+  method: MethodChoice,
+  authParams: Record<string, string | undefined>,
+  secretsSet: Record<string, boolean>,
+): Record<string, { type: "required"; message: string }> {
+  const missing: Record<string, { type: "required"; message: string }> = {};
+  for (const field of method.fields) {
+    if (!field.required || field.kind === "key-values" || secretsSet[field.name]) continue;
+    if ((authParams[field.name] ?? "").trim() === "") missing[field.name] = { type: "required", message: `${field.label} is required` };
+  }
+  return missing;
+}
 
 /** The chosen method's fields, rendered from its module's field list (labels, help, limits). */
 export function MethodFields({ form, method, secretsSet }: { form: Form; method: MethodChoice; secretsSet: Record<string, boolean> }) {

@@ -7,14 +7,21 @@ import { useState } from "react";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 
-/** Edit, Set active / Set inactive and Delete, each change confirmed first. */
+/** Edit, Set active / Set inactive and Delete, each change confirmed first; the dialog waits for the server's answer. */
 export function SiteActions({ site }: { site: { id: string; name: string; status: string } }) {
   const router = useRouter();
   const [problem, setProblem] = useState<string | null>(null);
 
   async function send(path: string, init: RequestInit, after: () => void) {
     setProblem(null);
-    const response = await fetch(path, { ...init, headers: { "content-type": "application/json" } });
+    let response: Response;
+    try {
+      // keepalive: a change the user confirmed is still made when they leave the page meanwhile.
+      response = await fetch(path, { ...init, keepalive: true, headers: { "content-type": "application/json" } });
+    } catch {
+      setProblem("The server could not be reached. Try again.");
+      return;
+    }
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));
       setProblem(body.error ?? `The change failed (${response.status}). Try again.`);

@@ -3,53 +3,41 @@
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { useForm, useWatch, type FieldPath, type Resolver } from "react-hook-form";
+import { useForm, useWatch, type FieldPath, type Resolver, type UseFormReturn } from "react-hook-form";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/text-field";
-import type { AuthMethod } from "@/lib/auth-methods/method-names";
 import type { MethodChoice } from "@/lib/trusted-sites/method-choices";
+import type { ExtraHeader, RequestShape } from "@/lib/trusted-sites/request-shape";
 import { siteFieldsSchema } from "@/lib/trusted-sites/site-fields";
 import type { SiteView } from "@/lib/trusted-sites/site-view";
-import { MethodFields, type KeyValueRow } from "./method-fields";
+import { authFormValues, authRequestParams, type AuthFormValues } from "./auth-form-values";
+import { AuthMethodFields, missingRequiredParams } from "./method-fields";
+import { RequestShapeFields, type RequestShapeFormValues } from "./request-shape-fields";
 
-export interface SiteFormValues {
+export interface SiteFormValues extends AuthFormValues, RequestShape {
   name: string;
   url: string;
   contentType: string;
-  authMethod: AuthMethod;
   rps: string;
   threads: string;
   timeoutMs: string;
-  authParams: Record<string, string>;
-  keyValues: Record<string, KeyValueRow[]>;
 }
 
 /**
  * Add or edit a trusted site. The browser checks the site's own fields with the same zod schema as
- * the API; the chosen method's parameters are checked by the server with the method's schema, and
- * its field errors land on the same inputs.
+ * the API, and that the chosen method's required fields are filled; the method's parameters are
+ * checked in full by the server with the method's schema, and its field errors land on the same inputs.
  */
 export function SiteForm({ methods, site }: { methods: MethodChoice[]; site?: SiteView }) {
   const router = useRouter();
   const [problem, setProblem] = useState<string | null>(null);
   const form = useForm<SiteFormValues>({
-    resolver: zodResolver(siteFieldsSchema, undefined, { raw: true }) as unknown as Resolver<SiteFormValues>,
+    resolver: siteResolver(methods, site),
     defaultValues: initialValues(methods, site),
   });
   const chosen = useWatch({ control: form.control, name: "authMethod" });
   const method = methods.find((m) => m.method === chosen) ?? methods[0]!;
   const errors = form.formState.errors;
-
-  function chooseMethod(next: AuthMethod) {
-    form.setValue("authMethod", next);
-    const choice = methods.find((m) => m.method === next)!;
-    for (const field of choice.fields) {
-      if (field.kind === "key-values") continue;
-      const current = form.getValues(`authParams.${field.name}`);
-      if (current === undefined || current === "") form.setValue(`authParams.${field.name}`, String(field.defaultValue ?? ""));
-    }
-    form.clearErrors("authParams");
-  }
 
   async function onSubmit(values: SiteFormValues) {
     setProblem(null);
@@ -88,35 +76,12 @@ export function SiteForm({ methods, site }: { methods: MethodChoice[]; site?: Si
           error={errors.url?.message}
           {...form.register("url")}
         />
-        <TextField
-          label="Content type"
-          help="Sent as the Content-Type header of every request."
-          error={errors.contentType?.message}
-          {...form.register("contentType")}
-        />
+        <RequestShapeFields form={form as unknown as UseFormReturn<RequestShapeFormValues>} />
       </section>
 
       <section className="flex flex-col gap-4 rounded-lg border border-slate-200 bg-white p-6">
         <h2 className="text-base font-semibold">Authentication</h2>
-        <div className="flex flex-col gap-1">
-          <label htmlFor="auth-method" className="text-sm font-medium text-slate-700">
-            Authentication method
-          </label>
-          <select
-            id="auth-method"
-            value={method.method}
-            onChange={(e) => chooseMethod(e.target.value as AuthMethod)}
-            className="rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm"
-          >
-            {methods.map((m) => (
-              <option key={m.method} value={m.method}>
-                {m.label}
-              </option>
-            ))}
-          </select>
-          <p className="text-xs text-slate-500">{method.description}</p>
-        </div>
-        <MethodFields form={form} method={method} secretsSet={site?.authMethod === method.method ? site.secretsSet : {}} />
+        <AuthMethodFields form={form as unknown as UseFormReturn<AuthFormValues>} methods={methods} storedMethod={site?.authMethod} secretsSet={site?.secretsSet} />
       </section>
 
       <section className="flex flex-col gap-4 rounded-lg border border-slate-200 bg-white p-6">
@@ -156,7 +121,7 @@ export function SiteForm({ methods, site }: { methods: MethodChoice[]; site?: Si
         <Button type="submit" disabled={form.formState.isSubmitting}>
           {form.formState.isSubmitting ? "Saving…" : site ? "Save changes" : "Save as draft"}
         </Button>
-        <Button type="button" variant="secondary" onClick={() => router.back()}>
+        <Button type="button" variant="secondary" onClick={() => leave(router, site ? `/trusted-sites/${site.id}` : "/trusted-sites")}>
           Cancel
         </Button>
       </div>
@@ -164,64 +129,62 @@ export function SiteForm({ methods, site }: { methods: MethodChoice[]; site?: Si
   );
 }
 
+const siteFieldsResolver = zodResolver(siteFieldsSchema, undefined, { raw: true }) as unknown as Resolver<SiteFormValues>;
+
+/** The site's fields by the API's schema, and the chosen method's required fields, in one pass. */
+function siteResolver(methods: MethodChoice[], site?: SiteView): Resolver<SiteFormValues> {
+  return async (values, context, options) => {
+    const result = await siteFieldsResolver(values, context, options);
+    const method = methods.find((m) => m.method === values.authMethod) ?? methods[0]!;
+    const missing = missingRequiredParams(method, values.authParams, site?.authMethod === method.method ? site.secretsSet : {});
+    if (Object.keys(missing).length === 0) return result;
+    return { values: {}, errors: { ...result.errors, authParams: missing } } as Awaited<ReturnType<Resolver<SiteFormValues>>>;
+  };
+}
+
+/**
+ * Back to where the user came from; in a tab opened on this form (no earlier page of the app to go
+ * back to, history back would show about:blank) to `fallback` instead.
+ */
+function leave(router: ReturnType<typeof useRouter>, fallback: string) {
+  // The Navigation API lists only this origin's entries; without it, trust a same-origin referrer.
+  const navigation = (window as { navigation?: { canGoBack: boolean } }).navigation;
+  const canGoBack = navigation
+    ? navigation.canGoBack
+    : window.history.length > 1 && document.referrer.startsWith(`${window.location.origin}/`);
+  if (canGoBack) router.back();
+  else router.push(fallback);
+}
+
 function initialValues(methods: MethodChoice[], site?: SiteView): SiteFormValues {
   const method = methods.find((m) => m.method === (site?.authMethod ?? "none")) ?? methods[0]!;
-  const authParams: Record<string, string> = {};
-  const keyValues: Record<string, KeyValueRow[]> = {};
-  for (const field of method.fields) {
-    const stored = site?.authParams[field.name];
-    if (field.kind === "key-values") {
-      const entries = Object.entries((stored as Record<string, unknown> | undefined) ?? {});
-      keyValues[field.name] = entries.map(([key, value]) => ({ key, value: typeof value === "string" ? value : JSON.stringify(value) }));
-    } else {
-      authParams[field.name] = stored === undefined || stored === null ? String(field.defaultValue ?? "") : String(stored);
-    }
-  }
   return {
     name: site?.name ?? "",
     url: site?.url ?? "",
     contentType: site?.contentType ?? "application/json",
-    authMethod: method.method,
+    httpMethod: site?.httpMethod ?? "POST",
+    bodyEncoding: site?.bodyEncoding ?? "json",
+    headers: (site?.headers as ExtraHeader[] | undefined) ?? [],
     rps: String(site?.rps ?? 10),
     threads: String(site?.threads ?? 1),
     timeoutMs: String(site?.timeoutMs ?? 10_000),
-    authParams,
-    keyValues,
+    ...authFormValues(method, site?.authMethod === method.method ? site.authParams : {}),
   };
 }
 
 /** The API body: only the chosen method's fields; an untouched stored secret is left out (kept). */
 function toRequestBody(values: SiteFormValues, method: MethodChoice, site?: SiteView) {
-  const authParams: Record<string, unknown> = {};
-  for (const field of method.fields) {
-    if (field.kind === "key-values") {
-      authParams[field.name] = Object.fromEntries(
-        (values.keyValues[field.name] ?? []).filter((r) => r.key.trim() !== "").map((r) => [r.key.trim(), jsonOrText(r.value)]),
-      );
-      continue;
-    }
-    const value = values.authParams[field.name] ?? "";
-    const keepStored = method.secretFields.includes(field.name) && value === "" && site?.secretsSet[field.name];
-    if (keepStored) continue;
-    if (value !== "" || field.required) authParams[field.name] = value;
-  }
   return {
     name: values.name,
     url: values.url,
     contentType: values.contentType,
+    httpMethod: values.httpMethod,
+    bodyEncoding: values.bodyEncoding,
+    headers: values.headers,
     authMethod: method.method,
-    authParams,
+    authParams: authRequestParams(values, method, site?.authMethod === method.method ? site.secretsSet : {}),
     rps: values.rps,
     threads: values.threads,
     timeoutMs: values.timeoutMs,
   };
-}
-
-/** A payload value is JSON when it parses (42, true, {"a":1}); anything else is sent as text. */
-function jsonOrText(value: string): unknown {
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
 }

@@ -2,12 +2,14 @@
 
 import * as AlertDialog from "@radix-ui/react-alert-dialog";
 import { Loader2 } from "lucide-react";
-import { useState } from "react";
+import { useState, useTransition } from "react";
 import { Button } from "./button";
 
 /**
- * Asks before an action that cannot be undone; `trigger` opens it. With `keepOpenUntilDone`, the
- * dialog stays open with a spinner until the promise `onConfirm` returns settles.
+ * Asks before an action that cannot be undone; `trigger` opens it. Confirming keeps the dialog open,
+ * its buttons disabled and a spinner on the confirm button, until `onConfirm` has settled and what
+ * it started in a transition (a `router.refresh()` or `router.push()`) has rendered: the dialog
+ * closes as the page shows the change, not a second before it.
  */
 export function ConfirmDialog({
   trigger,
@@ -19,7 +21,6 @@ export function ConfirmDialog({
   tone = "danger",
   onOpenChange,
   confirmDisabled,
-  keepOpenUntilDone,
 }: {
   trigger: React.ReactNode;
   title: string;
@@ -27,31 +28,34 @@ export function ConfirmDialog({
   confirmLabel: string;
   /** The button that closes the dialog doing nothing. */
   cancelLabel?: string;
+  /** Shows its own failures (as the callers' `problem` notes do): a rejection reaches the error boundary. */
   onConfirm: () => void | Promise<unknown>;
-  keepOpenUntilDone?: boolean;
   tone?: "danger" | "primary";
   /** Called when the dialog opens or closes (e.g. to load what the description states). */
   onOpenChange?: (open: boolean) => void;
   confirmDisabled?: boolean;
 }) {
   const [open, setOpen] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const [busy, startTransition] = useTransition();
   function changeOpen(next: boolean) {
     if (busy) return;
     setOpen(next);
     onOpenChange?.(next);
   }
-  async function confirm(event: React.MouseEvent) {
-    if (!keepOpenUntilDone) return void onConfirm();
+  function confirm(event: React.MouseEvent) {
     event.preventDefault();
-    setBusy(true);
-    try {
-      await onConfirm();
-    } finally {
-      setBusy(false);
-      setOpen(false);
-      onOpenChange?.(false);
-    }
+    // An async transition: `busy` stays true until the action and the transitions it starts (the
+    // router's refresh) have committed, and closing is committed together with them.
+    startTransition(async () => {
+      try {
+        await onConfirm();
+      } finally {
+        startTransition(() => {
+          setOpen(false);
+          onOpenChange?.(false);
+        });
+      }
+    });
   }
   return (
     <AlertDialog.Root open={open} onOpenChange={changeOpen}>
@@ -68,7 +72,7 @@ export function ConfirmDialog({
               </Button>
             </AlertDialog.Cancel>
             <AlertDialog.Action asChild>
-              <Button variant={tone} onClick={confirm} disabled={confirmDisabled || busy}>
+              <Button variant={tone} onClick={confirm} disabled={confirmDisabled || busy} aria-busy={busy || undefined}>
                 {busy && <Loader2 className="size-4 animate-spin" aria-hidden />}
                 {confirmLabel}
               </Button>

@@ -7,8 +7,7 @@ import { STATUS_COLORS, STATUS_LABELS } from "./status-colors";
 
 /** Attempts per bucket by status, stacked, over the Logs range: an outage shows as a wall of red and amber. */
 export function AttemptsChart({ data, rangeLabel }: { data: AttemptsOverTime; rangeLabel: string }) {
-  const withTime = data.bucketMs < 24 * 3_600_000;
-  const tick = (iso: string) => (withTime ? iso.slice(11, 16) : iso.slice(5, 10));
+  const tick = axisLabel(data);
   const total = data.buckets.reduce((sum, b) => sum + ATTEMPT_STATUSES.reduce((s, status) => s + b[status], 0), 0);
   return (
     <section aria-label="Attempts over time" className="mb-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
@@ -41,4 +40,21 @@ export function AttemptsChart({ data, rangeLabel }: { data: AttemptsOverTime; ra
       </BarChart>
     </section>
   );
+}
+
+const DAY_MS = 24 * 3_600_000;
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/**
+ * How a bar's start is written on the axis (UTC): the time of day within one day; the date as well
+ * when the range spans days, or "12:00" would repeat under every bar; the date alone for daily bars.
+ */
+function axisLabel(data: AttemptsOverTime): (iso: string) => string {
+  const spansDays = Date.parse(data.to) - Date.parse(data.from) > DAY_MS;
+  return (iso) => {
+    const date = new Date(iso);
+    const day = `${MONTHS[date.getUTCMonth()]} ${date.getUTCDate()}`;
+    if (data.bucketMs >= DAY_MS) return day;
+    return spansDays ? `${day} ${iso.slice(11, 16)}` : iso.slice(11, 16);
+  };
 }

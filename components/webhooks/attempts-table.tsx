@@ -12,6 +12,8 @@ export interface AttemptRow {
   id: number;
   messageId: string;
   createdAt: Date;
+  scheduledAt: Date;
+  startedAt: Date | null;
   action: string;
   customerId: string;
   customerName: string;
@@ -29,13 +31,24 @@ const messageHref = (row: AttemptRow) => `/webhooks/messages/${row.messageId}`;
 
 const columns: ColumnDef<typeof features, AttemptRow>[] = [
   {
-    accessorKey: "createdAt",
-    header: "Created at",
-    cell: (info) => (
-      <Link href={messageHref(info.row.original)} className="text-indigo-600 hover:underline" onClick={(e) => e.stopPropagation()}>
-        <DateTime value={info.row.original.createdAt} />
-      </Link>
-    ),
+    // When the request went out; a queued attempt (a retry waiting) says when it is scheduled for.
+    // The row was created when the previous attempt failed, which is neither.
+    accessorKey: "startedAt",
+    header: "Sent at",
+    cell: (info) => {
+      const { startedAt, scheduledAt } = info.row.original;
+      return (
+        <Link href={messageHref(info.row.original)} className="text-indigo-600 hover:underline" onClick={(e) => e.stopPropagation()}>
+          {startedAt ? (
+            <DateTime value={startedAt} />
+          ) : (
+            <span className="whitespace-nowrap">
+              Scheduled for <DateTime value={scheduledAt} />
+            </span>
+          )}
+        </Link>
+      );
+    },
   },
   { accessorKey: "action", header: "Action" },
   {

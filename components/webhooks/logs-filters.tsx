@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Button } from "@/components/ui/button";
+import { cn } from "@/components/ui/cn";
 import { ATTEMPT_STATUSES, filterSearchParams, logsFilterSchema, type LogsFilter } from "@/lib/delivery/logs-query";
 import { toFieldIssues } from "@/lib/validation";
 import { STATUS_LABELS } from "./status-colors";
@@ -21,6 +22,7 @@ const QUICK_RANGES = [
   { label: "Last hour", ms: 60 * 60_000 },
   { label: "Last 24 hours", ms: 24 * 60 * 60_000 },
   { label: "Last 7 days", ms: 7 * 24 * 60 * 60_000 },
+  { label: "Last 30 days", ms: 30 * 24 * 60 * 60_000 },
 ];
 
 /** The Logs filters, kept in the URL (shareable, survive reload), checked with the API's schema. */
@@ -62,7 +64,8 @@ export function LogsFilters({ filter, sites }: { filter: LogsFilter; sites: { id
       aria-label="Filter attempts"
       className="mb-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm"
     >
-      <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-6">
+      {/* From and To take two columns: a datetime-local input needs ~240 px to show its whole value. */}
+      <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
         <Field label="Status" error={issues.status}>
           <select name="status" defaultValue={filter.status ?? ""} className={inputClass}>
             <option value="">Any status</option>
@@ -89,10 +92,10 @@ export function LogsFilters({ filter, sites }: { filter: LogsFilter; sites: { id
         <Field label="Action" error={issues.action}>
           <input name="action" defaultValue={filter.action ?? ""} placeholder="e.g. points.earned" className={inputClass} />
         </Field>
-        <Field label="From (UTC)" error={issues.from}>
+        <Field label="From (UTC)" className="sm:col-span-2" error={issues.from}>
           <input type="datetime-local" name="from" defaultValue={toInputValue(filter.from)} className={inputClass} />
         </Field>
-        <Field label="To (UTC)" error={issues.to}>
+        <Field label="To (UTC)" className="sm:col-span-2" error={issues.to}>
           <input type="datetime-local" name="to" defaultValue={toInputValue(filter.to)} className={inputClass} />
         </Field>
       </div>
@@ -123,9 +126,19 @@ export function LogsFilters({ filter, sites }: { filter: LogsFilter; sites: { id
   );
 }
 
-function Field({ label, error, children }: { label: string; error?: string; children: React.ReactNode }) {
+function Field({
+  label,
+  error,
+  className,
+  children,
+}: {
+  label: string;
+  error?: string;
+  className?: string;
+  children: React.ReactNode;
+}) {
   return (
-    <label className="flex flex-col gap-1 text-sm font-medium text-slate-700">
+    <label className={cn("flex flex-col gap-1 text-sm font-medium text-slate-700", className)}>
       {label}
       {children}
       {error && <span className="text-xs font-medium text-red-600">{error}</span>}

@@ -10,7 +10,10 @@ interface InFlightRow {
   customerName: string;
   siteId: string;
   siteName: string;
-  retries: number;
+  /** The site is a legacy workflow node's connection, with no page of its own. */
+  siteWorkflowId: string | null;
+  /** Attempts sent (started) so far, of 5. */
+  attempts: number;
   status: string;
   nextAttemptAt: Date | null;
   /** The site is inactive: nothing is sent until it is activated. */
@@ -21,7 +24,7 @@ interface InFlightRow {
 }
 
 /**
- * Messages in flight: resends so far, the last error, when the next attempt is due or that it waits
+ * Messages in flight: attempts sent so far, the last error, when the next attempt is due or that it waits
  * for its site (paused), and Retry now for a message waiting to be resent (when the engine can).
  */
 export function QueueTable({ messages, canRetryNow }: { messages: InFlightRow[]; canRetryNow: boolean }) {
@@ -32,7 +35,7 @@ export function QueueTable({ messages, canRetryNow }: { messages: InFlightRow[];
           <Th>ID</Th>
           <Th>Customer</Th>
           <Th>Trusted site</Th>
-          <Th>Retries</Th>
+          <Th>Attempts sent</Th>
           <Th>Status</Th>
           <Th>Next attempt due</Th>
           <Th>Last error</Th>
@@ -52,11 +55,14 @@ export function QueueTable({ messages, canRetryNow }: { messages: InFlightRow[];
               </Link>
             </Td>
             <Td>
-              <Link href={`/trusted-sites/${m.siteId}`} className="text-indigo-600 hover:underline">
+              <Link
+                href={m.siteWorkflowId ? `/workflows/${m.siteWorkflowId}` : `/trusted-sites/${m.siteId}`}
+                className="text-indigo-600 hover:underline"
+              >
                 {m.siteName}
               </Link>
             </Td>
-            <Td className="tabular-nums">{m.retries} of 4</Td>
+            <Td className="tabular-nums">{m.attempts} of 5</Td>
             <Td><StatusBadge status={m.paused ? "paused" : m.status} /></Td>
             <Td>
               {m.paused ? (

@@ -51,6 +51,10 @@ export function describeNode(node: WorkflowGraph["nodes"][number], sites: SiteCh
       warning: siteWarning(config, sites),
     };
   }
+  if (node.kind === "webhook-message-legacy") {
+    const url = typeof config.url === "string" && URL.canParse(config.url) ? new URL(config.url) : null;
+    return { title: nodeKinds[node.kind].label, summary: url ? `${config.httpMethod ?? "POST"} to ${url.host}` : "Enter a URL" };
+  }
   const count = Array.isArray(config.conditions) ? config.conditions.length : 0;
   return { title: nodeKinds[node.kind].label, summary: count ? `${count} condition${count > 1 ? "s" : ""}` : "Add a condition" };
 }

@@ -8,7 +8,9 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/text-field";
 import { TRIGGER_NODE_ID, type WorkflowGraph } from "@/lib/workflows/definition";
-import { nodeKinds, NODE_KINDS, type NodeKind } from "@/lib/workflows/nodes/kinds";
+import type { AuthMethod } from "@/lib/auth-methods/method-names";
+import type { MethodChoice } from "@/lib/trusted-sites/method-choices";
+import { LEGACY_TIMEOUT_DEFAULT_MS, nodeKinds, NODE_KINDS, type NodeKind } from "@/lib/workflows/nodes/kinds";
 import { describeNode, edgeId, toFlowEdges, triggerNode, TRIGGER_POSITION, type SiteChoice, type WorkflowFlowNode } from "./flow-graph";
 import { NodePanel, TriggerPanel, type PanelIssue, type TriggerValues } from "./node-panel";
 import { nodeTypes } from "./workflow-node";
@@ -41,8 +43,25 @@ export interface EditedWorkflow {
  * The workflow editor: the trigger and action nodes on a canvas, a palette of node kinds, the
  * selected node's form beside it, undo of the last change, and Save (a new version each time).
  */
-export function WorkflowEditor({ workflow, sites, savedVersion }: { workflow?: EditedWorkflow; sites: SiteChoice[]; savedVersion?: number }) {
+export function WorkflowEditor({
+  workflow,
+  sites: initialSites,
+  methods,
+  legacyNodes = {},
+  savedVersion,
+}: {
+  workflow?: EditedWorkflow;
+  sites: SiteChoice[];
+  /** The authentication methods a legacy node offers. */
+  methods: MethodChoice[];
+  /** Saved legacy nodes: the method stored for each and which of its secrets are set. */
+  legacyNodes?: Record<string, { storedMethod: AuthMethod; secretsSet: Record<string, boolean> }>;
+  savedVersion?: number;
+}) {
   const router = useRouter();
+  // A site made from a legacy node joins the list, so the node switched to it can name it.
+  const [madeSites, setMadeSites] = useState<SiteChoice[]>([]);
+  const sites = useMemo(() => [...initialSites, ...madeSites.filter((m) => !initialSites.some((s) => s.id === m.id))], [initialSites, madeSites]);
   const [state, setState] = useState<EditorState>(() => ({
     name: workflow?.name ?? "",
     description: workflow?.description ?? "",
@@ -162,7 +181,7 @@ export function WorkflowEditor({ workflow, sites, savedVersion }: { workflow?: E
   function addNode(kind: NodeKind) {
     const id = newNodeId(kind);
     const lowest = Math.max(triggerPosition.y, ...stateRef.current.nodes.map((n) => n.position.y));
-    const config = kind === "condition" ? { conditions: [] } : { siteId: "", action: "", payload: {} };
+    const config = NEW_NODE_CONFIG[kind];
     change((s) => ({ ...s, nodes: [...s.nodes, { id, kind, position: { x: triggerPosition.x + 40 * (s.nodes.length % 3), y: lowest + 160 }, config }] }));
     setSelected(id);
     setSelectedEdge(null);
@@ -315,7 +334,24 @@ export function WorkflowEditor({ workflow, sites, savedVersion }: { workflow?: E
               sites={sites}
               triggerEvent={state.trigger.event}
               workflowName={state.name}
+              methods={methods}
+              legacy={{
+                workflowId: workflow?.id,
+                saved: !!workflow?.graph.nodes.some((n) => n.id === selectedNode.id && n.kind === "webhook-message-legacy"),
+                storedMethod: legacyNodes[selectedNode.id]?.storedMethod,
+                secretsSet: legacyNodes[selectedNode.id]?.secretsSet ?? {},
+              }}
               onChange={(config, jsonProblem) => onConfigChange(selectedNode.id, config, jsonProblem)}
+              onSwitchToSite={(site) => {
+                setMadeSites((list) => [...list, site]);
+                change((s) => ({
+                  ...s,
+                  nodes: s.nodes.map((n) =>
+                    n.id === selectedNode.id ? { ...n, kind: "webhook-message", config: { siteId: site.id, action: n.config.action ?? "", payload: n.config.payload ?? {} } } : n,
+                  ),
+                }));
+                setRevision((r) => r + 1);
+              }}
               onDelete={() => {
                 removeNodes([selectedNode.id]);
                 setSelected(null);
@@ -330,6 +366,23 @@ export function WorkflowEditor({ workflow, sites, savedVersion }: { workflow?: E
     </div>
   );
 }
+
+const NEW_NODE_CONFIG: Record<NodeKind, Record<string, unknown>> = {
+  condition: { conditions: [] },
+  "webhook-message": { siteId: "", action: "", payload: {} },
+  "webhook-message-legacy": {
+    url: "",
+    httpMethod: "POST",
+    bodyEncoding: "json",
+    contentType: "application/json",
+    headers: [],
+    timeoutMs: LEGACY_TIMEOUT_DEFAULT_MS,
+    authMethod: "none",
+    authParams: {},
+    action: "",
+    payload: {},
+  },
+};
 
 function newNodeId(kind: NodeKind): string {
   return `${kind}-${Math.random().toString(36).slice(2, 10)}`;

@@ -17,6 +17,8 @@ export function WorkflowStatusActions({ workflow }: { workflow: { id: string; na
     try {
       const response = await fetch(`/api/workflows/${workflow.id}/status`, {
         method: "POST",
+        // A change the user confirmed is still made when they leave the page meanwhile.
+        keepalive: true,
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ status }),
       });
@@ -44,7 +46,6 @@ export function WorkflowStatusActions({ workflow }: { workflow: { id: string; na
           title={`Deactivate “${workflow.name}”?`}
           description="New customer events no longer start it. Runs already under way finish."
           confirmLabel="Deactivate"
-          keepOpenUntilDone
           onConfirm={() => setStatus("inactive")}
         />
       ) : (
@@ -58,7 +59,6 @@ export function WorkflowStatusActions({ workflow }: { workflow: { id: string; na
           description="Its latest saved version runs for every matching customer event from now on, and its Webhook message nodes send to their sites."
           confirmLabel="Activate"
           tone="primary"
-          keepOpenUntilDone
           onConfirm={() => setStatus("active")}
         />
       )}

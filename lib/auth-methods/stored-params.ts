@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import type { SecretBox } from "../secrets";
 import { isEncrypted } from "../secrets";
 import type { AuthMethod } from "./method-names";
@@ -50,4 +51,35 @@ export function redactParams(method: AuthMethod, stored: Record<string, unknown>
   }
   for (const field of authMethodModule(method).secretFields) secretsSet[field] ??= false;
   return { params, secretsSet };
+}
+
+/**
+ * Parameters entered for `method`, each blank secret taken from the stored ones when the method is
+ * unchanged: secrets never go back to the browser, so an edit form cannot resend them.
+ */
+export function withStoredSecrets(method: AuthMethod, incoming: Record<string, unknown>, stored: { method: AuthMethod; params: Record<string, unknown> } | null) {
+  if (!stored || stored.method !== method) return incoming;
+  const params = { ...incoming };
+  for (const field of authMethodModule(method).secretFields) {
+    const value = incoming[field];
+    if (value === undefined || value === null || value === "") params[field] = stored.params[field];
+  }
+  return params;
+}
+
+/**
+ * What to store for checked parameters: the stored ciphertexts and cached token when nothing
+ * changed, else the new parameters sealed (a change of how the site authenticates drops its tokens).
+ */
+export function paramsToStore(
+  stored: { authMethod: AuthMethod; authParams: Record<string, unknown> } | null,
+  next: { authMethod: AuthMethod; authParams: Record<string, unknown> },
+  box: SecretBox,
+): { authParams: Record<string, unknown>; changed: boolean } {
+  const storedParams = stored && withoutTokenState(openParams(stored.authMethod, stored.authParams, box));
+  const changed =
+    !stored ||
+    next.authMethod !== stored.authMethod ||
+    !isDeepStrictEqual(next.authParams, authMethodModule(stored.authMethod).schema.safeParse(storedParams).data);
+  return { changed, authParams: changed ? sealParams(next.authMethod, next.authParams, box) : stored.authParams };
 }

@@ -17,6 +17,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { AUTH_METHODS } from "../auth-methods/method-names";
+import type { BodyEncoding, ExtraHeader, HttpMethod } from "../trusted-sites/request-shape";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).defaultNow().notNull();
 const updatedAt = () =>
@@ -44,11 +45,29 @@ export const trustedSites = pgTable(
     rps: integer("rps").notNull().default(10),
     threads: integer("threads").notNull().default(1),
     timeoutMs: integer("timeout_ms").notNull().default(10_000),
+    /** How the request is sent (lib/trusted-sites/request-shape.ts). */
+    httpMethod: text("http_method").$type<HttpMethod>().notNull().default("POST"),
+    bodyEncoding: text("body_encoding").$type<BodyEncoding>().notNull().default("json"),
+    /** Extra request headers `[{name, value}]`, sent with every request before the method authenticates it. */
+    headers: jsonb("headers").$type<ExtraHeader[]>().notNull().default([]),
+    /**
+     * Set for the site a workflow's legacy node keeps its connection in (DESIGN §10): it is not listed
+     * with the trusted sites, not editable as one, and its name is free (the unique name is for listed sites).
+     */
+    workflowId: uuid("workflow_id").references((): AnyPgColumn => workflows.id),
+    workflowNodeId: text("workflow_node_id"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
-    uniqueIndex("trusted_sites_name_key").on(t.name),
+    uniqueIndex("trusted_sites_listed_name_key")
+      .on(t.name)
+      .where(sql`${t.workflowId} is null`),
+    uniqueIndex("trusted_sites_workflow_node_key")
+      .on(t.workflowId, t.workflowNodeId)
+      .where(sql`${t.workflowId} is not null`),
+    check("trusted_sites_http_method", sql`${t.httpMethod} in ('POST', 'PUT')`),
+    check("trusted_sites_body_encoding", sql`${t.bodyEncoding} in ('json', 'form')`),
     index("trusted_sites_status_idx").on(t.status),
     check("trusted_sites_rps_positive", sql`${t.rps} > 0`),
     check("trusted_sites_threads_positive", sql`${t.threads} > 0`),
@@ -220,6 +239,10 @@ export const webhookMessages = pgTable(
       .where(sql`${t.status} in ('queued', 'resent')`),
     index("webhook_messages_site_idx").on(t.siteId, t.createdAt),
     index("webhook_messages_customer_idx").on(t.customerId, t.createdAt),
+    // A run history counts each run's messages.
+    index("webhook_messages_workflow_run_idx")
+      .on(t.workflowRunId)
+      .where(sql`${t.workflowRunId} is not null`),
     index("webhook_messages_finished_idx")
       .on(t.finishedAt)
       .where(sql`${t.finishedAt} is not null`),

@@ -1,6 +1,7 @@
 import type { AuthContext, OutgoingRequest, TokenStore } from "../auth-methods/types";
 import type { Database } from "../db";
 import type { GuardedRequest } from "../outbound/guarded-fetch";
+import { observeAttempt } from "../observability/observe-attempt";
 import type { SecretBox } from "../secrets";
 import { authorizeRequest, forgetCredentials } from "./authorize-request";
 import type { ClaimedMessage } from "./claim-messages";
@@ -9,7 +10,7 @@ import type { DatabaseClock } from "./database-clock";
 import { describeOutage, isDatabaseOutage } from "./database-outage";
 import { AuthorizeFailure, PrepareError, SendFailure } from "./delivery-errors";
 import { LATE_START_MS, USER_AGENT } from "./delivery-rules";
-import { envelopeBody } from "./envelope";
+import { encodedEnvelope } from "./envelope";
 import { recordedRequest } from "./recorded-request";
 import { recordOutcome, type AttemptResult, type OutcomeRecorder, type RecordedOutcome } from "./record-outcome";
 import { releaseLease, reserveSend, reserveStartAgain } from "./reserve-send";
@@ -90,7 +91,7 @@ export async function attemptMessage(deps: DeliveryDeps, message: ClaimedMessage
   }
   let recorded = false;
   try {
-    const result = await send(deps, message, request, reservation.startAt);
+    const result = await observeAttempt(message, () => send(deps, message, request, reservation.startAt));
     if (result === "paused") {
       // The lease goes back in `finally`.
       await releaseUnsent(deps.db, message);
@@ -198,18 +199,21 @@ function describeStatus(code: number): string {
   return `the receiver answered ${code}`;
 }
 
-/** What every receiver gets (DESIGN §3); the body is the same on every attempt (see envelope.ts). */
+/** What every receiver gets (DESIGN §3), shaped by the site (method, encoding, extra headers); the body is the same on every attempt. */
 function prepareRequest(message: ClaimedMessage): OutgoingRequest {
   if (!URL.canParse(message.site.url)) throw new PrepareError("the site's URL is not a valid URL");
+  const { site } = message;
+  const extra = Object.fromEntries(site.headers.map((h) => [h.name.toLowerCase(), h.value]));
   return {
-    method: "POST",
-    url: message.site.url,
+    method: site.httpMethod,
+    url: site.url,
     headers: {
-      "content-type": message.site.contentType,
-      "webhook-id": message.id,
       "user-agent": USER_AGENT,
+      ...extra,
+      "content-type": site.contentType,
+      "webhook-id": message.id,
     },
-    body: envelopeBody(message),
+    body: encodedEnvelope(message, site.bodyEncoding),
   };
 }
 

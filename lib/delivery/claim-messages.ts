@@ -3,6 +3,7 @@ import type { AuthMethod } from "../auth-methods/method-names";
 import type { Database } from "../db";
 import { IN_FLIGHT } from "./delivery-rules";
 import { ASYNC_COMMIT } from "./reserve-send";
+import type { BodyEncoding, ExtraHeader, HttpMethod } from "../trusted-sites/request-shape";
 
 /** A claimed message with what its attempt needs: the current attempt row and the site as it is now. */
 export interface ClaimedMessage {
@@ -22,8 +23,12 @@ export interface ClaimedMessage {
   };
   site: {
     id: string;
+    name: string;
     url: string;
     contentType: string;
+    httpMethod: HttpMethod;
+    bodyEncoding: BodyEncoding;
+    headers: ExtraHeader[];
     authMethod: AuthMethod;
     authParams: Record<string, unknown>;
     rps: number;
@@ -113,7 +118,7 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
       extract(epoch from c.created_at)::float8 * 1000 as created_ms,
       a.id as attempt_id, a.attempt_no, (a.started_at is not null) as interrupted,
       coalesce(pg_postmaster_start_time() > a.started_at, false) as database_restarted,
-      s.id as site_id, s.url, s.content_type, s.auth_method, s.auth_params, s.rps, s.threads, s.timeout_ms
+      s.id as site_id, s.name as site_name, s.url, s.content_type, s.http_method, s.body_encoding, s.headers, s.auth_method, s.auth_params, s.rps, s.threads, s.timeout_ms
     from claimed c
     join trusted_sites s on s.id = c.site_id
     join lateral (
@@ -135,8 +140,12 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
     },
     site: {
       id: r.site_id as string,
+      name: r.site_name as string,
       url: r.url as string,
       contentType: r.content_type as string,
+      httpMethod: r.http_method as HttpMethod,
+      bodyEncoding: r.body_encoding as BodyEncoding,
+      headers: r.headers as ExtraHeader[],
       authMethod: r.auth_method as AuthMethod,
       authParams: r.auth_params as Record<string, unknown>,
       rps: Number(r.rps),

@@ -1,4 +1,4 @@
-import { and, eq, sql, type SQL } from "drizzle-orm";
+import { and, eq, isNull, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db";
 import { customers, trustedSites, webhookAttempts, webhookMessages } from "../db/schema";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
@@ -71,7 +71,7 @@ async function enqueueAnnouncingLocally(db: Database, message: ResolvedMessageIn
   const [row] = await db.execute<{ id: string | null; announced: number; name: string | null; status: string | null; customer_exists: boolean | null }>(sql`
     with site as (
       select s.name, s.status, exists (select 1 from ${customers} c where c.id = ${message.customerId}) as customer_exists
-      from ${trustedSites} s where s.id = ${message.siteId}
+      from ${trustedSites} s where s.id = ${message.siteId} and s.workflow_id is null
     ), ${messagesWithFirstAttempts([message], new Date(), sql`exists (select 1 from site where status = 'active' and customer_exists)`)},
     announced as (
       select pg_notify(${DUE_CHANNEL}, '') from message
@@ -122,7 +122,8 @@ export async function checkSiteAndCustomer(tx: Transaction, message: { siteId: s
         : sql<boolean>`true`,
     })
     .from(trustedSites)
-    .where(eq(trustedSites.id, message.siteId));
+    // A legacy node's site takes messages from its workflow only.
+    .where(and(eq(trustedSites.id, message.siteId), isNull(trustedSites.workflowId)));
   refuseUnlessSendable(found);
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LATEST_DATE_MS, pageCursorSchema, pageLimitSchema } from "../page-cursor";
 import { storable } from "../validation";
 
 /**
@@ -10,12 +11,11 @@ export type AttemptStatusName = (typeof ATTEMPT_STATUSES)[number];
 
 /** Dates both PostgreSQL and JS Date handle, and no attempt is older than the epoch. */
 const EARLIEST = Date.UTC(1970, 0, 1);
-const LATEST = Date.UTC(10_000, 0, 1);
 
 const isoDateTime = (label: string) =>
   z.iso
     .datetime({ offset: true, error: `${label} must be an ISO 8601 date and time, e.g. 2026-11-10T14:00:00Z` })
-    .refine((text) => !(Date.parse(text) < EARLIEST || Date.parse(text) >= LATEST), `${label} must be between 1970 and 9999`);
+    .refine((text) => !(Date.parse(text) < EARLIEST || Date.parse(text) >= LATEST_DATE_MS), `${label} must be between 1970 and 9999`);
 
 const filterShape = {
   status: z.enum(ATTEMPT_STATUSES, { error: "Status must be queued, resent, failed or done" }).optional(),
@@ -34,38 +34,19 @@ const rangeIssue = { message: "From must be before To", path: ["to"] };
 export const logsFilterSchema = storable(z.object(filterShape).refine(rangeInOrder, rangeIssue));
 export type LogsFilter = z.output<typeof logsFilterSchema>;
 
-const NOT_A_CURSOR = "Not a cursor from this API";
 const MAX_BIGINT = 2n ** 63n - 1n;
-
-/**
- * A page cursor, `<created_at in microseconds>.<id>`: milliseconds would skip rows created within
- * the same millisecond. Both parts are checked to be what PostgreSQL accepts, so a forged cursor
- * is a 422, not a failed query.
- */
-const cursorSchema = (id: z.ZodType<string>) =>
-  z
-    .string()
-    .transform((cursor, ctx) => {
-      const [micros = "", rowId = "", ...rest] = cursor.split(".");
-      const inRange = /^\d{1,18}$/.test(micros) && BigInt(micros) < BigInt(LATEST) * 1000n;
-      if (rest.length > 0 || !inRange || !id.safeParse(rowId).success) {
-        ctx.addIssue({ code: "custom", message: NOT_A_CURSOR, input: cursor });
-        return z.NEVER;
-      }
-      return { micros, id: rowId };
-    });
 
 /** Attempt ids are bigserial. */
 const attemptId = z.string().refine((id) => /^\d{1,19}$/.test(id) && BigInt(id) >= 1n && BigInt(id) <= MAX_BIGINT);
 
-const limit = z.coerce.number().int().min(1).max(200).default(50);
+const limit = pageLimitSchema;
 
 export const logsQuerySchema = storable(
-  z.object({ ...filterShape, cursor: cursorSchema(attemptId).optional(), limit }).refine(rangeInOrder, rangeIssue),
+  z.object({ ...filterShape, cursor: pageCursorSchema(attemptId).optional(), limit }).refine(rangeInOrder, rangeIssue),
 );
 
 /** The Queue's `?cursor&limit`: messages have uuid ids. */
-export const queueQuerySchema = storable(z.object({ cursor: cursorSchema(z.uuid()).optional(), limit }));
+export const queueQuerySchema = storable(z.object({ cursor: pageCursorSchema(z.uuid()).optional(), limit }));
 
 /** The body of `POST /api/webhooks/resend-failed`: the Logs filters of one site (status is implied: failed). */
 export const resendFailedSchema = storable(

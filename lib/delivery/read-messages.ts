@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db";
+import { positionBound, positionOf } from "../db/page-position";
 import { customers, trustedSites, webhookAttempts, webhookMessages, workflowRuns, workflows } from "../db/schema";
 import { NotFoundError } from "../errors";
 import { parseOrThrow } from "../validation";
@@ -13,8 +14,6 @@ import { logsQuerySchema, queueQuerySchema } from "./logs-query";
  */
 export { logsQuerySchema, queueQuerySchema } from "./logs-query";
 
-const micros = (column: typeof webhookAttempts.createdAt | typeof webhookMessages.createdAt) => sql<string>`(extract(epoch from ${column}) * 1000000)::bigint::text`;
-const fromMicros = (value: string) => sql`(timestamptz 'epoch' + ${value}::bigint * interval '1 microsecond')`;
 
 const messageAttemptColumns = {
   id: webhookAttempts.id,
@@ -56,10 +55,10 @@ export function attemptLogsQuery(db: Database, q: z.output<typeof logsQuerySchem
     // Cast in SQL, not through Date, so microseconds in a bound are kept.
     q.from ? sql`${webhookAttempts.createdAt} >= ${q.from}::timestamptz` : undefined,
     q.to ? sql`${webhookAttempts.createdAt} < ${q.to}::timestamptz` : undefined,
-    q.cursor && sql`(${webhookAttempts.createdAt}, ${webhookAttempts.id}) < (${fromMicros(q.cursor.micros)}, ${q.cursor.id}::bigint)`,
+    q.cursor && sql`(${webhookAttempts.createdAt}, ${webhookAttempts.id}) < (${positionBound(q.cursor.micros)}, ${q.cursor.id}::bigint)`,
   ];
   return db
-    .select({ ...attemptColumns, resentFromMessageId: webhookMessages.resentFromMessageId, position: micros(webhookAttempts.createdAt) })
+    .select({ ...attemptColumns, resentFromMessageId: webhookMessages.resentFromMessageId, position: positionOf(webhookAttempts.createdAt) })
     .from(webhookAttempts)
     .innerJoin(trustedSites, eq(trustedSites.id, webhookAttempts.siteId))
     .innerJoin(customers, eq(customers.id, webhookAttempts.customerId))
@@ -72,7 +71,7 @@ export function attemptLogsQuery(db: Database, q: z.output<typeof logsQuerySchem
 /** A message in flight to a site that is not active is paused: nothing is sent until the site is activated. */
 const paused = sql<boolean>`(${inArray(webhookMessages.status, [...IN_FLIGHT])} and ${trustedSites.status} <> 'active')`;
 
-/** Messages still in flight (the Queue), newest first; retries = resends so far; the last error; `paused` while the site is inactive. */
+/** Messages still in flight (the Queue), newest first, with the attempts sent so far and the last error; `paused` while the site is inactive. */
 export async function listInFlight(db: Database, query: unknown) {
   const q = parseOrThrow(queueQuerySchema, query);
   return page(await inFlightQuery(db, q), q.limit);
@@ -87,12 +86,12 @@ export function inFlightQuery(db: Database, q: z.output<typeof queueQuerySchema>
       action: webhookMessages.action,
       siteId: webhookMessages.siteId,
       siteName: trustedSites.name,
+      /** Set when the site is a legacy workflow node's connection: the Queue links the workflow instead. */
+      siteWorkflowId: trustedSites.workflowId,
       customerId: webhookMessages.customerId,
       customerName: customers.name,
+      // Attempts started so far: after a failure the next one is queued, not sent, and not counted.
       attempts: webhookMessages.attempts,
-      // `attempts` counts started attempts: after a failure the next one is queued but not started,
-      // and it is a resend already. The newest attempt row's number says how many were scheduled.
-      retries: sql<number>`(select max(a.attempt_no) - 1 from ${webhookAttempts} a where a.message_id = ${webhookMessages.id})::int`,
       nextAttemptAt: webhookMessages.nextAttemptAt,
       paused,
       // The newest failed attempt's error, through the (message_id, attempt_no) key: at most 5 rows.
@@ -100,7 +99,7 @@ export function inFlightQuery(db: Database, q: z.output<typeof queueQuerySchema>
       /** A worker holds the message: an attempt is being sent. */
       sending: sql<boolean>`coalesce(${webhookMessages.lockedUntil} > clock_timestamp(), false)`,
       createdAt: webhookMessages.createdAt,
-      position: micros(webhookMessages.createdAt),
+      position: positionOf(webhookMessages.createdAt),
     })
     .from(webhookMessages)
     .innerJoin(trustedSites, eq(trustedSites.id, webhookMessages.siteId))
@@ -108,7 +107,7 @@ export function inFlightQuery(db: Database, q: z.output<typeof queueQuerySchema>
     .where(
       and(
         inArray(webhookMessages.status, [...IN_FLIGHT]),
-        q.cursor && sql`(${webhookMessages.createdAt}, ${webhookMessages.id}) < (${fromMicros(q.cursor.micros)}, ${q.cursor.id}::uuid)`,
+        q.cursor && sql`(${webhookMessages.createdAt}, ${webhookMessages.id}) < (${positionBound(q.cursor.micros)}, ${q.cursor.id}::uuid)`,
       ),
     )
     .orderBy(desc(webhookMessages.createdAt), desc(webhookMessages.id))
@@ -148,6 +147,8 @@ export async function getMessage(db: Database, id: string) {
         idempotencyKey: webhookMessages.idempotencyKey,
         siteId: webhookMessages.siteId,
         siteName: trustedSites.name,
+        /** Set when the site is a legacy workflow node's connection (it has no page of its own). */
+        siteWorkflowId: trustedSites.workflowId,
         customerId: webhookMessages.customerId,
         customerName: customers.name,
         attempts: webhookMessages.attempts,

@@ -92,11 +92,26 @@ function excerptText(chunks: Uint8Array[]): string {
   return bytes.toString("utf8").replaceAll("\u0000", "\uFFFD");
 }
 
+const TIMEOUT_PREFIX = "no response within ";
+const CONNECTION_PREFIX = "connection failed (";
+
 function describeSendError(error: unknown, signal: AbortSignal, timeoutMs: number): string {
-  if (signal.aborted) return `no response within ${timeoutMs} ms (timeout)`;
+  if (signal.aborted) return `${TIMEOUT_PREFIX}${timeoutMs} ms (timeout)`;
   const refusal = findOutboundRefusal(error);
   if (refusal) return refusal.message;
-  return `connection failed (${networkCause(error)})`;
+  return `${CONNECTION_PREFIX}${networkCause(error)})`;
+}
+
+export type SendFailureType = "timeout" | "connection_error" | "refused_target";
+
+/**
+ * What kind of send failure a SendFailure's message describes (for metrics and traces, which
+ * need a small fixed set of values). Kept beside describeSendError, which writes those messages.
+ */
+export function sendFailureType(message: string): SendFailureType {
+  if (message.startsWith(TIMEOUT_PREFIX)) return "timeout";
+  if (message.startsWith(CONNECTION_PREFIX)) return "connection_error";
+  return "refused_target";
 }
 
 /** The innermost code or message of a network error: ECONNREFUSED, ECONNRESET, ENOTFOUND, … */

@@ -1,8 +1,10 @@
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { CachedToken, TokenStore } from "@/lib/auth-methods/types";
 import type { Database } from "@/lib/db/client";
+import { trustedSites } from "@/lib/db/schema";
+import { observeTokenFetch } from "@/lib/observability/observe-token-fetch";
 import type { SecretBox } from "@/lib/secrets";
-import { clearSiteAccessToken, readSiteToken, writeSiteToken } from "./site-token";
+import { clearSiteAccessToken, readSiteToken, writeSiteToken, type Executor } from "./site-token";
 import { isFresh, type StoredToken } from "./token-freshness";
 
 export interface TokenStoreOptions {
@@ -28,7 +30,8 @@ export function createDatabaseTokenStore(db: Database, box: SecretBox, options: 
           await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`oauth-token:${siteId}`}, 0))`);
           const current = await readSiteToken(tx, box, siteId);
           if (isFresh(current, now())) return withoutObtainedAt(current);
-          const token = await fetchToken(current ? withoutObtainedAt(current) : null);
+          const site = { id: siteId, name: await siteName(tx, siteId) };
+          const token = await observeTokenFetch(site, () => fetchToken(current ? withoutObtainedAt(current) : null));
           await writeSiteToken(tx, box, siteId, token, now());
           return token;
         }),
@@ -74,6 +77,12 @@ export function createMemoryTokenStore(options: TokenStoreOptions & { tokens?: R
       return cached && withoutObtainedAt(cached);
     },
   };
+}
+
+/** The site's name for the token metrics' labels (a fetch is rare: once per token lifetime). */
+async function siteName(db: Executor, siteId: string): Promise<string> {
+  const [row] = await db.select({ name: trustedSites.name }).from(trustedSites).where(eq(trustedSites.id, siteId));
+  return row?.name ?? "";
 }
 
 /** At most one running task per key; callers that arrive meanwhile share its outcome. */

@@ -1,4 +1,4 @@
-import { asc, eq } from "drizzle-orm";
+import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Database } from "../db";
 import { trustedSites } from "../db/schema";
 
@@ -19,6 +19,6 @@ export function listSites(db: Database, filter: { status?: SiteStatus } = {}) {
       status: trustedSites.status,
     })
     .from(trustedSites)
-    .where(filter.status ? eq(trustedSites.status, filter.status) : undefined)
+    .where(and(isNull(trustedSites.workflowId), filter.status ? eq(trustedSites.status, filter.status) : undefined))
     .orderBy(asc(trustedSites.name));
 }

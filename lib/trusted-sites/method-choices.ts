@@ -1,3 +1,4 @@
+import { LEGACY_AUTH_METHODS } from "../workflows/nodes/kinds";
 import { authMethods } from "../auth-methods/registry";
 import type { AuthMethod } from "../auth-methods/method-names";
 import type { FieldSpec } from "../auth-methods/types";
@@ -23,4 +24,9 @@ export function methodChoices(): MethodChoice[] {
 
 export function methodLabel(method: AuthMethod): string {
   return authMethods[method].label;
+}
+
+/** The methods a legacy workflow node offers (kinds.ts says which and why). */
+export function legacyMethodChoices(): MethodChoice[] {
+  return methodChoices().filter((m) => (LEGACY_AUTH_METHODS as readonly string[]).includes(m.method));
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AUTH_METHODS } from "../auth-methods/method-names";
 import { httpUrl } from "../outbound/http-url";
+import { requestShapeFields } from "./request-shape";
 
 /**
  * A trusted site as the form and the API send it (DESIGN §2, §8). Client-safe (zod only), so the
@@ -19,6 +20,7 @@ export const siteFieldsSchema = z.object({
     .trim()
     .regex(/^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w.+-]+=[^;]+)*$/, "Content type must look like application/json")
     .default("application/json"),
+  ...requestShapeFields,
   authMethod: z.enum(AUTH_METHODS, { error: "Choose an authentication method" }),
   authParams: z.record(z.string(), z.unknown()).default({}),
   rps: z.coerce

@@ -1,9 +1,7 @@
-import { isDeepStrictEqual } from "node:util";
 import { eq } from "drizzle-orm";
 import { z } from "zod";
 import { recordAuditEvent } from "../audit/record-audit-event";
-import { authMethodModule } from "../auth-methods/registry";
-import { openParams, sealParams, withoutTokenState } from "../auth-methods/stored-params";
+import { openParams, paramsToStore, withoutTokenState, withStoredSecrets } from "../auth-methods/stored-params";
 import type { Actor } from "../backoffice-auth/actor";
 import type { Database } from "../db";
 import { trustedSites, type TrustedSite } from "../db/schema";
@@ -16,7 +14,7 @@ import { siteInputSchema } from "./site-input";
 import { toSiteView } from "./site-view";
 import { rethrowDuplicateName } from "./unique-name";
 
-const EDITABLE = ["name", "url", "contentType", "authMethod", "rps", "threads", "timeoutMs"] as const;
+const EDITABLE = ["name", "url", "contentType", "httpMethod", "bodyEncoding", "headers", "authMethod", "rps", "threads", "timeoutMs"] as const;
 const patchSchema = z.record(z.string(), z.unknown(), { error: "The request body must be a JSON object" });
 
 /**
@@ -34,19 +32,14 @@ export async function updateSite(db: Database, box: SecretBox, actor: Actor, id:
       const site = parseOrThrow(siteInputSchema, candidate);
       const refused = await refusedTargetIssues(site);
       if (refused.length > 0) throw new ValidationError(refused);
-      const authChanged =
-        site.authMethod !== stored.authMethod ||
-        !isDeepStrictEqual(site.authParams, authMethodModule(stored.authMethod).schema.safeParse(storedParams).data);
-      const authParams = authChanged
-        ? sealParams(site.authMethod, site.authParams, box)
-        : stored.authParams; // unchanged: keep the ciphertexts and the cached token
+      const { authParams, changed: authChanged } = paramsToStore(stored, site, box);
       const [updated] = await tx
         .update(trustedSites)
         .set({ ...site, authParams })
         .where(eq(trustedSites.id, id))
         .returning();
       const changed = [
-        ...EDITABLE.filter((f) => String(site[f]) !== String(stored[f])),
+        ...EDITABLE.filter((f) => JSON.stringify(site[f]) !== JSON.stringify(stored[f])),
         ...(authChanged ? ["authParams"] : []),
       ];
       if (changed.length > 0) {
@@ -71,13 +64,7 @@ function mergePatch(stored: TrustedSite, storedParams: Record<string, unknown>, 
     merged.authParams = incoming;
     return merged;
   }
-  const secretFields = authMethodModule(stored.authMethod).secretFields;
-  const params: Record<string, unknown> = { ...storedParams, ...incoming };
-  for (const field of secretFields) {
-    const value = incoming[field];
-    if (value === undefined || value === null || value === "") params[field] = storedParams[field];
-  }
-  merged.authParams = params;
+  merged.authParams = withStoredSecrets(stored.authMethod, { ...storedParams, ...incoming }, { method: stored.authMethod, params: storedParams });
   return merged;
 }
 

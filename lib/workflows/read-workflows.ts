@@ -1,8 +1,12 @@
-import { and, asc, desc, eq, lt } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { positionBound, positionOf } from "../db/page-position";
+import { pageCursorSchema, pageLimitSchema } from "../page-cursor";
 import type { Database } from "../db";
-import { customers, webhookMessages, workflowNodeRuns, workflowRuns, workflows, workflowVersions } from "../db/schema";
+import { redactParams } from "../auth-methods/stored-params";
+import { customers, trustedSites, webhookMessages, workflowNodeRuns, workflowRuns, workflows, workflowVersions } from "../db/schema";
 import { NotFoundError } from "../errors";
-import { isUuid } from "../validation";
+import { isUuid, parseOrThrow, storable } from "../validation";
 import type { WorkflowGraph } from "./definition";
 import { latestVersion } from "./run-engine";
 
@@ -23,9 +27,18 @@ export async function getWorkflow(db: Database, id: string) {
 }
 
 /** A workflow's runs, newest first (at most `limit`, before `before` when given). */
-export async function listRuns(db: Database, workflowId: string, options: { limit?: number; before?: Date } = {}) {
+/** `?cursor&limit` of a run history (newest first). */
+export const runsQuerySchema = storable(z.object({ cursor: pageCursorSchema(z.uuid()).optional(), limit: pageLimitSchema }));
+
+/**
+ * A workflow's runs, newest first, keyset-paged on (started_at, id), each with how many messages it
+ * made and how many of them were delivered or failed.
+ */
+export async function listRuns(db: Database, workflowId: string, query: unknown = {}) {
+  const q = parseOrThrow(runsQuerySchema, query);
   await getWorkflow(db, workflowId);
-  return db
+  const made = sql`(select count(*) from ${webhookMessages} m where m.workflow_run_id = ${workflowRuns.id}`;
+  const rows = await db
     .select({
       id: workflowRuns.id,
       status: workflowRuns.status,
@@ -35,13 +48,24 @@ export async function listRuns(db: Database, workflowId: string, options: { limi
       customerName: customers.name,
       startedAt: workflowRuns.startedAt,
       finishedAt: workflowRuns.finishedAt,
+      messages: sql<number>`${made})::int`,
+      delivered: sql<number>`${made} and m.status = 'done')::int`,
+      failed: sql<number>`${made} and m.status = 'failed')::int`,
+      position: positionOf(workflowRuns.startedAt),
     })
     .from(workflowRuns)
     .innerJoin(workflowVersions, eq(workflowVersions.id, workflowRuns.versionId))
     .innerJoin(customers, eq(customers.id, workflowRuns.customerId))
-    .where(and(eq(workflowRuns.workflowId, workflowId), options.before ? lt(workflowRuns.startedAt, options.before) : undefined))
-    .orderBy(desc(workflowRuns.startedAt))
-    .limit(options.limit ?? 50);
+    .where(
+      and(
+        eq(workflowRuns.workflowId, workflowId),
+        q.cursor && sql`(${workflowRuns.startedAt}, ${workflowRuns.id}) < (${positionBound(q.cursor.micros)}, ${q.cursor.id}::uuid)`,
+      ),
+    )
+    .orderBy(desc(workflowRuns.startedAt), desc(workflowRuns.id))
+    .limit(q.limit + 1);
+  const last = rows[q.limit - 1];
+  return { runs: rows.slice(0, q.limit), nextCursor: rows.length > q.limit && last ? `${last.position}.${last.id}` : null };
 }
 
 /** One run: its event, the version it ran, and what each node did (with the messages it made). */
@@ -84,4 +108,13 @@ function depthOf(graph: WorkflowGraph): Map<string, number> {
     depth.set(node.id, d);
   }
   return depth;
+}
+
+/** For the editor: each saved legacy node's stored method and which of its secrets are set (never the secrets). */
+export async function legacyNodeSecrets(db: Database, workflowId: string) {
+  const rows = await db
+    .select({ nodeId: trustedSites.workflowNodeId, authMethod: trustedSites.authMethod, authParams: trustedSites.authParams })
+    .from(trustedSites)
+    .where(eq(trustedSites.workflowId, workflowId));
+  return Object.fromEntries(rows.map((r) => [r.nodeId!, { storedMethod: r.authMethod, secretsSet: redactParams(r.authMethod, r.authParams).secretsSet }]));
 }

@@ -6,6 +6,7 @@ import type { Announce, Transaction } from "../delivery/announce";
 import type { Announcer } from "../delivery/engine";
 import { NotFoundError, ValidationError } from "../errors";
 import { findOrCreateCustomer } from "../customers/find-or-create-customer";
+import { metrics } from "../observability/metrics";
 import { conditionsHold } from "./conditions";
 import { TRIGGER_NODE_ID, TRIGGER_OUTPUT, type WorkflowDefinition, type WorkflowGraph } from "./definition";
 import type { CustomerEvent, TestEvent } from "./event-input";
@@ -28,7 +29,7 @@ export interface StartedRun {
 
 /** Starts a run of every active workflow whose trigger matches the event, and runs each as far as it goes. */
 export async function startRuns(db: Database, event: CustomerEvent, announcer: Announcer): Promise<{ customerId: string; runs: StartedRun[] }> {
-  const queued: { id: string }[] = [];
+  const progress = newProgress();
   const result = await db.transaction(async (tx) => {
     const customer = await findOrCreateCustomer(tx, event.customer);
     const candidates = await tx
@@ -44,13 +45,13 @@ export async function startRuns(db: Database, event: CustomerEvent, announcer: A
       );
     const runs: StartedRun[] = [];
     for (const workflow of candidates) {
-      const started = await startRun(tx, { workflowId: workflow.id, versionId: workflow.versionId, trigger: workflow.trigger }, customer, event, announcer.inTransaction);
-      if (started) runs.push(started.run);
-      if (started) queued.push(...started.queued);
+      const started = await startRun(tx, { workflowId: workflow.id, versionId: workflow.versionId, trigger: workflow.trigger }, customer, event, announcer.inTransaction, progress);
+      if (started) runs.push(started);
     }
     return { customerId: customer.id, runs };
   });
-  await announcer.afterCommit(queued);
+  countRuns(progress, "event");
+  await announcer.afterCommit(progress.queued);
   return result;
 }
 
@@ -66,7 +67,7 @@ export async function startTestRun(
   announcer: Announcer,
 ): Promise<StartedRun | null> {
   if (!isUuid(workflowId)) throw new NotFoundError("No such workflow");
-  let queued: { id: string }[] = [];
+  const progress = newProgress();
   const run = await db.transaction(async (tx) => {
     const [workflow] = await tx.select().from(workflows).where(eq(workflows.id, workflowId));
     if (!workflow) throw new NotFoundError("No such workflow");
@@ -74,11 +75,10 @@ export async function startTestRun(
     if (!customer) throw new ValidationError([{ path: ["customerId"], message: "No such customer" }]);
     const version = (await latestVersion(tx, workflowId))!;
     const event = { event: workflow.triggerEvent, customer: { id: customer.externalId ?? customer.id }, data: test.data };
-    const started = await startRun(tx, { workflowId, versionId: version.id, trigger: version.trigger }, customer, event, announcer.inTransaction);
-    queued = started?.queued ?? [];
-    return started?.run ?? null;
+    return startRun(tx, { workflowId, versionId: version.id, trigger: version.trigger }, customer, event, announcer.inTransaction, progress);
   });
-  await announcer.afterCommit(queued);
+  countRuns(progress, "test");
+  await announcer.afterCommit(progress.queued);
   return run;
 }
 
@@ -89,7 +89,8 @@ async function startRun(
   customer: Customer,
   event: CustomerEvent,
   announce: Announce,
-): Promise<{ run: StartedRun; queued: { id: string }[] } | null> {
+  progress: RunProgress,
+): Promise<StartedRun | null> {
   const trigger = workflow.trigger as WorkflowDefinition["trigger"];
   if (!conditionsHold(trigger.conditions, { event: event.data, customer: customerScope(customer) })) return null;
   const [run] = await tx
@@ -102,10 +103,11 @@ async function startRun(
       .select({ id: workflowRuns.id })
       .from(workflowRuns)
       .where(and(eq(workflowRuns.workflowId, workflow.workflowId), eq(workflowRuns.idempotencyKey, event.idempotencyKey!)));
-    return { run: { id: existing!.id, workflowId: workflow.workflowId, created: false }, queued: [] };
+    return { id: existing!.id, workflowId: workflow.workflowId, created: false };
   }
-  const queued = await advanceRun(tx, run.id, announce);
-  return { run: { id: run.id, workflowId: workflow.workflowId, created: true }, queued };
+  progress.started++;
+  await advanceRun(tx, run.id, announce, progress);
+  return { id: run.id, workflowId: workflow.workflowId, created: true };
 }
 
 /**
@@ -113,7 +115,7 @@ async function startRun(
  * it is done, `failure` when it failed. Harmless to call twice or for a message nobody waits for.
  */
 export async function continueAfterMessage(db: Database, messageId: string, announcer: Announcer): Promise<void> {
-  const queued: { id: string }[] = [];
+  const progress = newProgress();
   await db.transaction(async (tx) => {
     const finished = await tx.execute<{ run_id: string }>(sql`
       update ${workflowNodeRuns} n
@@ -124,9 +126,10 @@ export async function continueAfterMessage(db: Database, messageId: string, anno
       from ${webhookMessages} m
       where n.message_id = m.id and m.id = ${messageId} and n.status = 'waiting' and m.status in ('done', 'failed')
       returning n.run_id`);
-    for (const { run_id } of finished) queued.push(...(await advanceRun(tx, run_id, announcer.inTransaction)));
+    for (const { run_id } of finished) await advanceRun(tx, run_id, announcer.inTransaction, progress);
   });
-  await announcer.afterCommit(queued);
+  countRuns(progress);
+  await announcer.afterCommit(progress.queued);
 }
 
 /**
@@ -140,25 +143,26 @@ export async function continueStrandedRuns(db: Database, announcer: Announcer): 
     .innerJoin(webhookMessages, eq(webhookMessages.id, workflowNodeRuns.messageId))
     .where(and(eq(workflowNodeRuns.status, "waiting"), inArray(webhookMessages.status, ["done", "failed"])));
   for (const { messageId } of ended) await continueAfterMessage(db, messageId!, announcer);
-  const queued: { id: string }[] = [];
+  const progress = newProgress();
   const orphaned = await db.transaction(async (tx) => {
     const rows = await tx
       .update(workflowNodeRuns)
       .set({ status: "finished", output: "failure", reason: "The message was deleted with its trusted site", finishedAt: new Date() })
       .where(and(eq(workflowNodeRuns.status, "waiting"), isNull(workflowNodeRuns.messageId)))
       .returning({ runId: workflowNodeRuns.runId });
-    for (const { runId } of rows) queued.push(...(await advanceRun(tx, runId, announcer.inTransaction)));
+    for (const { runId } of rows) await advanceRun(tx, runId, announcer.inTransaction, progress);
     return rows.length;
   });
-  await announcer.afterCommit(queued);
+  countRuns(progress);
+  await announcer.afterCommit(progress.queued);
   return ended.length + orphaned;
 }
 
 /**
  * Runs every node whose input has fired and that has not run yet, until the run waits for a
- * message or has nothing left to do (then it is completed). Returns the messages it queued.
+ * message or has nothing left to do (then it is completed). Adds the messages it queued to `progress`.
  */
-async function advanceRun(tx: Transaction, runId: string, announce: Announce): Promise<{ id: string }[]> {
+async function advanceRun(tx: Transaction, runId: string, announce: Announce, progress: RunProgress): Promise<void> {
   const [run] = await tx
     .select({ run: workflowRuns, graph: workflowVersions.graph, workflowName: workflows.name, trigger: workflowVersions.trigger, customer: customers })
     .from(workflowRuns)
@@ -167,7 +171,7 @@ async function advanceRun(tx: Transaction, runId: string, announce: Announce): P
     .innerJoin(customers, eq(customers.id, workflowRuns.customerId))
     .where(eq(workflowRuns.id, runId))
     .for("update", { of: workflowRuns });
-  if (!run || run.run.status !== "running") return [];
+  if (!run || run.run.status !== "running") return;
   const graph = run.graph as WorkflowGraph;
   const scope: TemplateScope = {
     event: run.run.eventData as Record<string, unknown>,
@@ -177,26 +181,41 @@ async function advanceRun(tx: Transaction, runId: string, announce: Announce): P
   const states = new Map(
     (await tx.select().from(workflowNodeRuns).where(eq(workflowNodeRuns.runId, runId))).map((s) => [s.nodeId, s]),
   );
-  const queued: { id: string }[] = [];
   for (;;) {
     const ready = graph.edges.filter((edge) => !states.has(edge.target) && fired(edge, states)).map((e) => graph.nodes.find((n) => n.id === e.target)!);
     if (ready.length === 0) break;
     for (const node of ready) {
       const kind = nodeKindModule(node.kind);
-      const outcome = await kind.run(kind.schema.parse(node.config), { tx, runId, nodeId: node.id, scope, announce });
+      const outcome = await kind.run(kind.schema.parse(node.config), { tx, runId, workflowId: run.run.workflowId, nodeId: node.id, scope, announce });
       const values =
         "waitForMessage" in outcome
           ? { runId, nodeId: node.id, status: "waiting" as const, messageId: outcome.waitForMessage }
           : { runId, nodeId: node.id, status: "finished" as const, output: outcome.output, reason: outcome.reason ?? null, finishedAt: new Date() };
       const [state] = await tx.insert(workflowNodeRuns).values(values).returning();
       states.set(node.id, state!);
-      if ("waitForMessage" in outcome) queued.push({ id: outcome.waitForMessage });
+      if ("waitForMessage" in outcome) progress.queued.push({ id: outcome.waitForMessage });
     }
   }
   if (![...states.values()].some((s) => s.status === "waiting")) {
     await tx.update(workflowRuns).set({ status: "completed", finishedAt: new Date() }).where(eq(workflowRuns.id, runId));
+    progress.completed++;
   }
-  return queued;
+}
+
+/** What one transaction did to runs, acted on once it commits: messages to announce, runs started and completed. */
+interface RunProgress {
+  queued: { id: string }[];
+  started: number;
+  completed: number;
+}
+
+const newProgress = (): RunProgress => ({ queued: [], started: 0, completed: 0 });
+
+/** Counts a committed transaction's runs for the metrics (a rolled-back one counts nothing). */
+function countRuns(progress: RunProgress, trigger: "event" | "test" = "event") {
+  const m = metrics();
+  if (progress.started > 0) m.workflowRunsStarted.inc({ trigger }, progress.started);
+  if (progress.completed > 0) m.workflowRunsCompleted.inc(progress.completed);
 }
 
 function fired(edge: WorkflowGraph["edges"][number], states: Map<string, { status: string; output: string | null }>): boolean {

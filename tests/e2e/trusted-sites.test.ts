@@ -81,6 +81,30 @@ describe("adding sites through the form", () => {
     await page.close();
   });
 
+  it("creates a site that sends PUT with a URL-encoded body and extra headers, refusing a reserved header", async () => {
+    const { page, errors } = await openNewSiteForm();
+    await page.getByLabel("Name").fill("Form-encoded receiver");
+    await page.getByLabel("URL", { exact: true }).fill("https://forms.example.com/hooks");
+    await page.getByLabel("HTTP method").selectOption("PUT");
+    await page.getByLabel("Body encoding").selectOption("form");
+    // The content type follows the encoding.
+    expect(await page.getByLabel("Content type").inputValue()).toBe("application/x-www-form-urlencoded");
+    await page.getByRole("button", { name: "Add header" }).click();
+    await page.getByLabel("Header name 1").fill("Webhook-Id");
+    await page.getByLabel("Header value 1").fill("mine");
+    await page.getByRole("button", { name: "Save as draft" }).click();
+    await page.getByText("This header is set by the delivery itself").waitFor();
+    await page.getByLabel("Header name 1").fill("X-Tenant");
+    await page.getByRole("button", { name: "Save as draft" }).click();
+    await page.waitForURL(/\/trusted-sites\/[0-9a-f-]{36}$/);
+    await page.getByText("PUT · URL-encoded form (application/x-www-form-urlencoded)").waitFor();
+    await page.getByText("X-Tenant: mine").waitFor();
+    const [row] = await database.db.select().from(trustedSites).where(eq(trustedSites.name, "Form-encoded receiver"));
+    expect(row).toMatchObject({ httpMethod: "PUT", bodyEncoding: "form", headers: [{ name: "X-Tenant", value: "mine" }] });
+    expect(errors.filter((e) => !e.includes("favicon"))).toEqual([]);
+    await page.close();
+  });
+
   it("shows field errors for bad input, from the browser and from the server", async () => {
     const { page } = await openNewSiteForm();
     await page.getByLabel("URL", { exact: true }).fill("ftp://files.example.com");

@@ -90,7 +90,7 @@ describe("Logs and Queue while a receiver fails", () => {
 
     const { page: queue, errors } = await openPage("/webhooks/queue");
     await expect.poll(() => queue.getByTestId("queue-row").count()).toBe(2);
-    await expect.poll(() => queue.getByText(/^[1-4] of 4$/).count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => queue.getByText(/^[1-4] of 5$/).count(), { timeout: 10_000 }).toBeGreaterThan(0);
     // No reload: the page refreshes itself until both messages have failed for good.
     await queue.getByText("Nothing in flight").waitFor({ timeout: 30_000 });
     expect(errors).toEqual([]);

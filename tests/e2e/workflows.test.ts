@@ -15,6 +15,8 @@ const screenshotDir = process.env.SCREENSHOT_DIR;
 // 5 attempts 400 ms apart: the failure branch runs within a few seconds.
 const RETRY_MS = 400;
 const key = randomBytes(32);
+const INBOX_PASSWORD = "inbox-pass-8c1f";
+const inboxAuthorization = `Basic ${Buffer.from(`inbox:${INBOX_PASSWORD}`).toString("base64")}`;
 
 let browser: Browser;
 let database: TestDatabase;
@@ -97,7 +99,7 @@ async function openLatestRun(page: Page, runs: number) {
 }
 
 describe("building a workflow on the canvas", () => {
-  it("builds, saves and activates point_add → Webhook message to the CRM, on failure → the backup inbox", async () => {
+  it("builds, saves and activates point_add → Webhook message to the CRM, on failure → a legacy node to the backup inbox", async () => {
     const { page, errors } = await openPage("/workflows");
     await page.getByText("No workflows yet").waitFor();
     await page.getByRole("link", { name: "New workflow" }).click();
@@ -106,7 +108,7 @@ describe("building a workflow on the canvas", () => {
     await page.getByLabel("Name").fill("Points to CRM");
     await page.getByLabel("Event").fill("point_add");
 
-    await page.getByRole("button", { name: "Webhook message" }).click();
+    await page.getByRole("button", { name: "Webhook message", exact: true }).click();
     const site = page.getByLabel("Trusted site");
     // Only active sites are offered.
     expect(await site.locator("option").allInnerTexts()).toEqual(["Choose an active site…", "Backup inbox", "Loyalty CRM"]);
@@ -118,12 +120,20 @@ describe("building a workflow on the canvas", () => {
     await page.getByLabel("Payload template (JSON)").fill('{"points":"{{ event.points }}","email":"{{ customer.email }}"}');
     await page.getByTestId("payload-preview").waitFor();
 
-    await page.getByRole("button", { name: "Webhook message" }).click();
-    await page.getByLabel("Trusted site").selectOption(backupSite);
+    // The failure branch: everything typed into a legacy node, its credentials from the Basic method's own fields.
+    await page.getByRole("button", { name: "Webhook message (legacy)" }).click();
+    await page.getByLabel("URL").fill(`${backup.url}/hooks`);
+    await page.getByLabel("Authentication method").selectOption("basic");
+    await page.getByLabel("Username").fill("inbox");
+    await page.getByLabel("Password").fill(INBOX_PASSWORD);
+    await page.getByRole("button", { name: "Add header" }).click();
+    await page.getByLabel("Header name 1").fill("X-Source");
+    await page.getByLabel("Header value 1").fill("loyalty");
     await page.getByLabel("Payload template (JSON)").fill('{"fallback":true,"points":"{{ event.points }}"}');
+    await page.getByText("Save the workflow to be able to save this node as a trusted site.").waitFor();
 
     // Undo takes back the last change only.
-    await page.getByRole("button", { name: "Webhook message" }).click();
+    await page.getByRole("button", { name: "Webhook message", exact: true }).click();
     await expect.poll(() => messageNodes(page).count()).toBe(3);
     await page.getByTestId("workflow-canvas").click({ position: { x: 5, y: 5 } });
     await page.keyboard.press("Control+z");
@@ -179,6 +189,7 @@ describe("building a workflow on the canvas", () => {
     await postEvent(7);
     const arrival = await waitFor(() => backup.arrivals[0], 20_000, "the backup inbox's webhook");
     expect(JSON.parse(arrival.body).data).toEqual({ fallback: true, points: 7 });
+    expect(arrival.headers).toMatchObject({ authorization: inboxAuthorization, "x-source": "loyalty" });
     expect(crm.arrivals.length).toBe(1 + 5);
 
     const { page, errors } = await openPage(workflowUrl);
@@ -223,4 +234,43 @@ describe("building a workflow on the canvas", () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 30_000);
+
+  it("the legacy node is saved as a draft trusted site, and switched to a Webhook message node once the site is active", async () => {
+    const { page, errors } = await openPage(workflowUrl);
+    // The stored password never reaches the browser.
+    expect(await page.content()).not.toContain(INBOX_PASSWORD);
+    await messageNodes(page).nth(1).click();
+    await page.getByLabel("Password").waitFor();
+    expect(await page.getByLabel("Password").getAttribute("placeholder")).toMatch(/stored/);
+    if (screenshotDir) await page.screenshot({ path: path.join(screenshotDir, "workflow-legacy-node.png"), fullPage: false });
+    await page.getByRole("button", { name: "Save as trusted site…" }).click();
+    await page.getByLabel("Name of the new trusted site").fill("Backup inbox (from workflow)");
+    await page.getByRole("button", { name: "Create draft site" }).click();
+    await page.getByText(/Draft site “Backup inbox \(from workflow\)” created/).waitFor();
+    const [made] = await database.db.select().from(trustedSites).where(eq(trustedSites.name, "Backup inbox (from workflow)"));
+    expect(made).toMatchObject({ status: "draft", authMethod: "basic", url: `${backup.url}/hooks`, headers: [{ name: "X-Source", value: "loyalty" }] });
+
+    await page.getByRole("button", { name: "Switch node to Webhook message" }).click();
+    await messageNodes(page).nth(1).getByText(/“Backup inbox \(from workflow\)” is draft/).waitFor();
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText(/is not active: choose an active trusted site/).waitFor();
+
+    // The CRM's site is still inactive from the test before: saving needs both sites active.
+    for (const id of [made!.id, crmSite]) {
+      const activated = await context.request.post(`/api/trusted-sites/${id}/status`, { data: { status: "active" }, headers: { origin: server.url } });
+      expect(activated.ok()).toBe(true);
+    }
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText(/Saved as version 2\./).waitFor();
+
+    // The switched node sends to the new site with the same credentials.
+    const before = backup.arrivals.length;
+    crmAnswers = 500;
+    await postEvent(9);
+    const arrival = await waitFor(() => backup.arrivals[before], 20_000, "the switched node's webhook");
+    expect(arrival.headers.authorization).toBe(inboxAuthorization);
+    expect(JSON.parse(arrival.body).data).toEqual({ fallback: true, points: 9 });
+    expect(errors).toEqual([expect.stringMatching(/status of 422 /)]);
+    await page.close();
+  }, 60_000);
 });

@@ -46,7 +46,7 @@ async function addMessage(status: "queued" | "resent" | "done" | "failed", attem
 }
 
 describe("the backoffice pages' queries", () => {
-  it("Queue lists only messages in flight, newest first, with resends so far", async () => {
+  it("Queue lists only messages in flight, newest first, with the attempts sent so far", async () => {
     const t = Date.now();
     const done = await addMessage("done", 1, new Date(t - 4000));
     const failed = await addMessage("failed", 5, new Date(t - 3000));
@@ -54,7 +54,7 @@ describe("the backoffice pages' queries", () => {
     const resent = await addMessage("resent", 3, new Date(t - 1000));
     const { items: queue } = await listInFlight(database.db, {});
     expect(queue.map((m) => m.id)).toEqual([resent.id, queued.id]);
-    expect(queue.map((m) => m.retries)).toEqual([2, 0]);
+    expect(queue.map((m) => m.attempts)).toEqual([3, 1]);
     expect(queue[0]).toMatchObject({ customerName: "Ada", siteName: "CRM", status: "resent" });
     expect(queue.map((m) => m.id)).not.toContain(done.id);
     expect(queue.map((m) => m.id)).not.toContain(failed.id);

@@ -122,7 +122,7 @@ describe("reading messages, the queue and the logs", () => {
     const ids = items.map((m: { id: string }) => m.id);
     expect(ids).not.toContain(done);
     expect(items.length).toBeGreaterThan(0);
-    expect(items[0]).toMatchObject({ status: "queued", retries: 0, siteId, customerId });
+    expect(items[0]).toMatchObject({ status: "queued", attempts: 0, siteId, customerId });
   });
 
   it("GET /api/webhooks/logs: newest first, filtered, keyset pages that neither skip nor repeat", async () => {

@@ -161,16 +161,17 @@ describe("resending the failed messages of a site matching a filter", () => {
   });
 });
 
-describe("the Queue's Retries column", () => {
-  it("counts a resend whose attempt is queued but not started yet", async () => {
+describe("the Queue's Attempts sent column", () => {
+  // Regression (issue 14): it said "Retries 1 of 4" while the second attempt was only queued.
+  it("counts attempts sent, not a retry that is queued but not sent yet", async () => {
     const siteId = await insertSite(database.db, { url: "https://receiver.example/" });
     const { id } = await enqueue(database.db, { siteId, customerId, action: "a", payload: {} });
-    const retries = async () => (await listInFlight(database.db, { limit: 200 })).items.find((m) => m.id === id)?.retries;
-    expect(await retries()).toBe(0);
+    const sent = async () => (await listInFlight(database.db, { limit: 200 })).items.find((m) => m.id === id)?.attempts;
+    expect(await sent()).toBe(0);
     await recordAttempts(database.db, id, 1);
-    expect((await messageRow(database.db, id)).attempts).toBe(1); // started attempts
-    expect(await retries()).toBe(1);
+    expect((await attemptRows(database.db, id)).map((a) => a.status)).toEqual(["resent", "queued"]);
+    expect(await sent()).toBe(1);
     await recordAttempts(database.db, id, 3);
-    expect(await retries()).toBe(4);
+    expect(await sent()).toBe(4);
   });
 });

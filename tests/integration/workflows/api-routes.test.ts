@@ -3,6 +3,7 @@ import { POST as postEvent } from "@/app/api/events/route";
 import { GET as getRunRoute } from "@/app/api/workflow-runs/[id]/route";
 import { GET as getWorkflowRoute, PATCH as patchWorkflow } from "@/app/api/workflows/[id]/route";
 import { GET as listRunsRoute } from "@/app/api/workflows/[id]/runs/route";
+import { POST as saveNodeAsSite } from "@/app/api/workflows/[id]/nodes/[nodeId]/trusted-site/route";
 import { POST as setStatus } from "@/app/api/workflows/[id]/status/route";
 import { POST as postTestRun } from "@/app/api/workflows/[id]/test-runs/route";
 import { POST as postWorkflow } from "@/app/api/workflows/route";
@@ -82,6 +83,35 @@ describe("the workflow routes", () => {
     expect(await rowCounts(database.sql)).toEqual(before);
   });
 
+  it("pages a run history newest first with a cursor, and refuses a forged cursor or limit with 422", async () => {
+    const input = structuredClone(definition);
+    input.graph.nodes[0]!.config.siteId = siteId;
+    const workflow = await (await call(postWorkflow, "POST", "/api/workflows", { ...input, name: "Paged runs" })).json();
+    const params = { id: workflow.id };
+    const [customer] = await database.sql`insert into customers (external_id, name) values ('C-paged', 'Paged customer') returning id`;
+    const started: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const test = await call(postTestRun, "POST", "/api/workflows/x/test-runs", { customerId: customer!.id, data: { points: i } }, params);
+      started.push((await test.json()).run.id);
+    }
+    // Two runs in the same microsecond still page apart: the id breaks the tie.
+    await database.sql`update workflow_runs set started_at = '2026-11-01T10:00:00Z' where id in ${database.sql(started.slice(0, 2))}`;
+
+    const first = await (await call(listRunsRoute, "GET", "/api/workflows/x/runs?limit=2", undefined, params)).json();
+    expect(first.runs.map((r: { id: string }) => r.id)).toHaveLength(2);
+    expect(first.runs[0]).toMatchObject({ id: started[2], messages: 1 });
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const second = await (await call(listRunsRoute, "GET", `/api/workflows/x/runs?limit=2&cursor=${first.nextCursor}`, undefined, params)).json();
+    expect([...first.runs, ...second.runs].map((r: { id: string }) => r.id).sort()).toEqual([...started].sort());
+    expect(second.nextCursor).toBeNull();
+
+    for (const query of ["cursor=abc", "cursor=99999999999999999999.x", "limit=0", "limit=1e9", "cursor=%00"]) {
+      const response = await call(listRunsRoute, "GET", `/api/workflows/x/runs?${query}`, undefined, params);
+      expect(response.status, query).toBe(422);
+      expect(await paths(response), query).toEqual([query.split("=")[0]]);
+    }
+  });
+
   it("answers 404 for an unknown or malformed workflow or run id, never 500", async () => {
     for (const id of ["not-a-uuid", "6f1c2a4e-0b7d-4c1e-9a55-2d3b4c5e6f70"]) {
       expect((await call(getWorkflowRoute, "GET", "/", undefined, { id })).status).toBe(404);
@@ -90,6 +120,11 @@ describe("the workflow routes", () => {
       expect((await call(listRunsRoute, "GET", "/", undefined, { id })).status).toBe(404);
       expect((await call(postTestRun, "POST", "/", { customerId: "6f1c2a4e-0b7d-4c1e-9a55-2d3b4c5e6f70" }, { id })).status).toBe(404);
       expect((await call(getRunRoute, "GET", "/", undefined, { id })).status).toBe(404);
+      expect((await call(saveNodeAsSite, "POST", "/", { name: "From a node" }, { id, nodeId: "legacy" })).status).toBe(404);
     }
+    // A bad name is the field at fault, before anything is looked up.
+    const bad = await call(saveNodeAsSite, "POST", "/", { name: "a\u0000b" }, { id: "6f1c2a4e-0b7d-4c1e-9a55-2d3b4c5e6f70", nodeId: "legacy" });
+    expect(bad.status).toBe(422);
+    expect(await paths(bad)).toEqual(["name"]);
   });
 });

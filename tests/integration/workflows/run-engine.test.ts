@@ -15,8 +15,10 @@ import { startRuns } from "@/lib/workflows/run-engine";
 import { createWorkflow, updateWorkflow } from "@/lib/workflows/save-workflow";
 import { setWorkflowStatus } from "@/lib/workflows/set-workflow-status";
 import { startWorkflowContinuations, type WorkflowContinuations } from "@/lib/workflows/workflow-continuations";
+import { metrics } from "@/lib/observability/metrics";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
 import { insertSite, waitFor } from "../../helpers/delivery-fixtures";
+import { parseSamples, sampleValue } from "../../helpers/prometheus-text";
 import { startWebhookReceiver, type WebhookReceiver } from "../../helpers/webhook-receiver";
 
 const actor: Actor = { kind: "user", userId: "u1", email: "ops@example.com" };
@@ -96,7 +98,27 @@ const finishedRun = (id: string, timeoutMs = 10_000) =>
     return run.status === "completed" ? run : null;
   }, timeoutMs, `run ${id} to complete`);
 
+const runCounts = async () => {
+  const samples = parseSamples(await metrics().registry.metrics());
+  return {
+    started: sampleValue(samples, "workflow_runs_started_total", { trigger: "event" }),
+    completed: sampleValue(samples, "workflow_runs_completed_total"),
+  };
+};
+
 describe("a customer event running a workflow", () => {
+  it("counts runs started and completed for the metrics, a repeated event not again", async () => {
+    const workflow = await activeWorkflow(pointsWorkflow());
+    const before = await runCounts();
+    const input = event(workflow.triggerEvent, { idempotencyKey: `metrics-${n}` });
+    const { runs } = await startRuns(database.db, input, local);
+    await startRuns(database.db, input, local);
+    expect((await runCounts()).started).toBe(before.started + 1);
+    // Completed once its message was delivered, in the continuation's transaction.
+    await finishedRun(runs[0]!.id);
+    await waitFor(async () => (await runCounts()).completed === before.completed + 1, 5_000, "the completed count");
+  });
+
   it("creates the customer, sends the templated payload to the chosen site, and takes success when it is delivered", async () => {
     const workflow = await activeWorkflow(pointsWorkflow());
     const input = event(workflow.triggerEvent);

@@ -17,6 +17,7 @@ import { publicOrigin } from "@/lib/http/public-origin";
 import { readConnectionState } from "@/lib/oauth/connection-state";
 import { secrets } from "@/lib/secrets";
 import { getSiteOrThrow } from "@/lib/trusted-sites/get-site";
+import { bodyEncodingLabels } from "@/lib/trusted-sites/request-shape";
 import { oauthRedirectUrl } from "@/lib/trusted-sites/oauth-redirect-url";
 import { workflowsUsingSite } from "@/lib/trusted-sites/site-workflows";
 import { toSiteView } from "@/lib/trusted-sites/site-view";
@@ -50,11 +51,28 @@ export default backofficePage(async function SitePage({ params }: { params: Prom
       <div className="grid gap-6 lg:grid-cols-2">
         <section className="rounded-lg border border-slate-200 bg-white p-6">
           <h2 className="mb-4 text-base font-semibold">Settings</h2>
-          <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
+          {/* Long labels wrap rather than squeeze the values into a sliver of the card. */}
+          <dl className="grid grid-cols-[fit-content(45%)_minmax(0,1fr)] gap-x-6 gap-y-2 text-sm">
             <dt className="text-slate-500">Status</dt>
             <dd><StatusBadge status={site.status} /></dd>
+            <dt className="text-slate-500">Request</dt>
+            <dd>
+              {site.httpMethod} · {bodyEncodingLabels[site.bodyEncoding]}
+            </dd>
             <dt className="text-slate-500">Content type</dt>
             <dd>{site.contentType}</dd>
+            {site.headers.length > 0 && (
+              <>
+                <dt className="text-slate-500">Extra headers</dt>
+                <dd className="flex flex-col font-mono text-xs">
+                  {site.headers.map((h) => (
+                    <span key={h.name} className="break-all">
+                      {h.name}: {h.value}
+                    </span>
+                  ))}
+                </dd>
+              </>
+            )}
             <dt className="text-slate-500">Authentication method</dt>
             <dd>{method.label}</dd>
             {method.fields.map((field) => (
@@ -131,7 +149,8 @@ function Setting({ label, children }: { label: string; children: React.ReactNode
   return (
     <>
       <dt className="text-slate-500">{label}</dt>
-      <dd className="break-all">{children}</dd>
+      {/* Values break between words; only one too long for the column (a URL) breaks inside. */}
+      <dd className="wrap-break-word">{children}</dd>
     </>
   );
 }

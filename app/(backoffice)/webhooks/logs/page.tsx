@@ -4,6 +4,7 @@ import Link from "next/link";
 import { Suspense } from "react";
 import { AttemptsChart } from "@/components/webhooks/attempts-chart";
 import { AttemptsTable } from "@/components/webhooks/attempts-table";
+import { FilterIssues } from "@/components/webhooks/filter-issues";
 import { LogsFilters } from "@/components/webhooks/logs-filters";
 import { ResendFailedButton } from "@/components/webhooks/resend-failed-button";
 import { Button } from "@/components/ui/button";
@@ -33,11 +34,7 @@ export default backofficePage(async function LogsPage({ searchParams }: { search
       <>
         {header}
         <EmptyState icon={SearchX} title="These filters are not valid">
-          <ul className="mb-3">
-            {toFieldIssues(parsed.error).map((issue) => (
-              <li key={issue.path.join(".")}>{issue.message}</li>
-            ))}
-          </ul>
+          <FilterIssues issues={toFieldIssues(parsed.error)} />
           <Link href="/webhooks/logs" className="font-medium text-indigo-600 hover:underline">
             Clear filters
           </Link>

@@ -53,8 +53,15 @@ export default backofficePage(async function MessagePage({ params }: { params: P
           <dl className="grid grid-cols-[max-content_1fr] gap-x-6 gap-y-2 text-sm">
             <dt className="text-slate-500">Status</dt>
             <dd data-testid="message-status"><StatusBadge status={message.paused ? "paused" : message.status} /></dd>
-            <dt className="text-slate-500">Trusted site</dt>
-            <dd><Link href={`/trusted-sites/${message.siteId}`} className="text-indigo-600 hover:underline">{message.siteName}</Link></dd>
+            <dt className="text-slate-500">{message.siteWorkflowId ? "Sent by" : "Trusted site"}</dt>
+            <dd>
+              <Link
+                href={message.siteWorkflowId ? `/workflows/${message.siteWorkflowId}` : `/trusted-sites/${message.siteId}`}
+                className="text-indigo-600 hover:underline"
+              >
+                {message.siteName}
+              </Link>
+            </dd>
             <dt className="text-slate-500">Customer</dt>
             <dd><Link href={`/customers/${message.customerId}`} className="text-indigo-600 hover:underline">{message.customerName}</Link></dd>
             <dt className="text-slate-500">Action</dt>
@@ -73,8 +80,9 @@ export default backofficePage(async function MessagePage({ params }: { params: P
             <dd><DateTime value={message.createdAt} /></dd>
             <dt className="text-slate-500">Finished</dt>
             <dd><DateTime value={message.finishedAt} /></dd>
-            <dt className="text-slate-500">Attempts</dt>
-            <dd className="tabular-nums">{message.attemptLog.length} of 5</dd>
+            {/* Sent (started) attempts: a retry that waits is not counted until it goes out. */}
+            <dt className="text-slate-500">Attempts sent</dt>
+            <dd className="tabular-nums">{message.attempts} of 5</dd>
             {inFlight && (
               <>
                 <dt className="text-slate-500">Next attempt due</dt>
@@ -83,7 +91,8 @@ export default backofficePage(async function MessagePage({ params }: { params: P
                     <PausedNote />
                   ) : (
                     <>
-                      <RelativeTime value={message.nextAttemptAt} /> (<DateTime value={message.nextAttemptAt} />)
+                      Attempt {message.attempts + 1} of 5, <RelativeTime value={message.nextAttemptAt} /> (
+                      <DateTime value={message.nextAttemptAt} />)
                     </>
                   )}
                 </dd>

@@ -1,0 +1,1 @@
+CREATE INDEX "webhook_messages_workflow_run_idx" ON "webhook_messages" USING btree ("workflow_run_id") WHERE "webhook_messages"."workflow_run_id" is not null;
