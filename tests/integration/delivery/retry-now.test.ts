@@ -119,7 +119,7 @@ describe("the Queue", () => {
   it("shows each message's last error, its site, and whether it is being sent", async () => {
     const id = await waitingMessage();
     const { items } = await listInFlight(database.db, { limit: 200 });
-    expect(items.find((m) => m.id === id)).toMatchObject({ siteId, lastError: "the receiver answered 503", sending: false, paused: false, retries: 1 });
+    expect(items.find((m) => m.id === id)).toMatchObject({ siteId, siteWorkflowId: null, lastError: "the receiver answered 503", sending: false, paused: false, attempts: 1 });
     const fresh = (await enqueue(database.db, { siteId, customerId, action: "a", payload: {} })).id;
     expect((await listInFlight(database.db, { limit: 200 })).items.find((m) => m.id === fresh)).toMatchObject({ lastError: null });
   });
