@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { pageLimitSchema } from "../page-cursor";
 import { storable } from "../validation";
 
 /**
- * The Customers page's `?q&cursor&limit`, shared by the page, its search form and
- * `GET /api/customers`. Client-safe: no database imports.
+ * The Customers page's `?q&cursor&limit`, shared by the page and `GET /api/customers` (the search
+ * form is a plain GET form). Server-side: cursors are decoded with Buffer.
  */
 
 const NOT_A_CURSOR = "Not a cursor from this API";
@@ -38,7 +39,7 @@ export const customersQuerySchema = storable(
     /** Prefix of the name, e-mail or external id, any case. */
     q: z.string().trim().max(200, "Search is at most 200 characters").optional(),
     cursor: cursorSchema.optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
+    limit: pageLimitSchema,
   }),
 );
 export type CustomersQuery = z.output<typeof customersQuerySchema>;
