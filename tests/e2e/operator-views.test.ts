@@ -178,6 +178,14 @@ describe("the Queue", () => {
     const [event] = await database.db.select().from(auditEvents).where(eq(auditEvents.action, "message.retried-now"));
     expect(event).toMatchObject({ actor: TEST_ADMIN.email, siteId, details: expect.objectContaining({ messageId: waiting, attemptNo: 2 }) });
     expect(receiver.arrivals.filter((a) => a.path.startsWith("/paused"))).toHaveLength(1);
+
+    // The message's own page offers it too.
+    await row.getByRole("link", { name: waiting }).click();
+    await page.waitForURL(`**/webhooks/messages/${waiting}`);
+    const before = receiver.arrivals.length;
+    await page.getByRole("button", { name: "Retry now" }).click();
+    await waitFor(() => receiver.arrivals.length > before, 10_000, "the send retried from the message page");
+    await waitFor(async () => (await attemptRows(database.db, waiting)).length === 4, 10_000, "the third attempt recorded");
     expect(errors).toEqual([]);
     await page.close();
   });

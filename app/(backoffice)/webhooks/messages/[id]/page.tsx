@@ -8,12 +8,14 @@ import { RecordedRequest } from "@/components/webhooks/recorded-request";
 import { RelativeTime } from "@/components/webhooks/relative-time";
 import { PausedNote } from "@/components/webhooks/queue-table";
 import { ResendMessageButton } from "@/components/webhooks/resend-message-button";
+import { RetryNowButton } from "@/components/webhooks/retry-now-button";
 import { DateTime } from "@/components/ui/date-time";
 import { PageHeader } from "@/components/ui/page-header";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { getDb } from "@/lib/db";
 import { IN_FLIGHT } from "@/lib/delivery/delivery-rules";
 import { getMessage } from "@/lib/delivery/read-messages";
+import { retryNowAvailable } from "@/lib/delivery/retry-message-now";
 import { NotFoundError } from "@/lib/errors";
 import { backofficePage } from "@/components/backoffice/backoffice-page";
 
@@ -42,6 +44,8 @@ export default backofficePage(async function MessagePage({ params }: { params: P
         actions={
           message.paused ? (
             <CancelMessageButton messageId={message.id} siteName={message.siteName} />
+          ) : message.status === "resent" ? (
+            retryNowAvailable() && <RetryNowButton messageId={message.id} />
           ) : (
             !inFlight && <ResendMessageButton messageId={message.id} siteName={message.siteName} />
           )
