@@ -11,7 +11,8 @@ export type AuditAction =
   | "site.deleted"
   | "site.connected"
   | "messages.resent"
-  | "message.cancelled";
+  | "message.cancelled"
+  | "message.retried-now";
 
 type Tx = Pick<Database, "insert">;
 

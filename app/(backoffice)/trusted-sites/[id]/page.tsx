@@ -182,6 +182,7 @@ const ACTIONS: Record<string, string> = {
   "site.connected": "Connected the site to its OAuth provider",
   "messages.resent": "Resent messages",
   "message.cancelled": "Cancelled a paused message",
+  "message.retried-now": "Retried a waiting message now",
 };
 
 function describeEvent(action: string, details: Record<string, unknown>): string {

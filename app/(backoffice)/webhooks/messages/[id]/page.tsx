@@ -8,6 +8,7 @@ import { RecordedRequest } from "@/components/webhooks/recorded-request";
 import { RelativeTime } from "@/components/webhooks/relative-time";
 import { PausedNote } from "@/components/webhooks/queue-table";
 import { ResendMessageButton } from "@/components/webhooks/resend-message-button";
+import { RetryNowButton } from "@/components/webhooks/retry-now-button";
 import { DateTime } from "@/components/ui/date-time";
 import { PageHeader } from "@/components/ui/page-header";
 import { StatusBadge } from "@/components/ui/status-badge";
@@ -15,8 +16,8 @@ import { getDb } from "@/lib/db";
 import { IN_FLIGHT } from "@/lib/delivery/delivery-rules";
 import { encodedEnvelope } from "@/lib/delivery/envelope";
 import { getMessage, type MessageDetail } from "@/lib/delivery/read-messages";
+import { retryNowAvailable } from "@/lib/delivery/retry-message-now";
 import type { BodyEncoding } from "@/lib/trusted-sites/request-shape";
-import { getRun } from "@/lib/workflows/read-workflows";
 import { NotFoundError } from "@/lib/errors";
 import { backofficePage } from "@/components/backoffice/backoffice-page";
 
@@ -29,7 +30,7 @@ export default backofficePage(async function MessagePage({ params }: { params: P
     if (e instanceof NotFoundError) notFound();
     throw e;
   });
-  const madeBy = message.workflowRunId ? await getRun(db, message.workflowRunId) : null;
+  const madeBy = message.madeBy;
   const inFlight = (IN_FLIGHT as readonly string[]).includes(message.status);
   const sent = message.attemptLog.findLast((a) => a.request);
 
@@ -45,6 +46,8 @@ export default backofficePage(async function MessagePage({ params }: { params: P
         actions={
           message.paused ? (
             <CancelMessageButton messageId={message.id} siteName={message.siteName} />
+          ) : message.status === "resent" ? (
+            retryNowAvailable() && <RetryNowButton messageId={message.id} />
           ) : (
             !inFlight && <ResendMessageButton messageId={message.id} siteName={message.siteName} />
           )
@@ -73,8 +76,8 @@ export default backofficePage(async function MessagePage({ params }: { params: P
               <>
                 <dt className="text-slate-500">Made by</dt>
                 <dd>
-                  <Link href={`/workflows/${madeBy.workflowId}/runs/${madeBy.id}`} className="text-indigo-600 hover:underline">
-                    Made by workflow {madeBy.workflowName}, run {madeBy.id.slice(0, 8)}
+                  <Link href={`/workflows/${madeBy.workflowId}/runs/${madeBy.runId}`} className="text-indigo-600 hover:underline">
+                    Made by workflow {madeBy.workflowName}, run {madeBy.runId.slice(0, 8)}
                   </Link>
                 </dd>
               </>
