@@ -56,9 +56,11 @@ describe("pacing across two worker processes", () => {
     // that much; the limit itself still holds within it.
     expect(maxInWindow(slow.arrivals.map((a) => a.at), 1000 - ARRIVAL_JITTER_MS)).toBeLessThanOrEqual(5);
     expect(maxInWindow(fast.arrivals.map((a) => a.at), 1000 - ARRIVAL_JITTER_MS)).toBeLessThanOrEqual(50);
-    // …and the limit is used, not just respected: 150 at 50 rps take about 3 s, 15 at 5 rps about 2.8 s.
+    // …and the limit is used, not just respected: 150 at 50 rps take about 3 s, 15 at 5 rps about
+    // 2.8 s. The margin is for a loaded 2-core box (two workers, PostgreSQL and the suite: 4.6 s was
+    // seen at load 7); a limiter running at half the rate would still fail it.
     const span = (r: WebhookReceiver) => r.arrivals.at(-1)!.at - r.arrivals[0]!.at;
-    expect(span(fast)).toBeLessThan(3_000 * 1.4);
+    expect(span(fast)).toBeLessThan(3_000 * 1.8);
     expect(span(slow)).toBeLessThan(2_800 * 1.4);
     expect(new Set(fast.arrivals.map((a) => a.headers["webhook-id"])).size).toBe(150);
   });
