@@ -143,8 +143,9 @@ describe("Logs and messages", () => {
 
     const { page: queue } = await openPage("/webhooks/queue");
     const row = queue.getByTestId("queue-row").filter({ hasText: m.id });
-    expect(squash(await row.innerText())).toMatch(/\b1 of 5\b/);
-    expect(await queue.getByRole("columnheader", { name: "Attempts sent" }).count()).toBe(1);
+    const headers = (await queue.getByRole("columnheader").allTextContents()).map(squash);
+    expect(headers.filter((h) => h === "Attempts sent")).toHaveLength(1);
+    expect(squash(await row.getByRole("cell").nth(headers.indexOf("Attempts sent")).innerText())).toBe("1 of 5");
     await queue.close();
 
     const { page, errors } = await openPage(`/webhooks/messages/${m.id}`);
