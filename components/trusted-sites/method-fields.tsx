@@ -159,7 +159,7 @@ function MethodField({ form, field, stored }: { form: Form; field: FieldSpec; st
 function KeyValueRows({ form, field, label, error }: { form: Form; field: FieldSpec; label: string; error?: string }) {
   const rows = useFieldArray({ control: form.control, name: `keyValues.${field.name}` as `keyValues.${string}` });
   return (
-    <fieldset className="flex flex-col gap-2">
+    <fieldset className="flex min-w-0 flex-col gap-2">
       <legend className="text-sm font-medium text-slate-700">{label}</legend>
       {field.help && <p className="text-xs text-slate-500">{field.help}</p>}
       {rows.fields.map((row, i) => (
@@ -167,13 +167,13 @@ function KeyValueRows({ form, field, label, error }: { form: Form; field: FieldS
           <input
             aria-label={`${field.label} key ${i + 1}`}
             placeholder="key"
-            className="w-48 rounded-md border border-slate-300 px-3 py-2 font-mono text-sm"
+            className="w-48 min-w-0 shrink rounded-md border border-slate-300 px-3 py-2 font-mono text-sm"
             {...form.register(`keyValues.${field.name}.${i}.key`)}
           />
           <input
             aria-label={`${field.label} value ${i + 1}`}
             placeholder='value (text, 42, true, {"a":1})'
-            className="flex-1 rounded-md border border-slate-300 px-3 py-2 font-mono text-sm"
+            className="min-w-0 flex-1 rounded-md border border-slate-300 px-3 py-2 font-mono text-sm"
             {...form.register(`keyValues.${field.name}.${i}.value`)}
           />
           <button

@@ -81,7 +81,7 @@ function ExtraHeaders({ form }: { form: Form }) {
   const rows = useFieldArray({ control: form.control, name: "headers" });
   const errors = form.formState.errors.headers;
   return (
-    <fieldset className="flex flex-col gap-2">
+    <fieldset className="flex min-w-0 flex-col gap-2">
       <legend className="text-sm font-medium text-slate-700">Extra headers (optional)</legend>
       <p className="text-xs text-slate-500">
         Sent with every request. The Logs show their names only. Put credentials in Authentication, where they are encrypted.
@@ -93,7 +93,7 @@ function ExtraHeaders({ form }: { form: Form }) {
               aria-label={`Header name ${i + 1}`}
               placeholder="X-Tenant"
               aria-invalid={errors?.[i]?.name ? true : undefined}
-              className="w-40 rounded-md border border-slate-300 px-3 py-2 font-mono text-sm"
+              className="w-40 min-w-0 shrink rounded-md border border-slate-300 px-3 py-2 font-mono text-sm"
               {...form.register(`headers.${i}.name`)}
             />
             <input
