@@ -3,7 +3,7 @@
 import { Filter, X } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useId, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { ATTEMPT_STATUSES, filterSearchParams, logsFilterSchema, type LogsFilter } from "@/lib/delivery/logs-query";
@@ -25,10 +25,26 @@ const QUICK_RANGES = [
   { label: "Last 30 days", ms: 30 * 24 * 60 * 60_000 },
 ];
 
-/** The Logs filters, kept in the URL (shareable, survive reload), checked with the API's schema. */
-export function LogsFilters({ filter, sites }: { filter: LogsFilter; sites: { id: string; name: string }[] }) {
+/**
+ * The Logs filters, kept in the URL (shareable, survive reload), checked with the API's schema. A
+ * customer is picked by name, e-mail or external id (suggested as you type), an action from those seen.
+ */
+export function LogsFilters({
+  filter,
+  sites,
+  actions,
+  customer,
+}: {
+  filter: LogsFilter;
+  sites: { id: string; name: string }[];
+  actions: string[];
+  /** How the filtered customer is shown ("Name <e-mail>"). */
+  customer?: string;
+}) {
   const router = useRouter();
   const [issues, setIssues] = useState<Record<string, string>>({});
+  const customers = useCustomerSuggestions();
+  const actionsId = useId();
 
   function apply(values: Record<string, string | undefined>) {
     const parsed = logsFilterSchema.safeParse(Object.fromEntries(Object.entries(values).filter(([, v]) => v)));
@@ -41,14 +57,19 @@ export function LogsFilters({ filter, sites }: { filter: LogsFilter; sites: { id
     router.push(query ? `/webhooks/logs?${query}` : "/webhooks/logs");
   }
 
-  function onSubmit(event: React.FormEvent<HTMLFormElement>) {
+  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const text = (name: string) => String(form.get(name) ?? "").trim() || undefined;
+    const picked = await resolveCustomer(text("customer"), filter.customerId && customer ? { id: filter.customerId, label: customer } : undefined);
+    if ("problem" in picked) {
+      setIssues({ customerId: picked.problem });
+      return;
+    }
     apply({
       status: text("status"),
       siteId: text("siteId"),
-      customerId: text("customerId"),
+      customerId: picked.id,
       action: text("action"),
       from: fromInputValue(text("from") ?? ""),
       to: fromInputValue(text("to") ?? ""),
@@ -86,11 +107,19 @@ export function LogsFilters({ filter, sites }: { filter: LogsFilter; sites: { id
             ))}
           </select>
         </Field>
-        <Field label="Customer ID" error={issues.customerId}>
-          <input name="customerId" defaultValue={filter.customerId ?? ""} placeholder="uuid" className={inputClass} />
+        <Field label="Customer" error={issues.customerId}>
+          <input
+            name="customer"
+            defaultValue={customer ?? filter.customerId ?? ""}
+            placeholder="name, e-mail or external id"
+            list={customers.listId}
+            autoComplete="off"
+            onChange={(e) => customers.suggest(e.target.value)}
+            className={inputClass}
+          />
         </Field>
         <Field label="Action" error={issues.action}>
-          <input name="action" defaultValue={filter.action ?? ""} placeholder="e.g. points.earned" className={inputClass} />
+          <input name="action" defaultValue={filter.action ?? ""} placeholder="e.g. points.earned" list={actionsId} autoComplete="off" className={inputClass} />
         </Field>
         <Field label="From (UTC)" className="sm:col-span-2" error={issues.from}>
           <input type="datetime-local" name="from" defaultValue={toInputValue(filter.from)} className={inputClass} />
@@ -122,6 +151,19 @@ export function LogsFilters({ filter, sites }: { filter: LogsFilter; sites: { id
           </button>
         ))}
       </div>
+      {/* Outside the labels: a suggestion's text would become part of the field's name. */}
+      <datalist id={customers.listId}>
+        {customers.options.map((c) => (
+          <option key={c.id} value={c.value}>
+            {c.label}
+          </option>
+        ))}
+      </datalist>
+      <datalist id={actionsId}>
+        {actions.map((a) => (
+          <option key={a} value={a} />
+        ))}
+      </datalist>
     </form>
   );
 }
@@ -144,4 +186,55 @@ function Field({
       {error && <span className="text-xs font-medium text-red-600">{error}</span>}
     </label>
   );
+}
+
+interface CustomerOption {
+  id: string;
+  /** What picking it puts in the input: something that names this customer alone. */
+  value: string;
+  label: string;
+}
+type CustomerRow = { id: string; name: string; email: string | null; externalId: string | null };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function toOption(c: CustomerRow): CustomerOption {
+  return { id: c.id, value: c.email ?? c.externalId ?? c.name, label: [c.name, c.email ?? c.externalId].filter(Boolean).join(" · ") };
+}
+
+async function findCustomers(q: string, limit: number): Promise<CustomerRow[] | null> {
+  const response = await fetch(`/api/customers?${new URLSearchParams({ q, limit: String(limit) })}`).catch(() => null);
+  if (!response?.ok) return null;
+  return ((await response.json()) as { items: CustomerRow[] }).items;
+}
+
+/** Suggestions for the customer input, fetched as the user types (the newest answer wins). */
+function useCustomerSuggestions() {
+  const listId = useId();
+  const [options, setOptions] = useState<CustomerOption[]>([]);
+  const latest = useRef("");
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  function suggest(text: string) {
+    const q = text.trim();
+    latest.current = q;
+    clearTimeout(timer.current);
+    if (q.length < 2 || UUID.test(q)) return setOptions([]);
+    timer.current = setTimeout(async () => {
+      const found = await findCustomers(q, 8);
+      if (found && latest.current === q) setOptions(found.map(toOption));
+    }, 200);
+  }
+  return { listId, options, suggest };
+}
+
+/** The customer the input names: a customer id as is, else the one customer whose name, e-mail or external id starts with it. */
+async function resolveCustomer(text: string | undefined, current?: { id: string; label: string }): Promise<{ id?: string } | { problem: string }> {
+  if (!text) return {};
+  if (current && text === current.label) return { id: current.id };
+  if (UUID.test(text)) return { id: text };
+  const found = await findCustomers(text, 2);
+  if (!found) return { problem: "Customers could not be searched just now. Try again." };
+  if (found.length === 0) return { problem: `No customer's name, e-mail or external id starts with “${text}”` };
+  if (found.length > 1) return { problem: `Several customers match “${text}”: type more of it, or pick one from the list` };
+  return { id: found[0]!.id };
 }

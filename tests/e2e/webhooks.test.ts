@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { trustedSites, webhookMessages } from "@/lib/db/schema";
+import { customers, trustedSites, webhookMessages } from "@/lib/db/schema";
 import { createSecretBox } from "@/lib/secrets";
 import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
@@ -145,6 +145,33 @@ describe("Logs and Queue while a receiver fails", () => {
     await page.getByRole("button", { name: "Apply filters" }).click();
     await page.getByText("No attempts match these filters").waitFor();
     expect(new URL(page.url()).searchParams.get("from")).toBe("2020-01-01T00:00:00Z");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("picks the customer by e-mail and the action from those seen, not by typing ids", async () => {
+    await waitUntilFinished(database.db, await trigger(healthySite, "points.redeemed", { points: 5 }));
+    const [customer] = await database.db.select().from(customers).where(eq(customers.id, customerId));
+    const { page, errors } = await openPage("/webhooks/logs");
+    const actions = page.getByRole("combobox", { name: "Action" });
+    const seen = await page.locator(`datalist#${await actions.getAttribute("list")} option`).evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+    expect(seen).toContain("points.redeemed");
+
+    const input = page.getByLabel("Customer", { exact: true });
+    await input.fill("ada");
+    // Suggestions come from the customer search as you type.
+    await expect.poll(() => page.locator(`datalist option[value="${customer!.email}"]`).count()).toBe(1);
+    await input.fill(customer!.email!);
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await page.waitForURL(/customerId=/);
+    expect(new URL(page.url()).searchParams.get("customerId")).toBe(customerId);
+    expect(await page.getByLabel("Customer", { exact: true }).inputValue()).toBe(`Ada Lovelace <${customer!.email}>`);
+    expect(await rows(page).count()).toBeGreaterThan(0);
+
+    await page.getByLabel("Customer", { exact: true }).fill("Nobody at all");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await page.getByText("No customer's name, e-mail or external id starts with “Nobody at all”").waitFor();
+    expect(new URL(page.url()).searchParams.get("customerId")).toBe(customerId);
     expect(errors).toEqual([]);
     await page.close();
   });

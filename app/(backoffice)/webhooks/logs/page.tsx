@@ -15,6 +15,8 @@ import { attemptsPerMinute } from "@/lib/delivery/attempts-per-minute";
 import { filterSearchParams, firstValues, logsQuerySchema, type LogsFilter } from "@/lib/delivery/logs-query";
 import { listAttemptLogs } from "@/lib/delivery/read-messages";
 import { listSites } from "@/lib/trusted-sites/list-sites";
+import { seenActions } from "@/lib/delivery/seen-actions";
+import { customerLabel } from "@/lib/customers/customer-label";
 import { toFieldIssues } from "@/lib/validation";
 import { backofficePage } from "@/components/backoffice/backoffice-page";
 
@@ -52,7 +54,12 @@ export default backofficePage(async function LogsPage({ searchParams }: { search
   return (
     <>
       {header}
-      <LogsFilters filter={filter} sites={sites.map(({ id, name }) => ({ id, name }))} />
+      <LogsFilters
+        filter={filter}
+        sites={sites.map(({ id, name }) => ({ id, name }))}
+        actions={await seenActions(db)}
+        customer={filter.customerId ? await customerLabel(db, filter.customerId) : undefined}
+      />
       {/* Counting a week of attempts takes longer than a page of them: the chart streams in after the table. */}
       <Suspense key={filterSearchParams(filter).toString()} fallback={<ChartPlaceholder />}>
         <ChartOfAttempts filter={filter} />
