@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db";
+import { executePrepared } from "../db/prepared";
 
 /**
  * Pacing per site (DESIGN §4), global across workers because the state lives in PostgreSQL.
@@ -63,14 +64,14 @@ export type ReserveOutcome =
 export async function reserveSend(db: Database, r: SendReservation): Promise<ReserveOutcome> {
   const interval = emissionIntervalMs(r.rps);
   for (;;) {
-    const [row] = await db.execute<{
+    const [row] = await executePrepared<{
       held: boolean;
       active: boolean;
       lease_id: string | null;
       start_ms: number | null;
       now_ms: number;
       booked_ms: number | null;
-    }>(sql`
+    }>(db, sql`
       with held as (
         select 1 from webhook_messages where id = ${r.messageId} and locked_by = ${r.claimToken}
       ), active as (
@@ -123,7 +124,7 @@ export async function reserveSend(db: Database, r: SendReservation): Promise<Res
 
 /** Creates the site's slot rows up to `threads` (a new site, or more threads); false when none were missing. */
 async function addMissingSlots(db: Database, siteId: string, threads: number): Promise<boolean> {
-  const added = await db.execute(sql`
+  const added = await executePrepared(db, sql`
     insert into site_leases (site_id, slot, expires_at)
     select ${siteId}, n, '-infinity' from generate_series(0, ${threads - 1}) n
     on conflict (site_id, slot) do nothing
@@ -132,7 +133,7 @@ async function addMissingSlots(db: Database, siteId: string, threads: number): P
 }
 
 export async function releaseLease(db: Database, leaseId: number, messageId: string): Promise<void> {
-  await db.execute(sql`
+  await executePrepared(db, sql`
     update site_leases set expires_at = '-infinity', message_id = null
     where id = ${leaseId} and message_id = ${messageId}`);
 }
@@ -143,7 +144,7 @@ export async function releaseLease(db: Database, leaseId: number, messageId: str
  */
 export async function reserveStartAgain(db: Database, siteId: string, rps: number): Promise<{ startAt: number; databaseNow: number } | null> {
   const interval = emissionIntervalMs(rps);
-  const [row] = await db.execute<{ start_ms: number; now_ms: number }>(sql`
+  const [row] = await executePrepared<{ start_ms: number; now_ms: number }>(db, sql`
     update site_pacing
     set theoretical_arrival_at = greatest(theoretical_arrival_at, clock_timestamp()) + ${interval}::float8 * interval '1 millisecond'
     where site_id = ${siteId} and theoretical_arrival_at < 'infinity'
