@@ -86,7 +86,7 @@ export function claimDueMessages(
           select id from ranked where n <= room order by next_attempt_at limit ${limit}
         )
         select m.id from webhook_messages m
-        where m.id in (select id from chosen) and m.status in (${IN_FLIGHT_SQL}) and ${unclaimed} and ${siteSendable}
+        where m.id = any(array(select id from chosen)) and m.status in (${IN_FLIGHT_SQL}) and ${unclaimed} and ${siteSendable}
         for update of m skip locked`,
     claimToken,
     ttlMs,
@@ -111,7 +111,8 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
     with claimed as (
       update webhook_messages m
       set locked_until = clock_timestamp() + ${ttlMs}::float8 * interval '1 millisecond', locked_by = ${claimToken}
-      where m.id in (${candidates})
+      -- An array, so both lookups go through the primary key (as a join the planner may read the whole table).
+      where m.id = any(array(${candidates}))
       returning m.id, m.site_id, m.customer_id, m.action, m.payload, m.created_at
     )
     -- A claim lost to a database crash only means the message is claimed again.
