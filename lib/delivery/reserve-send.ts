@@ -113,7 +113,7 @@ export interface BookedStarts {
   /** Consecutive starts on the database's clock, one interval apart; fewer than asked (none) when the horizon is reached. */
   starts: number[];
   databaseNow: number;
-  /** How far ahead the site is booked (ms) when nothing was granted; null while it is being deactivated. */
+  /** How far ahead the site is booked (ms) after this booking; null while it is being deactivated. */
   bookedMs: number | null;
 }
 
@@ -146,7 +146,9 @@ export async function bookStarts(db: Database, siteId: string, rps: number, hori
       from grant_`);
     if (row) {
       const starts = Array.from({ length: row.granted }, (_, i) => row.first_ms + i * interval);
-      return { starts, databaseNow: row.now_ms, bookedMs: row.booked_ms };
+      // Once this booking took starts, the site is booked up to its last one.
+      const bookedMs = row.granted > 0 ? row.first_ms + row.granted * interval - row.now_ms : row.booked_ms;
+      return { starts, databaseNow: row.now_ms, bookedMs };
     }
     // The site's first booking (or the first since it was activated again): its row, then again.
     await executePrepared(db, sql`
