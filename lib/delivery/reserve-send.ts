@@ -64,49 +64,139 @@ export type ReserveOutcome =
  * A reservation that gets no start (booked beyond the horizon, or the site being deactivated)
  * gives the thread back and unmarks the attempt. Clock reads use clock_timestamp(), taken after any
  * row lock wait, never the statement's start. Nothing is reserved for a site that is not active,
- * nor while a deactivation holds its pacing row (its TAT is then infinite, which the upsert
- * re-reads after waiting for the lock).
+ * nor while a deactivation holds its pacing row (its TAT is then infinite, which the booking
+ * re-reads after waiting for the lock). `take` and `book` run each statement for one send by
+ * default; the local worker's batch the sends to one site asked for together (threadTaker, startBooker).
  */
-export async function reserveSend(db: Database, r: SendReservation, book: StartBooker = bookEachStart(db)): Promise<ReserveOutcome> {
+export async function reserveSend(
+  db: Database,
+  r: SendReservation,
+  book: StartBooker = bookEachStart(db),
+  take: ThreadTaker = takeEachThread(db),
+): Promise<ReserveOutcome> {
   for (;;) {
-    const [thread] = await executePrepared<{ held: boolean; active: boolean; lease_id: string | null }>(db, sql`
-      with held as (
-        select 1 from webhook_messages where id = ${r.messageId} and locked_by = ${r.claimToken}
-      ), active as (
-        select 1 from trusted_sites where id = ${r.siteId} and status = 'active'
-      ), free as (
-        select id from site_leases
-        where site_id = ${r.siteId} and slot < ${r.threads} and expires_at <= clock_timestamp()
-          and exists (select 1 from held) and exists (select 1 from active)
-        order by slot limit 1 for update skip locked
-      ), lease as (
-        update site_leases l
-        set message_id = ${r.messageId}, expires_at = clock_timestamp() + ${r.leaseTtlMs}::float8 * interval '1 millisecond'
-        from free where l.id = free.id
-        returning l.id
-      ), started as (
-        update webhook_attempts set started_at = clock_timestamp()
-        where id = ${r.attemptId} and exists (select 1 from lease)
-        returning id
-      ), counted as (
-        update webhook_messages set attempts = ${r.attemptNo}
-        where id = ${r.messageId} and exists (select 1 from lease)
-        returning id
-      )
-      select exists (select 1 from held) as held, exists (select 1 from active) as active, (select id from lease) as lease_id,
-        ${ASYNC_COMMIT} as async_commit`);
-    if (!thread?.held) return { kind: "lost" };
+    const thread = await take(r);
+    if (!thread.held) return { kind: "lost" };
     if (!thread.active) return { kind: "paused" };
-    if (thread.lease_id == null) {
+    if (thread.leaseId == null) {
       if (!(await addMissingSlots(db, r.siteId, r.threads))) return { kind: "no-thread" };
       continue;
     }
-    const leaseId = Number(thread.lease_id);
+    const leaseId = thread.leaseId;
     const start = await book(r.siteId, r.rps, r.horizonMs);
     if (start.startAt != null) return { kind: "reserved", leaseId, startAt: start.startAt, databaseNow: start.databaseNow };
     await unreserve(db, r, leaseId);
     return { kind: "booked", retryInMs: Math.max(50, (start.bookedMs ?? 0) - r.horizonMs) };
   }
+}
+
+export interface ThreadAnswer {
+  /** The message is still held by the claim the reservation names. */
+  held: boolean;
+  active: boolean;
+  /** The slot taken; null when every thread of the site is busy (or its slot rows are missing). */
+  leaseId: number | null;
+}
+
+type ThreadRequest = Pick<SendReservation, "messageId" | "claimToken" | "attemptId" | "attemptNo">;
+
+/**
+ * For each request (sends to one site), in one statement: a free thread slot for each message still
+ * held by its claim, and the attempt (and the message's count) marked started for each that got
+ * one. Slots go to the requests in the order given.
+ */
+export async function takeThreads(
+  db: Database,
+  site: Pick<SendReservation, "siteId" | "threads" | "leaseTtlMs">,
+  requests: ThreadRequest[],
+): Promise<ThreadAnswer[]> {
+  const rows = requests.map((r, i) => ({ i, message_id: r.messageId, claim_token: r.claimToken, attempt_id: r.attemptId, attempt_no: r.attemptNo }));
+  const answers = await executePrepared<{ i: number; held: boolean; active: boolean; lease_id: string | null }>(db, sql`
+    with req as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(i int, message_id uuid, claim_token uuid, attempt_id bigint, attempt_no smallint)
+    ), held as (
+      select r.i, r.message_id, r.attempt_id, r.attempt_no, row_number() over (order by r.i) as k
+      from req r join webhook_messages m on m.id = r.message_id and m.locked_by = r.claim_token
+    ), active as (
+      select 1 from trusted_sites where id = ${site.siteId} and status = 'active'
+    ), free as (
+      select f.id, row_number() over (order by f.slot) as k from (
+        select id, slot from site_leases
+        where site_id = ${site.siteId} and slot < ${site.threads} and expires_at <= clock_timestamp() and exists (select 1 from active)
+        order by slot limit (select count(*) from held)
+        for update skip locked
+      ) f
+    ), pairs as (
+      select h.i, h.message_id, h.attempt_id, h.attempt_no, free.id as lease_id from held h join free on free.k = h.k
+    ), lease as (
+      update site_leases l
+      set message_id = p.message_id, expires_at = clock_timestamp() + ${site.leaseTtlMs}::float8 * interval '1 millisecond'
+      from pairs p where l.id = p.lease_id
+      returning l.id
+    ), started as (
+      update webhook_attempts a set started_at = clock_timestamp() from pairs p where a.id = p.attempt_id
+      returning a.id
+    ), counted as (
+      update webhook_messages m set attempts = p.attempt_no from pairs p where m.id = p.message_id
+      returning m.id
+    )
+    -- started and counted run to completion though unread (PostgreSQL's rule for WITH).
+    select r.i, h.i is not null as held, exists (select 1 from active) as active, p.lease_id, ${ASYNC_COMMIT} as async_commit
+    from req r left join held h on h.i = r.i left join pairs p on p.i = r.i`);
+  const byIndex = new Map(answers.map((a) => [Number(a.i), a]));
+  return requests.map((_, i) => {
+    const a = byIndex.get(i);
+    return { held: a?.held ?? false, active: a?.active ?? false, leaseId: a?.lease_id == null ? null : Number(a.lease_id) };
+  });
+}
+
+export type ThreadTaker = (r: SendReservation) => Promise<ThreadAnswer>;
+
+/** One statement per send. */
+export const takeEachThread: (db: Database) => ThreadTaker = (db) => async (r) => (await takeThreads(db, r, [r]))[0]!;
+
+/**
+ * takeThreads for the sends of a process that ask for a site's threads in the same turn of the
+ * event loop: one statement for all of them, instead of one each. One statement runs per site at a
+ * time; what is asked meanwhile goes into the next.
+ */
+export function threadTaker(db: Database, maxBatch = 100): ThreadTaker {
+  return coalescePerSite((r) => `${r.siteId}:${r.threads}:${r.leaseTtlMs}`, maxBatch, (batch) => takeThreads(db, batch[0]!, batch));
+}
+
+/**
+ * Runs the calls made for one key in the same turn of the event loop as one batch (at most
+ * `maxBatch`); one batch per key at a time, and what is asked meanwhile goes into the next.
+ */
+function coalescePerSite<Q, A>(keyOf: (q: Q) => string, maxBatch: number, run: (batch: Q[]) => Promise<A[]>): (q: Q) => Promise<A> {
+  type Waiting = { q: Q; resolve: (a: A) => void; reject: (error: unknown) => void };
+  const queues = new Map<string, Waiting[]>();
+
+  async function drain(key: string) {
+    const waiting = queues.get(key)!;
+    try {
+      while (waiting.length > 0) {
+        const batch = waiting.splice(0, maxBatch);
+        try {
+          const answers = await run(batch.map((w) => w.q));
+          batch.forEach((w, i) => w.resolve(answers[i]!));
+        } catch (error) {
+          for (const w of batch) w.reject(error);
+        }
+      }
+    } finally {
+      queues.delete(key);
+    }
+  }
+
+  return (q) =>
+    new Promise((resolve, reject) => {
+      const key = keyOf(q);
+      const waiting = queues.get(key);
+      if (waiting) return void waiting.push({ q, resolve, reject });
+      queues.set(key, [{ q, resolve, reject }]);
+      setImmediate(() => void drain(key));
+    });
 }
 
 export interface BookedStarts {
@@ -172,39 +262,17 @@ export const bookEachStart: (db: Database) => StartBooker = (db) => async (siteI
  * the horizon grants is told how far the site is booked.
  */
 export function startBooker(db: Database, maxBatch = 100): StartBooker {
-  type Waiting = { resolve: (start: Awaited<ReturnType<StartBooker>>) => void; reject: (error: unknown) => void };
-  const queues = new Map<string, { waiting: Waiting[]; running: boolean }>();
-
-  async function drain(key: string, siteId: string, rps: number, horizonMs: number) {
-    const queue = queues.get(key)!;
-    queue.running = true;
-    try {
-      while (queue.waiting.length > 0) {
-        const batch = queue.waiting.splice(0, maxBatch);
-        try {
-          const { starts, databaseNow, bookedMs } = await bookStarts(db, siteId, rps, horizonMs, batch.length);
-          batch.forEach((w, i) => w.resolve({ startAt: starts[i] ?? null, databaseNow, bookedMs: starts[i] == null ? (bookedMs ?? null) : null }));
-        } catch (error) {
-          for (const w of batch) w.reject(error);
-        }
-      }
-    } finally {
-      queue.running = false;
-      queues.delete(key);
-    }
-  }
-
-  return (siteId, rps, horizonMs) =>
-    new Promise((resolve, reject) => {
-      const key = `${siteId}:${rps}:${horizonMs}`;
-      const queue = queues.get(key) ?? queues.set(key, { waiting: [], running: false }).get(key)!;
-      queue.waiting.push({ resolve, reject });
-      // Sends finishing in one turn of the event loop share a statement.
-      if (!queue.running) {
-        queue.running = true;
-        setImmediate(() => void drain(key, siteId, rps, horizonMs));
-      }
-    });
+  type Ask = { siteId: string; rps: number; horizonMs: number };
+  const booker = coalescePerSite<Ask, Awaited<ReturnType<StartBooker>>>(
+    (a) => `${a.siteId}:${a.rps}:${a.horizonMs}`,
+    maxBatch,
+    async (batch) => {
+      const { siteId, rps, horizonMs } = batch[0]!;
+      const { starts, databaseNow, bookedMs } = await bookStarts(db, siteId, rps, horizonMs, batch.length);
+      return batch.map((_, i) => ({ startAt: starts[i] ?? null, databaseNow, bookedMs: starts[i] == null ? bookedMs : null }));
+    },
+  );
+  return (siteId, rps, horizonMs) => booker({ siteId, rps, horizonMs });
 }
 
 /** Gives back the thread of a reservation that got no start, and unmarks its attempt: nothing was sent. */
