@@ -157,8 +157,7 @@ export const takeEachThread: (db: Database) => ThreadTaker = (db) => async (r) =
 
 /**
  * takeThreads for the sends of a process that ask for a site's threads in the same turn of the
- * event loop: one statement for all of them, instead of one each. One statement runs per site at a
- * time; what is asked meanwhile goes into the next.
+ * event loop: one statement for all of them, instead of one each.
  */
 export function threadTaker(db: Database, maxBatch = 100): ThreadTaker {
   return coalescePerSite((r) => `${r.siteId}:${r.threads}:${r.leaseTtlMs}`, maxBatch, (batch) => takeThreads(db, batch[0]!, batch));
@@ -166,36 +165,34 @@ export function threadTaker(db: Database, maxBatch = 100): ThreadTaker {
 
 /**
  * Runs the calls made for one key in the same turn of the event loop as one batch (at most
- * `maxBatch`); one batch per key at a time, and what is asked meanwhile goes into the next.
+ * `maxBatch` each). A batch does not wait for the previous one: a send that must wait for a thread
+ * or a start between two of its site's sends waits a round trip at most, which at a low rps with few
+ * threads is what the rate is made of.
  */
 function coalescePerSite<Q, A>(keyOf: (q: Q) => string, maxBatch: number, run: (batch: Q[]) => Promise<A[]>): (q: Q) => Promise<A> {
   type Waiting = { q: Q; resolve: (a: A) => void; reject: (error: unknown) => void };
-  const queues = new Map<string, Waiting[]>();
+  const pending = new Map<string, Waiting[]>();
 
-  async function drain(key: string) {
-    const waiting = queues.get(key)!;
+  async function runBatch(batch: Waiting[]) {
     try {
-      while (waiting.length > 0) {
-        const batch = waiting.splice(0, maxBatch);
-        try {
-          const answers = await run(batch.map((w) => w.q));
-          batch.forEach((w, i) => w.resolve(answers[i]!));
-        } catch (error) {
-          for (const w of batch) w.reject(error);
-        }
-      }
-    } finally {
-      queues.delete(key);
+      const answers = await run(batch.map((w) => w.q));
+      batch.forEach((w, i) => w.resolve(answers[i]!));
+    } catch (error) {
+      for (const w of batch) w.reject(error);
     }
   }
 
   return (q) =>
     new Promise((resolve, reject) => {
       const key = keyOf(q);
-      const waiting = queues.get(key);
+      const waiting = pending.get(key);
       if (waiting) return void waiting.push({ q, resolve, reject });
-      queues.set(key, [{ q, resolve, reject }]);
-      setImmediate(() => void drain(key));
+      pending.set(key, [{ q, resolve, reject }]);
+      setImmediate(() => {
+        const all = pending.get(key)!;
+        pending.delete(key);
+        for (let i = 0; i < all.length; i += maxBatch) void runBatch(all.slice(i, i + maxBatch));
+      });
     });
 }
 
@@ -257,9 +254,8 @@ export const bookEachStart: (db: Database) => StartBooker = (db) => async (siteI
 /**
  * Books the starts that a process's sends to one site ask for close together in one statement: on
  * a busy site every send otherwise takes the site's pacing row lock in turn, and on a loaded machine
- * each handover of that lock costs more than the statement. One statement runs per site at a time;
- * what is asked meanwhile goes into the next. Starts go out in the order asked; a send beyond what
- * the horizon grants is told how far the site is booked.
+ * each handover of that lock costs more than the statement. Starts go out in the order asked; a
+ * send beyond what the horizon grants is told how far the site is booked.
  */
 export function startBooker(db: Database, maxBatch = 100): StartBooker {
   type Ask = { siteId: string; rps: number; horizonMs: number };
