@@ -3,9 +3,12 @@
  *
  * One worker child process (scripts/worker.ts, as `npm run worker` runs it) against its own embedded
  * PostgreSQL (or DATABASE_URL), delivering to a loopback receiver in this process that answers 200
- * at once. Phases: the ceiling (a plain keep-alive HTTP client with the worker's concurrency, in its
- * own process), idle latency, sustained throughput, pacing at 10/100/1,000 rps, CPU and peak RSS.
- * Numbers on a shared machine are only as good as its load, printed with each phase.
+ * at once. Phases: the ceiling (a plain keep-alive undici `request` client with the worker's
+ * concurrency, in its own process), idle latency, sustained throughput against a peer (a minimal
+ * graphile-worker sender, scripts/bench/graphile-peer.ts, on the same server and receiver, in
+ * interleaved rounds), pacing at 10/100/1,000 rps, CPU per delivery and peak RSS.
+ * Numbers on a shared machine are only as good as its load, printed with each phase: compare the
+ * product with the peer of the same run (the ratio), not with another run's numbers.
  */
 import { spawn } from "node:child_process";
 import os from "node:os";
@@ -33,6 +36,7 @@ import { maxInWindow } from "../tests/helpers/webhook-receiver";
 import { percentile, startLoopbackReceiver, type LoopbackReceiver } from "./bench/loopback-receiver";
 import { cpuMs, peakRssMb, treeCpuMs } from "./bench/process-usage";
 import { resultsTable } from "./bench/results-table";
+import { GRAPHILE_VERSION, peerAttemptsByStatus, peerJobsLeft, queuePeerJobs, startPeerProcess, type PeerProcess } from "./bench/peer-sender";
 
 const env = readEnv();
 const CONCURRENCY = env.WORKER_CONCURRENCY;
@@ -41,6 +45,10 @@ const PACING_SECONDS = Number(process.env.BENCH_PACING_SECONDS ?? 6);
 const LATENCY_MESSAGES = 50;
 /** Spread the throughput phase over this many sites (1 = every reservation on one site's pacing row). */
 const THROUGHPUT_SITES = Number(process.env.BENCH_SITES ?? 1);
+/** Threads of each throughput site, and the peer's concurrency: both senders get as many requests in flight. */
+const THROUGHPUT_THREADS = Number(process.env.BENCH_THREADS ?? 50);
+/** Interleaved rounds of product and peer in the throughput phase. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 const load = () => os.loadavg()[0]!.toFixed(2);
 const results = resultsTable();
@@ -66,7 +74,7 @@ function plainClient(url: string, concurrency: number, durationMs: number): Prom
 async function measureCeiling(receiver: LoopbackReceiver): Promise<number> {
   const { requests, elapsedMs } = await plainClient(`${receiver.url}/ceiling`, CONCURRENCY, 3_000);
   const rate = (requests / elapsedMs) * 1000;
-  row(`1. ceiling: plain undici fetch, keep-alive, ${CONCURRENCY} in flight`, `${Math.round(rate)} req/s`);
+  row(`1. ceiling: plain undici request, ${CONCURRENCY} keep-alive connections, ${CONCURRENCY} in flight`, `${Math.round(rate)} req/s`);
   return rate;
 }
 
@@ -87,54 +95,114 @@ async function measureIdleLatency(database: BenchDatabase, receiver: LoopbackRec
   );
 }
 
-async function measureThroughput(database: BenchDatabase, receiver: LoopbackReceiver, customerId: string, worker: WorkerProcess, ceiling: number): Promise<number> {
+interface RoundResult {
+  rate: number;
+  /** CPU ms per delivery. */
+  postgresMs: number;
+  senderMs: number;
+  check: string;
+  ok: boolean;
+}
+
+function cpuSince(before: { sender: number; postgres: number }, senderPid: number, database: BenchDatabase) {
+  return {
+    sender: cpuMs(senderPid) - before.sender,
+    postgres: database.postmasterPid ? treeCpuMs(database.postmasterPid) - before.postgres : NaN,
+  };
+}
+
+function cpuNow(senderPid: number, database: BenchDatabase) {
+  return { sender: cpuMs(senderPid), postgres: database.postmasterPid ? treeCpuMs(database.postmasterPid) : 0 };
+}
+
+async function productRound(database: BenchDatabase, receiver: LoopbackReceiver, customerId: string, worker: WorkerProcess, round: number, lastRound: boolean): Promise<RoundResult> {
+  const pathName = `/throughput-${round}`;
   const siteIds = await Promise.all(
-    Array.from({ length: THROUGHPUT_SITES }, () => insertBenchSite(database.db, `${receiver.url}/throughput`, 100_000, CONCURRENCY)),
+    Array.from({ length: THROUGHPUT_SITES }, () => insertBenchSite(database.db, `${receiver.url}${pathName}`, 100_000, THROUGHPUT_THREADS)),
   );
   const workerPid = worker.child.pid!;
-  const cpuBefore = { worker: cpuMs(workerPid), postgres: database.postmasterPid ? treeCpuMs(database.postmasterPid) : 0, bench: process.cpuUsage() };
   // Before counting commits: the reset also zeroes pg_stat_database.
-  if (STATEMENT_STATS) await resetStatementStats(database.db);
+  if (STATEMENT_STATS && lastRound) await resetStatementStats(database.db);
   const commitsBefore = await commitCount(database.db);
+  const before = cpuNow(workerPid, database);
   const started = Date.now();
   for (const siteId of siteIds) await queueMany(database.db, siteId, customerId, Math.round(THROUGHPUT_MESSAGES / THROUGHPUT_SITES));
-  const queuedMs = Date.now() - started;
   await until(async () => (await Promise.all(siteIds.map((id) => inFlightCount(database.db, id)))).every((n) => n === 0), 240_000, "every message to finish", 50);
   const elapsedMs = Date.now() - started;
-  const cpu = {
-    worker: cpuMs(workerPid) - cpuBefore.worker,
-    postgres: database.postmasterPid ? treeCpuMs(database.postmasterPid) - cpuBefore.postgres : NaN,
-    bench: (() => {
-      const u = process.cpuUsage(cpuBefore.bench);
-      return (u.user + u.system) / 1000;
-    })(),
-  };
-  // Stats reach pg_stat_database within a second or so; the bench's own polling is a few of them.
-  await new Promise((r) => setTimeout(r, 1_000));
-  const commits = (await commitCount(database.db)) - commitsBefore;
-  if (STATEMENT_STATS) console.table(await topStatements(database.db));
-  if (STATEMENT_STATS) console.table(await tableUpdates(database.db));
-  const rate = (THROUGHPUT_MESSAGES / elapsedMs) * 1000;
+  const cpu = cpuSince(before, workerPid, database);
+  if (STATEMENT_STATS && lastRound) {
+    // Stats reach pg_stat_database within a second or so.
+    await new Promise((r) => setTimeout(r, 1_000));
+    console.error(`transactions per delivery: ${(((await commitCount(database.db)) - commitsBefore) / THROUGHPUT_MESSAGES).toFixed(2)}`);
+    console.table(await topStatements(database.db));
+    console.table(await tableUpdates(database.db));
+  }
   const attempts = await attemptsByStatus(database.db, siteIds);
-  const ids = receiver.ids("/throughput");
+  const ids = receiver.ids(pathName);
+  return {
+    rate: (THROUGHPUT_MESSAGES / elapsedMs) * 1000,
+    postgresMs: cpu.postgres / THROUGHPUT_MESSAGES,
+    senderMs: cpu.sender / THROUGHPUT_MESSAGES,
+    check: `attempts ${JSON.stringify(attempts)}, received ${ids.length}, distinct ${new Set(ids).size}`,
+    ok: attempts.done === THROUGHPUT_MESSAGES && Object.keys(attempts).length === 1 && ids.length === THROUGHPUT_MESSAGES && new Set(ids).size === THROUGHPUT_MESSAGES,
+  };
+}
+
+async function peerRound(database: BenchDatabase, receiver: LoopbackReceiver, peer: PeerProcess, round: number): Promise<RoundResult> {
+  const before = cpuNow(peer.pid, database);
+  const started = Date.now();
+  await queuePeerJobs(database.db, round, THROUGHPUT_MESSAGES);
+  await until(async () => (await peerJobsLeft(database.db)) === 0, 240_000, "every peer job to finish", 50);
+  const elapsedMs = Date.now() - started;
+  const cpu = cpuSince(before, peer.pid, database);
+  const attempts = await peerAttemptsByStatus(database.db, round);
+  const ids = receiver.ids(`/peer-${round}`);
+  return {
+    rate: (THROUGHPUT_MESSAGES / elapsedMs) * 1000,
+    postgresMs: cpu.postgres / THROUGHPUT_MESSAGES,
+    senderMs: cpu.sender / THROUGHPUT_MESSAGES,
+    check: `attempts ${JSON.stringify(attempts)}, received ${ids.length}, distinct ${new Set(ids).size}`,
+    ok: attempts.done === THROUGHPUT_MESSAGES && Object.keys(attempts).length === 1 && ids.length === THROUGHPUT_MESSAGES && new Set(ids).size === THROUGHPUT_MESSAGES,
+  };
+}
+
+const median = (values: number[]) => percentile(values, 50);
+const spread = (values: number[], digits = 0) =>
+  `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`;
+
+/**
+ * The product against the peer, in interleaved rounds (the order alternates, so a load change on the
+ * shared machine hits both alike); each round's ratio compares runs seconds apart.
+ */
+async function measureThroughput(database: BenchDatabase, receiver: LoopbackReceiver, customerId: string, worker: WorkerProcess, peer: PeerProcess, ceiling: number): Promise<number> {
+  const product: RoundResult[] = [];
+  const peers: RoundResult[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const runProduct = async () => product.push(await productRound(database, receiver, customerId, worker, round, round === ROUNDS));
+    const runPeer = async () => peers.push(await peerRound(database, receiver, peer, round));
+    if (round % 2) await runProduct().then(runPeer);
+    else await runPeer().then(runProduct);
+    console.error(`  round ${round}: product ${product.at(-1)!.rate.toFixed(0)} /s, peer ${peers.at(-1)!.rate.toFixed(0)} /s (load ${load()})`);
+  }
+  const ratios = product.map((p, i) => p.rate / peers[i]!.rate);
+  const rates = product.map((p) => p.rate);
   row(
-    `2. sustained deliveries (${THROUGHPUT_MESSAGES} to ${THROUGHPUT_SITES} site(s), queued in ${queuedMs} ms, until all done)`,
-    `${Math.round(rate)} /s in ${(elapsedMs / 1000).toFixed(1)} s = ${((rate / ceiling) * 100).toFixed(1)} % of ceiling`,
-    "≥ 2,000 /s",
+    `2. sustained deliveries, product (${THROUGHPUT_MESSAGES} to ${THROUGHPUT_SITES} site(s) of ${THROUGHPUT_THREADS} threads, 100,000 rps; median of ${ROUNDS} rounds)`,
+    `${spread(rates)} /s = ${((median(rates) / ceiling) * 100).toFixed(1)} % of ceiling`,
   );
-  row(
-    "2. check: every attempt logged, each message received once",
-    `attempts ${JSON.stringify(attempts)}, received ${ids.length}, distinct ${new Set(ids).size}`,
-    `done = received = distinct = ${THROUGHPUT_MESSAGES}`,
-  );
-  row("2. database transactions per delivery (claims, reservation, record, renewals, bench polling)", (commits / THROUGHPUT_MESSAGES).toFixed(2));
-  const seconds = elapsedMs / 1000;
-  row(
-    "5. CPU during the throughput phase (cores busy = CPU s / wall s)",
-    `worker ${(cpu.worker / 1000 / seconds).toFixed(2)}, postgres ${(cpu.postgres / 1000 / seconds).toFixed(2)}, bench+receiver ${(cpu.bench / 1000 / seconds).toFixed(2)}; ` +
-      `per delivery: worker ${((cpu.worker * 1000) / THROUGHPUT_MESSAGES).toFixed(0)} µs, postgres ${((cpu.postgres * 1000) / THROUGHPUT_MESSAGES).toFixed(0)} µs`,
-  );
-  return rate;
+  row(`2. sustained deliveries, peer (graphile-worker ${GRAPHILE_VERSION}, concurrency ${THROUGHPUT_THREADS})`, `${spread(peers.map((p) => p.rate))} /s`);
+  row("2. ratio product / peer (median of the rounds' ratios)", `${spread(ratios, 2)}`, "≥ 1.20");
+  row("2. PostgreSQL CPU per delivery: product / peer", `${spread(product.map((p) => p.postgresMs), 2)} ms / ${spread(peers.map((p) => p.postgresMs), 2)} ms`, "product ≤ 0.60 ms");
+  row("2. sender CPU per delivery: product worker / peer", `${spread(product.map((p) => p.senderMs), 2)} ms / ${spread(peers.map((p) => p.senderMs), 2)} ms`);
+  for (const [who, results] of [["product", product], ["peer", peers]] as const) {
+    const bad = results.filter((r) => !r.ok);
+    row(
+      `2. check (${who}): every attempt logged done, each message received once`,
+      bad.length ? bad.map((r) => r.check).join("; ") : `all ${ROUNDS} rounds: ${results[0]!.check}`,
+      `done = received = distinct = ${THROUGHPUT_MESSAGES}`,
+    );
+  }
+  return median(rates);
 }
 
 async function measurePacing(database: BenchDatabase, receiver: LoopbackReceiver, customerId: string, rps: number, throughput: number) {
@@ -161,10 +229,12 @@ async function main() {
   const receiver = await startLoopbackReceiver();
   const customerId = await insertBenchCustomer(database.db);
   const worker = await startWorkerProcess(database.url, { WORKER_CONCURRENCY: String(CONCURRENCY) });
+  let peer: PeerProcess | undefined;
   try {
+    peer = await startPeerProcess(database.db, database.url, receiver.url, THROUGHPUT_THREADS);
     const ceiling = await measureCeiling(receiver);
     await measureIdleLatency(database, receiver, customerId);
-    const throughput = await measureThroughput(database, receiver, customerId, worker, ceiling);
+    const throughput = await measureThroughput(database, receiver, customerId, worker, peer, ceiling);
     for (const rps of [10, 100, 1000]) await measurePacing(database, receiver, customerId, rps, throughput);
     row("5. worker peak RSS (VmHWM)", `${peakRssMb(worker.child.pid!).toFixed(0)} MB`, "< 300 MB");
   } catch (error) {
@@ -172,6 +242,7 @@ async function main() {
     throw error;
   } finally {
     await worker.stop();
+    await peer?.stop();
     await receiver.close();
     await database.stop();
   }

@@ -13,7 +13,7 @@ import { LATE_START_MS, USER_AGENT } from "./delivery-rules";
 import { encodedEnvelope } from "./envelope";
 import { recordedRequest } from "./recorded-request";
 import { recordOutcome, type AttemptResult, type OutcomeRecorder, type RecordedOutcome } from "./record-outcome";
-import { releaseLease, reserveSend, reserveStartAgain } from "./reserve-send";
+import { releaseLease, reserveSend, reserveStartAgain, type StartBooker, type ThreadTaker } from "./reserve-send";
 import { failureDuration, sendRequest, type SendResult } from "./send-request";
 
 export interface DeliveryDeps {
@@ -35,6 +35,10 @@ export interface DeliveryDeps {
   threadFreed?: (siteId: string, signal: AbortSignal) => Promise<void>;
   /** Tells the process a thread of the site is free again. */
   onThreadFreed?: (siteId: string) => void;
+  /** Books send starts; defaults to one statement per start (the local worker batches them per site). */
+  bookStart?: StartBooker;
+  /** Takes thread slots; defaults to one statement per send (the local worker batches them per site). */
+  takeThread?: ThreadTaker;
   /** Records results; defaults to one statement per result (the local worker batches them). */
   recordOutcome?: OutcomeRecorder;
   /** How long to retry a statement while the database is unreachable (restarting). */
@@ -140,7 +144,7 @@ async function reserveThreadAndSlot(deps: DeliveryDeps, message: ClaimedMessage)
       // Held through the slot wait, authorization and the send; released explicitly when done.
       leaseTtlMs: deps.pacingHorizonMs + 2 * site.timeoutMs + 5_000,
       horizonMs: deps.pacingHorizonMs,
-    }));
+    }, deps.bookStart, deps.takeThread));
     if (outcome.kind === "reserved" || outcome.kind === "lost" || outcome.kind === "paused") return outcome;
     if (outcome.kind === "booked") return postponed(outcome.retryInMs);
     const left = deadline - Date.now();
@@ -187,7 +191,7 @@ async function send(
     // the HTTP client: the moment the limiter is accountable for.
     startedAt = new Date();
     if (deps.clock.latestDatabaseNow() - startAt <= LATE_START_MS) break;
-    const again = await readingDatabaseClock(deps, () => reserveStartAgain(deps.db, message.site.id, message.site.rps));
+    const again = await readingDatabaseClock(deps, () => reserveStartAgain(deps.db, message.site.id, message.site.rps, deps.bookStart));
     if (!again) return "paused";
     if (deps.lateStartWaitMs !== undefined && again.startAt - again.databaseNow > deps.lateStartWaitMs) {
       return { kind: "postponed", until: new Date(deps.clock.toLocal(again.startAt)) };

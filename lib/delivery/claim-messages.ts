@@ -1,6 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { AuthMethod } from "../auth-methods/method-names";
 import type { Database } from "../db";
+import { executePrepared } from "../db/prepared";
 import { IN_FLIGHT } from "./delivery-rules";
 import { ASYNC_COMMIT } from "./reserve-send";
 import type { BodyEncoding, ExtraHeader, HttpMethod } from "../trusted-sites/request-shape";
@@ -85,7 +86,7 @@ export function claimDueMessages(
           select id from ranked where n <= room order by next_attempt_at limit ${limit}
         )
         select m.id from webhook_messages m
-        where m.id in (select id from chosen) and m.status in (${IN_FLIGHT_SQL}) and ${unclaimed} and ${siteSendable}
+        where m.id = any(array(select id from chosen)) and m.status in (${IN_FLIGHT_SQL}) and ${unclaimed} and ${siteSendable}
         for update of m skip locked`,
     claimToken,
     ttlMs,
@@ -106,11 +107,12 @@ export async function claimMessage(db: Database, messageId: string, claimToken: 
 }
 
 async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: number): Promise<ClaimedMessage[]> {
-  const rows = await db.execute<Record<string, unknown>>(sql`
+  const rows = await executePrepared<Record<string, unknown>>(db, sql`
     with claimed as (
       update webhook_messages m
       set locked_until = clock_timestamp() + ${ttlMs}::float8 * interval '1 millisecond', locked_by = ${claimToken}
-      where m.id in (${candidates})
+      -- An array, so both lookups go through the primary key (as a join the planner may read the whole table).
+      where m.id = any(array(${candidates}))
       returning m.id, m.site_id, m.customer_id, m.action, m.payload, m.created_at
     )
     -- A claim lost to a database crash only means the message is claimed again.
@@ -158,14 +160,14 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
 /** Keeps a live worker's claims from expiring while it waits for a slot or a response. */
 export async function extendClaims(db: Database, claimToken: string, messageIds: string[], ttlMs: number): Promise<void> {
   if (messageIds.length === 0) return;
-  await db.execute(sql`
+  await executePrepared(db, sql`
     update webhook_messages set locked_until = clock_timestamp() + ${ttlMs}::float8 * interval '1 millisecond'
     where locked_by = ${claimToken} and id = any(${uuidArray(messageIds)}::uuid[])`);
 }
 
 /** Gives a claimed message back untouched, due again at `dueAt` (as it was when omitted). */
 export async function releaseClaim(db: Database, message: Pick<ClaimedMessage, "id" | "claimToken">, dueAt?: Date): Promise<void> {
-  await db.execute(sql`
+  await executePrepared(db, sql`
     update webhook_messages
     set locked_until = null, locked_by = null, next_attempt_at = coalesce(${dueAt?.toISOString() ?? null}::timestamptz, next_attempt_at)
     where id = ${message.id} and locked_by = ${message.claimToken}`);
@@ -173,7 +175,7 @@ export async function releaseClaim(db: Database, message: Pick<ClaimedMessage, "
 
 /** The next time a message falls due, if any is scheduled in the future (served by the due index); paused ones never do. */
 export async function nextDueAt(db: Database): Promise<Date | null> {
-  const [row] = await db.execute<{ due_ms: number | null }>(sql`
+  const [row] = await executePrepared<{ due_ms: number | null }>(db, sql`
     select extract(epoch from min(next_attempt_at))::float8 * 1000 as due_ms from webhook_messages m
     where m.status in (${IN_FLIGHT_SQL}) and m.next_attempt_at > clock_timestamp() and ${siteSendable}`);
   return row?.due_ms == null ? null : new Date(row.due_ms);
@@ -189,7 +191,7 @@ function uuidArray(ids: string[]): string {
  * it had never begun: no attempt is used up. `dueAt`, when given, is when it is due again.
  */
 export async function releaseUnsent(db: Database, message: Pick<ClaimedMessage, "id" | "claimToken" | "attempt">, dueAt?: Date): Promise<void> {
-  await db.execute(sql`
+  await executePrepared(db, sql`
     with released as (
       update webhook_messages set locked_until = null, locked_by = null, attempts = ${message.attempt.attemptNo - 1},
         next_attempt_at = coalesce(${dueAt?.toISOString() ?? null}::timestamptz, next_attempt_at)

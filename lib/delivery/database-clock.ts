@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db";
+import { executePrepared } from "../db/prepared";
 
 /**
  * This process's view of the database clock, as bounds on the offset local − database time.
@@ -96,7 +97,7 @@ export type DatabaseClock = ReturnType<typeof databaseClock>;
 export async function calibrateDatabaseClock(db: Database, clock: DatabaseClock, samples = 5): Promise<void> {
   for (let i = 0; i < samples; i++) {
     const sentAt = clock.now();
-    const [row] = await db.execute<{ now_ms: number }>(sql`select extract(epoch from clock_timestamp())::float8 * 1000 as now_ms`);
+    const [row] = await executePrepared<{ now_ms: number }>(db, sql`select extract(epoch from clock_timestamp())::float8 * 1000 as now_ms`);
     clock.sample(row!.now_ms, sentAt);
   }
 }

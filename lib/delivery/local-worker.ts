@@ -12,6 +12,7 @@ import { describeOutage, isDatabaseOutage } from "./database-outage";
 import { DEFAULT_CLAIM_TTL_MS, DEFAULT_RETRY_INTERVAL_MS, PACING_HORIZON_MS, THREAD_WAIT_MS } from "./delivery-rules";
 import { purgeExpired } from "./purge-expired";
 import { outcomeBatcher } from "./record-outcome";
+import { startBooker, threadTaker } from "./reserve-send";
 import { warmUpHttp } from "./warm-up-http";
 
 export interface LocalWorkerOptions {
@@ -69,6 +70,8 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
     threadWaitMs: options.threadWaitMs ?? THREAD_WAIT_MS,
     threadFreed: threads.wait,
     onThreadFreed: threads.notify,
+    bookStart: startBooker(db),
+    takeThread: threadTaker(db),
     recordOutcome: outcomeBatcher(db),
     log,
   };

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db";
+import { executePrepared } from "../db/prepared";
 import type { ClaimedMessage } from "./claim-messages";
 import { isDatabaseOutage } from "./database-outage";
 import { MAX_ATTEMPTS, type AttemptStatus } from "./delivery-rules";
@@ -50,19 +51,33 @@ export async function recordOutcome(
  * commit; the outcomes come back in the order given.
  */
 export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]): Promise<RecordedOutcome[]> {
+  // One JSON parameter, so the statement's text is the same for any batch size (a prepared statement).
   const rows = outcomes.map(({ message, result, options }) => {
     const attemptNo = message.attempt.attemptNo;
     const retry = !result.succeeded && attemptNo < MAX_ATTEMPTS;
     const status: AttemptStatus = result.succeeded ? "done" : retry ? "resent" : "failed";
-    return sql`(${message.id}::uuid, ${message.claimToken}::uuid, ${message.attempt.id}::bigint, ${attemptNo}::smallint,
-      ${status}::delivery_status, ${retry}::boolean, ${options.retryInMs}::float8, ${result.startedAt?.toISOString() ?? null}::timestamptz,
-      ${result.responseCode ?? null}::int, ${result.durationMs ?? null}::int, ${result.error ?? null}::text,
-      ${result.responseExcerpt ?? null}::text, ${result.request ? JSON.stringify(result.request) : null}::jsonb, ${options.leaseId ?? null}::bigint)`;
+    return {
+      message_id: message.id,
+      claim_token: message.claimToken,
+      attempt_id: message.attempt.id,
+      attempt_no: attemptNo,
+      status,
+      retry,
+      retry_in_ms: options.retryInMs,
+      started_at: result.startedAt?.toISOString() ?? null,
+      response_code: result.responseCode ?? null,
+      duration_ms: result.durationMs ?? null,
+      error: result.error ?? null,
+      response_excerpt: result.responseExcerpt ?? null,
+      request: result.request ?? null,
+      lease_id: options.leaseId ?? null,
+    };
   });
-  const recorded = await db.execute<{ id: string; next_ms: number | null }>(sql`
-    with outcome (message_id, claim_token, attempt_id, attempt_no, status, retry, retry_in_ms, started_at,
-      response_code, duration_ms, error, response_excerpt, request, lease_id) as (
-      values ${sql.join(rows, sql`, `)}
+  const recorded = await executePrepared<{ id: string; next_ms: number | null }>(db, sql`
+    with outcome as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as o(message_id uuid, claim_token uuid, attempt_id bigint,
+        attempt_no smallint, status delivery_status, retry boolean, retry_in_ms float8, started_at timestamptz,
+        response_code int, duration_ms int, error text, response_excerpt text, request jsonb, lease_id bigint)
     ), msg as (
       update webhook_messages m set
         status = o.status, attempts = o.attempt_no,

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db";
+import { executePrepared } from "../db/prepared";
 
 /**
  * Pacing per site (DESIGN §4), global across workers because the state lives in PostgreSQL.
@@ -54,76 +55,240 @@ export type ReserveOutcome =
   | { kind: "booked"; retryInMs: number };
 
 /**
- * In one statement: takes a free thread slot, reserves the next start, and marks the attempt (and
- * the message's count) started — so a worker that dies from here on leaves an interrupted attempt.
- * Clock reads use clock_timestamp(), taken after any row lock wait, never the statement's start.
- * Nothing is reserved for a site that is not active, nor while a deactivation holds its pacing row
- * (its TAT is then infinite, which the upsert re-reads after waiting for the lock).
+ * Takes a free thread slot and marks the attempt (and the message's count) started — so a worker
+ * that dies from here on leaves an interrupted attempt — then reserves the next start.
+ *
+ * Two statements, so that the site's pacing row, which every send to the site locks until its
+ * commit, is held for one row's update and nothing else: with the lease and the started marks in
+ * the same statement, every reservation to a site queued behind the previous one's index writes.
+ * A reservation that gets no start (booked beyond the horizon, or the site being deactivated)
+ * gives the thread back and unmarks the attempt. Clock reads use clock_timestamp(), taken after any
+ * row lock wait, never the statement's start. Nothing is reserved for a site that is not active,
+ * nor while a deactivation holds its pacing row (its TAT is then infinite, which the booking
+ * re-reads after waiting for the lock). `take` and `book` run each statement for one send by
+ * default; the local worker's batch the sends to one site asked for together (threadTaker, startBooker).
  */
-export async function reserveSend(db: Database, r: SendReservation): Promise<ReserveOutcome> {
-  const interval = emissionIntervalMs(r.rps);
+export async function reserveSend(
+  db: Database,
+  r: SendReservation,
+  book: StartBooker = bookEachStart(db),
+  take: ThreadTaker = takeEachThread(db),
+): Promise<ReserveOutcome> {
   for (;;) {
-    const [row] = await db.execute<{
-      held: boolean;
-      active: boolean;
-      lease_id: string | null;
-      start_ms: number | null;
-      now_ms: number;
-      booked_ms: number | null;
-    }>(sql`
-      with held as (
-        select 1 from webhook_messages where id = ${r.messageId} and locked_by = ${r.claimToken}
-      ), active as (
-        select 1 from trusted_sites where id = ${r.siteId} and status = 'active'
-      ), free as (
-        select id from site_leases
-        where site_id = ${r.siteId} and slot < ${r.threads} and expires_at <= clock_timestamp()
-          and exists (select 1 from held) and exists (select 1 from active)
-        order by slot limit 1 for update skip locked
-      ), lease as (
-        update site_leases l
-        set message_id = ${r.messageId}, expires_at = clock_timestamp() + ${r.leaseTtlMs}::float8 * interval '1 millisecond'
-        from free where l.id = free.id
-        returning l.id
-      ), pace as (
-        insert into site_pacing as p (site_id, theoretical_arrival_at)
-        select ${r.siteId}, clock_timestamp() + ${interval}::float8 * interval '1 millisecond' from lease
-        on conflict (site_id) do update
-          set theoretical_arrival_at = greatest(p.theoretical_arrival_at, clock_timestamp()) + ${interval}::float8 * interval '1 millisecond'
-          where p.theoretical_arrival_at <= clock_timestamp() + ${r.horizonMs}::float8 * interval '1 millisecond'
-        returning theoretical_arrival_at - ${interval}::float8 * interval '1 millisecond' as start_at
-      ), started as (
-        update webhook_attempts set started_at = (select start_at from pace)
-        where id = ${r.attemptId} and exists (select 1 from pace)
-        returning id
-      ), counted as (
-        update webhook_messages set attempts = ${r.attemptNo}
-        where id = ${r.messageId} and exists (select 1 from started)
-        returning id
-      )
-      select exists (select 1 from held) as held, exists (select 1 from active) as active, (select id from lease) as lease_id,
-        (select extract(epoch from start_at)::float8 * 1000 from pace) as start_ms,
-        extract(epoch from clock_timestamp())::float8 * 1000 as now_ms,
-        (select extract(epoch from theoretical_arrival_at - clock_timestamp())::float8 * 1000
-           from site_pacing where site_id = ${r.siteId} and theoretical_arrival_at < 'infinity') as booked_ms,
-        (select count(*) from counted) as counted,
-        ${ASYNC_COMMIT} as async_commit`);
-    if (!row?.held) return { kind: "lost" };
-    if (!row.active) return { kind: "paused" };
-    if (row.lease_id != null && row.start_ms != null) {
-      return { kind: "reserved", leaseId: Number(row.lease_id), startAt: row.start_ms, databaseNow: row.now_ms };
+    const thread = await take(r);
+    if (!thread.held) return { kind: "lost" };
+    if (!thread.active) return { kind: "paused" };
+    if (thread.leaseId == null) {
+      if (!(await addMissingSlots(db, r.siteId, r.threads))) return { kind: "no-thread" };
+      continue;
     }
-    if (row.lease_id != null) {
-      await releaseLease(db, Number(row.lease_id), r.messageId);
-      return { kind: "booked", retryInMs: Math.max(50, (row.booked_ms ?? 0) - r.horizonMs) };
-    }
-    if (!(await addMissingSlots(db, r.siteId, r.threads))) return { kind: "no-thread" };
+    const leaseId = thread.leaseId;
+    const start = await book(r.siteId, r.rps, r.horizonMs);
+    if (start.startAt != null) return { kind: "reserved", leaseId, startAt: start.startAt, databaseNow: start.databaseNow };
+    await unreserve(db, r, leaseId);
+    return { kind: "booked", retryInMs: Math.max(50, (start.bookedMs ?? 0) - r.horizonMs) };
   }
+}
+
+export interface ThreadAnswer {
+  /** The message is still held by the claim the reservation names. */
+  held: boolean;
+  active: boolean;
+  /** The slot taken; null when every thread of the site is busy (or its slot rows are missing). */
+  leaseId: number | null;
+}
+
+type ThreadRequest = Pick<SendReservation, "messageId" | "claimToken" | "attemptId" | "attemptNo">;
+
+/**
+ * For each request (sends to one site), in one statement: a free thread slot for each message still
+ * held by its claim, and the attempt (and the message's count) marked started for each that got
+ * one. Slots go to the requests in the order given.
+ */
+export async function takeThreads(
+  db: Database,
+  site: Pick<SendReservation, "siteId" | "threads" | "leaseTtlMs">,
+  requests: ThreadRequest[],
+): Promise<ThreadAnswer[]> {
+  const rows = requests.map((r, i) => ({ i, message_id: r.messageId, claim_token: r.claimToken, attempt_id: r.attemptId, attempt_no: r.attemptNo }));
+  const answers = await executePrepared<{ i: number; held: boolean; active: boolean; lease_id: string | null }>(db, sql`
+    with req as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(i int, message_id uuid, claim_token uuid, attempt_id bigint, attempt_no smallint)
+    ), held as (
+      select r.i, r.message_id, r.attempt_id, r.attempt_no, row_number() over (order by r.i) as k
+      from req r join webhook_messages m on m.id = r.message_id and m.locked_by = r.claim_token
+    ), active as (
+      select 1 from trusted_sites where id = ${site.siteId} and status = 'active'
+    ), free as (
+      select f.id, row_number() over (order by f.slot) as k from (
+        select id, slot from site_leases
+        where site_id = ${site.siteId} and slot < ${site.threads} and expires_at <= clock_timestamp() and exists (select 1 from active)
+        order by slot limit (select count(*) from held)
+        for update skip locked
+      ) f
+    ), pairs as (
+      select h.i, h.message_id, h.attempt_id, h.attempt_no, free.id as lease_id from held h join free on free.k = h.k
+    ), lease as (
+      update site_leases l
+      set message_id = p.message_id, expires_at = clock_timestamp() + ${site.leaseTtlMs}::float8 * interval '1 millisecond'
+      from pairs p where l.id = p.lease_id
+      returning l.id
+    ), started as (
+      update webhook_attempts a set started_at = clock_timestamp() from pairs p where a.id = p.attempt_id
+      returning a.id
+    ), counted as (
+      update webhook_messages m set attempts = p.attempt_no from pairs p where m.id = p.message_id
+      returning m.id
+    )
+    -- started and counted run to completion though unread (PostgreSQL's rule for WITH).
+    select r.i, h.i is not null as held, exists (select 1 from active) as active, p.lease_id, ${ASYNC_COMMIT} as async_commit
+    from req r left join held h on h.i = r.i left join pairs p on p.i = r.i`);
+  const byIndex = new Map(answers.map((a) => [Number(a.i), a]));
+  return requests.map((_, i) => {
+    const a = byIndex.get(i);
+    return { held: a?.held ?? false, active: a?.active ?? false, leaseId: a?.lease_id == null ? null : Number(a.lease_id) };
+  });
+}
+
+export type ThreadTaker = (r: SendReservation) => Promise<ThreadAnswer>;
+
+/** One statement per send. */
+export const takeEachThread: (db: Database) => ThreadTaker = (db) => async (r) => (await takeThreads(db, r, [r]))[0]!;
+
+/**
+ * takeThreads for the sends of a process that ask for a site's threads in the same turn of the
+ * event loop: one statement for all of them, instead of one each.
+ */
+export function threadTaker(db: Database, maxBatch = 100): ThreadTaker {
+  return coalescePerSite((r) => `${r.siteId}:${r.threads}:${r.leaseTtlMs}`, maxBatch, (batch) => takeThreads(db, batch[0]!, batch));
+}
+
+/**
+ * Runs the calls made for one key in the same turn of the event loop as one batch (at most
+ * `maxBatch` each). A batch does not wait for the previous one: a send that must wait for a thread
+ * or a start between two of its site's sends waits a round trip at most, which at a low rps with few
+ * threads is what the rate is made of.
+ */
+function coalescePerSite<Q, A>(keyOf: (q: Q) => string, maxBatch: number, run: (batch: Q[]) => Promise<A[]>): (q: Q) => Promise<A> {
+  type Waiting = { q: Q; resolve: (a: A) => void; reject: (error: unknown) => void };
+  const pending = new Map<string, Waiting[]>();
+
+  async function runBatch(batch: Waiting[]) {
+    try {
+      const answers = await run(batch.map((w) => w.q));
+      batch.forEach((w, i) => w.resolve(answers[i]!));
+    } catch (error) {
+      for (const w of batch) w.reject(error);
+    }
+  }
+
+  return (q) =>
+    new Promise((resolve, reject) => {
+      const key = keyOf(q);
+      const waiting = pending.get(key);
+      if (waiting) return void waiting.push({ q, resolve, reject });
+      pending.set(key, [{ q, resolve, reject }]);
+      setImmediate(() => {
+        const all = pending.get(key)!;
+        pending.delete(key);
+        for (let i = 0; i < all.length; i += maxBatch) void runBatch(all.slice(i, i + maxBatch));
+      });
+    });
+}
+
+export interface BookedStarts {
+  /** Consecutive starts on the database's clock, one interval apart; fewer than asked (none) when the horizon is reached. */
+  starts: number[];
+  databaseNow: number;
+  /** How far ahead the site is booked (ms) after this booking; null while it is being deactivated. */
+  bookedMs: number | null;
+}
+
+/**
+ * Books up to `count` consecutive starts of the site (GCRA) in one statement, as many as begin within
+ * the horizon; none while the site is being deactivated (its TAT is infinite). The pacing row is
+ * locked before the clock is read, so a booking that waited for it still starts from now.
+ */
+export async function bookStarts(db: Database, siteId: string, rps: number, horizonMs: number, count: number): Promise<BookedStarts> {
+  const interval = emissionIntervalMs(rps);
+  for (;;) {
+    const [row] = await executePrepared<{ first_ms: number; granted: number; now_ms: number; booked_ms: number | null }>(db, sql`
+      with locked as (
+        select theoretical_arrival_at as tat from site_pacing where site_id = ${siteId} for update
+      ), grant_ as (
+        select l.tat, l.now, greatest(l.tat, l.now) as first,
+          case when l.tat <= l.now + ${horizonMs}::float8 * interval '1 millisecond'
+            then least(${count}::float8, floor(extract(epoch from (l.now + ${horizonMs}::float8 * interval '1 millisecond' - greatest(l.tat, l.now))) * 1000 / ${interval}::float8) + 1)::int
+            else 0 end as granted
+        -- The clock is read here, once the row is locked.
+        from (select tat, clock_timestamp() as now from locked) l
+      ), booked as (
+        update site_pacing p set theoretical_arrival_at = g.first + g.granted * ${interval}::float8 * interval '1 millisecond'
+        from grant_ g where p.site_id = ${siteId} and g.granted > 0
+        returning p.site_id
+      )
+      select extract(epoch from first)::float8 * 1000 as first_ms, granted, extract(epoch from now)::float8 * 1000 as now_ms,
+        case when tat < 'infinity' then extract(epoch from tat - now)::float8 * 1000 end as booked_ms,
+        ${ASYNC_COMMIT} as async_commit
+      from grant_`);
+    if (row) {
+      const starts = Array.from({ length: row.granted }, (_, i) => row.first_ms + i * interval);
+      // Once this booking took starts, the site is booked up to its last one.
+      const bookedMs = row.granted > 0 ? row.first_ms + row.granted * interval - row.now_ms : row.booked_ms;
+      return { starts, databaseNow: row.now_ms, bookedMs };
+    }
+    // The site's first booking (or the first since it was activated again): its row, then again.
+    await executePrepared(db, sql`
+      insert into site_pacing (site_id, theoretical_arrival_at) values (${siteId}, '-infinity') on conflict (site_id) do nothing`);
+  }
+}
+
+export type StartBooker = (siteId: string, rps: number, horizonMs: number) => Promise<{ startAt: number | null; databaseNow: number; bookedMs: number | null }>;
+
+/** One start per call, one statement each. */
+export const bookEachStart: (db: Database) => StartBooker = (db) => async (siteId, rps, horizonMs) => {
+  const { starts, databaseNow, bookedMs } = await bookStarts(db, siteId, rps, horizonMs, 1);
+  return { startAt: starts[0] ?? null, databaseNow, bookedMs };
+};
+
+/**
+ * Books the starts that a process's sends to one site ask for close together in one statement: on
+ * a busy site every send otherwise takes the site's pacing row lock in turn, and on a loaded machine
+ * each handover of that lock costs more than the statement. Starts go out in the order asked; a
+ * send beyond what the horizon grants is told how far the site is booked.
+ */
+export function startBooker(db: Database, maxBatch = 100): StartBooker {
+  type Ask = { siteId: string; rps: number; horizonMs: number };
+  const booker = coalescePerSite<Ask, Awaited<ReturnType<StartBooker>>>(
+    (a) => `${a.siteId}:${a.rps}:${a.horizonMs}`,
+    maxBatch,
+    async (batch) => {
+      const { siteId, rps, horizonMs } = batch[0]!;
+      const { starts, databaseNow, bookedMs } = await bookStarts(db, siteId, rps, horizonMs, batch.length);
+      return batch.map((_, i) => ({ startAt: starts[i] ?? null, databaseNow, bookedMs: starts[i] == null ? bookedMs : null }));
+    },
+  );
+  return (siteId, rps, horizonMs) => booker({ siteId, rps, horizonMs });
+}
+
+/** Gives back the thread of a reservation that got no start, and unmarks its attempt: nothing was sent. */
+async function unreserve(db: Database, r: SendReservation, leaseId: number): Promise<void> {
+  await executePrepared(db, sql`
+    with lease as (
+      update site_leases set expires_at = '-infinity', message_id = null
+      where id = ${leaseId} and message_id = ${r.messageId}
+      returning id
+    ), counted as (
+      update webhook_messages set attempts = ${r.attemptNo - 1}
+      where id = ${r.messageId} and locked_by = ${r.claimToken}
+      returning id
+    )
+    update webhook_attempts set started_at = null where id = ${r.attemptId} and exists (select 1 from counted)`);
 }
 
 /** Creates the site's slot rows up to `threads` (a new site, or more threads); false when none were missing. */
 async function addMissingSlots(db: Database, siteId: string, threads: number): Promise<boolean> {
-  const added = await db.execute(sql`
+  const added = await executePrepared(db, sql`
     insert into site_leases (site_id, slot, expires_at)
     select ${siteId}, n, '-infinity' from generate_series(0, ${threads - 1}) n
     on conflict (site_id, slot) do nothing
@@ -132,23 +297,20 @@ async function addMissingSlots(db: Database, siteId: string, threads: number): P
 }
 
 export async function releaseLease(db: Database, leaseId: number, messageId: string): Promise<void> {
-  await db.execute(sql`
+  await executePrepared(db, sql`
     update site_leases set expires_at = '-infinity', message_id = null
     where id = ${leaseId} and message_id = ${messageId}`);
 }
 
+/** A late send takes the next free start however far ahead (it already holds a thread). */
+const ANY_HORIZON_MS = 365 * 24 * 3_600_000;
+
 /**
  * Reserves a new start for a send that already holds a thread but woke too late for its first one
- * (see attempt-message.ts): the next free start, however far ahead; null once the site is paused.
+ * (see attempt-message.ts): the next free start, however far ahead; null once the site is paused
+ * (a deactivation sets its TAT to infinity, see pause-site.ts).
  */
-export async function reserveStartAgain(db: Database, siteId: string, rps: number): Promise<{ startAt: number; databaseNow: number } | null> {
-  const interval = emissionIntervalMs(rps);
-  const [row] = await db.execute<{ start_ms: number; now_ms: number }>(sql`
-    update site_pacing
-    set theoretical_arrival_at = greatest(theoretical_arrival_at, clock_timestamp()) + ${interval}::float8 * interval '1 millisecond'
-    where site_id = ${siteId} and theoretical_arrival_at < 'infinity'
-      and exists (select 1 from trusted_sites where id = ${siteId} and status = 'active')
-    returning extract(epoch from theoretical_arrival_at)::float8 * 1000 - ${interval}::float8 as start_ms,
-      extract(epoch from clock_timestamp())::float8 * 1000 as now_ms`);
-  return row ? { startAt: row.start_ms, databaseNow: row.now_ms } : null;
+export async function reserveStartAgain(db: Database, siteId: string, rps: number, book: StartBooker = bookEachStart(db)): Promise<{ startAt: number; databaseNow: number } | null> {
+  const { startAt, databaseNow } = await book(siteId, rps, ANY_HORIZON_MS);
+  return startAt == null ? null : { startAt, databaseNow };
 }
