@@ -12,6 +12,7 @@ import { AuthorizeFailure, PrepareError, SendFailure } from "./delivery-errors";
 import { LATE_START_MS, USER_AGENT } from "./delivery-rules";
 import { encodedEnvelope } from "./envelope";
 import { recordedRequest } from "./recorded-request";
+import { withPayloadSignature } from "./sign-payload";
 import { recordOutcome, type AttemptResult, type OutcomeRecorder, type RecordedOutcome } from "./record-outcome";
 import { releaseLease, reserveSend, reserveStartAgain } from "./reserve-send";
 import { failureDuration, sendRequest, type SendResult } from "./send-request";
@@ -161,8 +162,9 @@ async function send(
   for (;;) {
     const localStart = deps.clock.toLocal(startAt);
     while (deps.clock.now() < localStart) await new Promise((r) => setTimeout(r, localStart - deps.clock.now()));
-    const request = stamped(prepared, new Date());
+    let request = stamped(prepared, new Date());
     try {
+      request = withPayloadSignature(request, message.site.signingSecrets, deps.box, new Date());
       signed = await authorizeRequest(request, message.site, deps.box, ctx);
     } catch (error) {
       if (!(error instanceof AuthorizeFailure)) throw error;
