@@ -162,10 +162,9 @@ async function send(
   for (;;) {
     const localStart = deps.clock.toLocal(startAt);
     while (deps.clock.now() < localStart) await new Promise((r) => setTimeout(r, localStart - deps.clock.now()));
-    let request = stamped(prepared, new Date());
+    const request = stamped(prepared, new Date());
     try {
-      request = withPayloadSignature(request, message.site.signingSecrets, deps.box, new Date());
-      signed = await authorizeRequest(request, message.site, deps.box, ctx);
+      signed = await signAndAuthorize(deps, message, request, ctx);
     } catch (error) {
       if (!(error instanceof AuthorizeFailure)) throw error;
       return { succeeded: false, startedAt: new Date(), error: error.message, request: recordedRequest(request) };
@@ -185,20 +184,67 @@ async function send(
     if (!(error instanceof SendFailure)) throw error;
     return { succeeded: false, startedAt, error: error.message, durationMs: failureDuration(error), request: recordedRequest(signed) };
   }
+  if (response.responseCode === 401 && (await forgetCredentials(message.site, ctx, signed).catch(() => false))) {
+    return resendWithNewToken(deps, message, prepared, ctx, startedAt, response);
+  }
+  return answered(startedAt, response, signed);
+}
+
+/**
+ * The receiver refused a cached token (401), which is now forgotten: a new one (or the one another
+ * send just fetched) and one more send at once, within the same attempt (issue 15). A second 401
+ * fails the attempt, and forgets that token too.
+ */
+async function resendWithNewToken(
+  deps: DeliveryDeps,
+  message: ClaimedMessage,
+  prepared: OutgoingRequest,
+  ctx: AuthContext,
+  startedAt: Date,
+  refused: SendResult,
+): Promise<AttemptResult> {
+  const request = stamped(prepared, new Date());
+  let signed: OutgoingRequest;
+  try {
+    signed = await signAndAuthorize(deps, message, request, ctx);
+  } catch (error) {
+    if (!(error instanceof AuthorizeFailure)) throw error;
+    const error401 = `${describeStatus(401)}; getting a new access token failed: ${error.message}`;
+    return { succeeded: false, startedAt, ...refused, error: error401, request: recordedRequest(request, { resentAfterTokenRefresh: true }) };
+  }
+  let response: SendResult;
+  try {
+    response = await sendRequest(signed, message.site.timeoutMs, deps.fetch, deps.request);
+  } catch (error) {
+    if (!(error instanceof SendFailure)) throw error;
+    const durationMs = refused.durationMs + (failureDuration(error) ?? 0);
+    return { succeeded: false, startedAt, error: error.message, durationMs, request: recordedRequest(signed, { resentAfterTokenRefresh: true }) };
+  }
+  if (response.responseCode === 401) await forgetCredentials(message.site, ctx, signed).catch(() => {});
+  return answered(startedAt, { ...response, durationMs: refused.durationMs + response.durationMs }, signed, { resentAfterTokenRefresh: true });
+}
+
+function answered(startedAt: Date, response: SendResult, signed: OutgoingRequest, note?: { resentAfterTokenRefresh: true }): AttemptResult {
   const succeeded = response.responseCode >= 200 && response.responseCode < 300;
-  if (response.responseCode === 401) await forgetCredentials(message.site, ctx).catch(() => {});
+  const resent = note ? " (also after a new access token)" : "";
   return {
     succeeded,
     startedAt,
     ...response,
-    error: succeeded ? null : describeStatus(response.responseCode),
-    request: recordedRequest(signed),
+    error: succeeded ? null : describeStatus(response.responseCode) + resent,
+    request: recordedRequest(signed, note),
   };
 }
 
 function describeStatus(code: number): string {
   if (code >= 300 && code < 400) return `the receiver answered ${code} (a redirect, not followed)`;
   return `the receiver answered ${code}`;
+}
+
+/** The payload signature (when the site signs), then the site's authentication method. */
+function signAndAuthorize(deps: DeliveryDeps, message: ClaimedMessage, request: OutgoingRequest, ctx: AuthContext) {
+  const signed = withPayloadSignature(request, message.site.signingSecrets, deps.box, new Date());
+  return authorizeRequest(signed, message.site, deps.box, ctx);
 }
 
 /** What every receiver gets (DESIGN §3), shaped by the site (method, encoding, extra headers); the body is the same on every attempt. */

@@ -16,13 +16,17 @@ const SHOWN_HEADERS = new Set([
 
 export const REDACTED = "[redacted]";
 
-/** The request as the Logs may show it: method, URL and headers, credentials replaced. */
-export function recordedRequest(request: OutgoingRequest) {
+/**
+ * The request as the Logs may show it: method, URL and headers, credentials replaced;
+ * `resentAfterTokenRefresh` when it is the second send of its attempt, after a 401 refused the cached token.
+ */
+export function recordedRequest(request: OutgoingRequest, note?: { resentAfterTokenRefresh: true }) {
   return {
     method: request.method,
     url: request.url,
     headers: Object.fromEntries(
       Object.entries(request.headers).map(([name, value]) => [name, SHOWN_HEADERS.has(name.toLowerCase()) ? value : REDACTED]),
     ),
+    ...note,
   };
 }
