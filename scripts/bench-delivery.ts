@@ -10,6 +10,7 @@
 import { spawn } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
+import { sql } from "drizzle-orm";
 import { enqueue } from "../lib/delivery/enqueue";
 import { readEnv } from "../lib/env";
 import { startWorkerProcess, type WorkerProcess } from "../tests/helpers/worker-process";
@@ -22,6 +23,7 @@ import {
   queueMany,
   recordedStarts,
   resetStatementStats,
+  SIGNING,
   startBenchDatabase,
   STATEMENT_STATS,
   tableUpdates,
@@ -127,6 +129,10 @@ async function measureThroughput(database: BenchDatabase, receiver: LoopbackRece
     `attempts ${JSON.stringify(attempts)}, received ${ids.length}, distinct ${new Set(ids).size}`,
     `done = received = distinct = ${THROUGHPUT_MESSAGES}`,
   );
+  const [signed] = await database.db.execute<{ n: number }>(
+    sql`select count(*)::int as n from webhook_attempts where site_id = any(${`{${siteIds.join(",")}}`}::uuid[]) and request -> 'headers' ? 'webhook-signature'`,
+  );
+  row("2. attempts sent with a webhook-signature", `${signed!.n}`, SIGNING ? `= ${THROUGHPUT_MESSAGES}` : "0");
   row("2. database transactions per delivery (claims, reservation, record, renewals, bench polling)", (commits / THROUGHPUT_MESSAGES).toFixed(2));
   const seconds = elapsedMs / 1000;
   row(
@@ -181,7 +187,8 @@ async function main() {
 function printTable() {
   results.print(
     `bench:delivery — local driver, worker in a child process (scripts/worker.ts, WORKER_CONCURRENCY=${CONCURRENCY}), ` +
-    `${env.DATABASE_URL ? "DATABASE_URL" : "embedded PostgreSQL"}, ${os.availableParallelism()} cores; load = 1-min load average when measured`,
+    `${env.DATABASE_URL ? "DATABASE_URL" : "embedded PostgreSQL"}, ${os.availableParallelism()} cores, ` +
+    `signing ${SIGNING ? "on (BENCH_SIGNING=1)" : "off"}; load = 1-min load average when measured`,
   );
 }
 

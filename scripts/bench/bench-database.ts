@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -6,9 +7,19 @@ import { openDatabase, type DatabaseHandle } from "../../lib/db/client";
 import { startEmbeddedPostgres } from "../../lib/db/embedded-postgres";
 import { migrateDatabase } from "../../lib/db/migrate";
 import { DUE_CHANNEL } from "../../lib/delivery/announce";
+import { secrets } from "../../lib/secrets";
+import { generateSigningSecret } from "../../lib/signing-secrets/signing-secret-format";
+import type { StoredSigningSecret } from "../../lib/signing-secrets/stored-signing-secret";
 
 /** BENCH_STATEMENT_STATS=1: the embedded server loads pg_stat_statements, and the bench prints the top statements. */
 export const STATEMENT_STATS = process.env.BENCH_STATEMENT_STATS === "1";
+/** BENCH_SIGNING=1: every bench site signs its requests (Standard Webhooks), sealed with the key the worker child also reads. */
+export const SIGNING = process.env.BENCH_SIGNING === "1";
+
+function benchSigningSecret(): StoredSigningSecret {
+  const { secret, prefix } = generateSigningSecret();
+  return { id: randomUUID(), sealed: secrets().encrypt(secret), prefix, createdAt: new Date().toISOString(), activeUntil: null };
+}
 
 export interface BenchDatabase extends DatabaseHandle {
   url: string;
@@ -51,8 +62,9 @@ export async function insertBenchCustomer(db: DatabaseHandle["db"]): Promise<str
 
 export async function insertBenchSite(db: DatabaseHandle["db"], url: string, rps: number, threads: number): Promise<string> {
   const [row] = await db.execute<{ id: string }>(sql`
-    insert into trusted_sites (name, url, status, rps, threads, timeout_ms, content_type, auth_method, auth_params)
-    values (${`bench ${url} ${Math.random()}`}, ${url}, 'active', ${rps}, ${threads}, 5000, 'application/json', 'none', '{}'::jsonb)
+    insert into trusted_sites (name, url, status, rps, threads, timeout_ms, content_type, auth_method, auth_params, signing_secrets)
+    values (${`bench ${url} ${Math.random()}`}, ${url}, 'active', ${rps}, ${threads}, 5000, 'application/json', 'none', '{}'::jsonb,
+      ${JSON.stringify(SIGNING ? [benchSigningSecret()] : [])}::jsonb)
     returning id`);
   return row!.id;
 }
