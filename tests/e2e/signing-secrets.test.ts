@@ -90,3 +90,53 @@ describe("signed payloads on the site page", () => {
     expect(errors.filter((e) => !e.includes("favicon"))).toEqual([]);
   });
 });
+
+describe("the signing-secrets API", () => {
+  it("turns signing on, rotates and turns it off with the right status codes, never answering a secret twice", async () => {
+    const tokenResponse = await context.request.post("/api/api-tokens", { data: { name: "signing api" }, headers: { origin: server.url } });
+    const token = (await tokenResponse.json()).token as string;
+    const call = (method: string, path: string, body?: unknown, auth = true) =>
+      fetch(server.url + path, {
+        method,
+        headers: { ...(auth ? { authorization: `Bearer ${token}` } : {}), "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const [site] = await database.db
+      .insert(trustedSites)
+      .values({ name: "Signed by API", url: "https://receiver.example.com/hooks", authMethod: "none" })
+      .returning();
+    const base = `/api/trusted-sites/${site!.id}/signing-secrets`;
+
+    expect((await call("POST", base, undefined, false)).status).toBe(401);
+    expect(await (await call("GET", base)).json()).toEqual({ secrets: [] });
+    expect((await call("POST", `${base}/rotate`, {})).status).toBe(409);
+
+    const enabled = await call("POST", base);
+    expect(enabled.status).toBe(201);
+    const { secret, secrets } = await enabled.json();
+    expect(secret).toMatch(/^whsec_/);
+    expect(secrets).toEqual([{ id: expect.any(String), prefix: secret.slice(0, 10), createdAt: expect.any(String), activeUntil: null }]);
+    expect((await call("POST", base)).status).toBe(409);
+
+    const listed = await (await call("GET", base)).text();
+    const siteView = await (await call("GET", `/api/trusted-sites/${site!.id}`)).text();
+    for (const answer of [listed, siteView]) {
+      expect(answer).toContain(secret.slice(0, 10));
+      expect(answer).not.toContain(secret.slice(10));
+    }
+
+    const refused = await call("POST", `${base}/rotate`, { overlapHours: -1 });
+    expect(refused.status).toBe(422);
+    expect((await refused.json()).issues).toEqual([expect.objectContaining({ path: ["overlapHours"] })]);
+    expect((await call("POST", `${base}/rotate`, { overlapHours: "soon" })).status).toBe(422);
+
+    const rotated = await call("POST", `${base}/rotate`, { overlapHours: 1 });
+    expect(rotated.status).toBe(201);
+    const after = await rotated.json();
+    expect(after.secret).not.toBe(secret);
+    expect(after.secrets.map((s: { activeUntil: string | null }) => s.activeUntil === null)).toEqual([true, false]);
+
+    expect(await (await call("DELETE", base)).json()).toEqual({ secrets: [] });
+    expect((await call("POST", "/api/trusted-sites/00000000-0000-4000-8000-000000000000/signing-secrets")).status).toBe(404);
+  });
+});
