@@ -7,18 +7,19 @@ import { openDatabase, type DatabaseHandle } from "../../lib/db/client";
 import { startEmbeddedPostgres } from "../../lib/db/embedded-postgres";
 import { migrateDatabase } from "../../lib/db/migrate";
 import { DUE_CHANNEL } from "../../lib/delivery/announce";
-import { secrets } from "../../lib/secrets";
+import { createSecretBox } from "../../lib/secrets";
 import { generateSigningSecret } from "../../lib/signing-secrets/signing-secret-format";
 import type { StoredSigningSecret } from "../../lib/signing-secrets/stored-signing-secret";
+import { TEST_ENCRYPTION_KEY } from "../../tests/helpers/worker-process";
 
 /** BENCH_STATEMENT_STATS=1: the embedded server loads pg_stat_statements, and the bench prints the top statements. */
 export const STATEMENT_STATS = process.env.BENCH_STATEMENT_STATS === "1";
-/** BENCH_SIGNING=1: every bench site signs its requests (Standard Webhooks), sealed with the key the worker child also reads. */
+/** BENCH_SIGNING=1: every bench site signs its requests (Standard Webhooks), sealed with the key the worker child gets. */
 export const SIGNING = process.env.BENCH_SIGNING === "1";
 
 function benchSigningSecret(): StoredSigningSecret {
   const { secret, prefix } = generateSigningSecret();
-  return { id: randomUUID(), sealed: secrets().encrypt(secret), prefix, createdAt: new Date().toISOString(), activeUntil: null };
+  return { id: randomUUID(), sealed: createSecretBox(Buffer.from(TEST_ENCRYPTION_KEY, "base64")).encrypt(secret), prefix, createdAt: new Date().toISOString(), activeUntil: null };
 }
 
 export interface BenchDatabase extends DatabaseHandle {
