@@ -2,7 +2,7 @@ import { getDb } from "@/lib/db";
 import { collectingAnnouncer } from "@/lib/delivery/engine";
 import { continueAfterMessage } from "@/lib/workflows/run-engine";
 import { inngest } from "./client";
-import { messageFinished, messageRequested } from "./events";
+import { messageFinished, messageRequestedEvent } from "./events";
 
 /**
  * Workflow runs with WEBHOOK_ENGINE=inngest (DESIGN §10). A run's state lives in PostgreSQL for both
@@ -29,7 +29,7 @@ export const continueWorkflowRuns = inngest.createFunction(
       return queued;
     });
     if (queued.length > 0) {
-      await step.sendEvent("request-delivery", queued.map((id) => messageRequested.create({ messageId: id })));
+      await step.sendEvent("request-delivery", queued.map((id) => messageRequestedEvent(id)));
     }
     return { messageId, queued: queued.length };
   },

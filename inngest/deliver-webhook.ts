@@ -1,6 +1,6 @@
 import { getDb } from "@/lib/db";
 import { claimAndAttempt, type TryOutcome } from "@/lib/delivery/claim-and-attempt";
-import { configuredDeliveryDeps } from "@/lib/delivery/configured-delivery-deps";
+import { inngestTryDeps } from "@/lib/delivery/configured-delivery-deps";
 import { inngest } from "./client";
 import { messageFinishedEvent, messageRequested } from "./events";
 
@@ -25,10 +25,18 @@ export const deliverWebhook = inngest.createFunction(
     // claim to lapse, and the core then records the attempt as interrupted). So retries only ride out
     // infrastructure errors, such as the database being away longer than the core waits for it.
     retries: 2,
-    // One run per message at a time, a sleeping one included: a re-announced message gets no second run.
+    // singleton limits RUNS per message: while a run for a message id exists (executing a step or
+    // sleeping), an event for the same id starts nothing ("skip"). Runs of different messages are
+    // different keys and do not wait for each other. Inngest documents singleton as implicitly
+    // concurrency 1 per key; a run executes one step at a time anyway, so that costs nothing here.
+    // The claim in PostgreSQL, not singleton, is what keeps two live sends of one attempt apart.
     singleton: { key: "event.data.messageId", mode: "skip" },
-    // A fixed safety ceiling on attempts executing at once; per-site threads and rps are enforced in
-    // PostgreSQL (DESIGN §4), since Inngest's limits are one number for every key.
+    // concurrency limits STEPS executing at once, across all messages (no key): at most 100 tries
+    // of this function run at a time. A sleeping run holds no slot, and no step waits for a busy
+    // site (it returns "not before T" and the run sleeps), so a site holds at most as many slots as
+    // it has threads sending, never more for messages that only wait.
+    // A fixed safety ceiling: per-site threads and rps are enforced in PostgreSQL (DESIGN §4),
+    // since Inngest's limits are one number for every key.
     concurrency: { limit: 100 },
   },
   async ({ event, step }) => {
@@ -37,7 +45,11 @@ export const deliverWebhook = inngest.createFunction(
     let again = 0;
     for (let tries = 1; tries <= MAX_TRIES_PER_RUN; tries++) {
       const id = again === 0 ? `attempt-${attemptNo}` : `attempt-${attemptNo}-again-${again}`;
-      const outcome: TryOutcome = await step.run(id, async () => claimAndAttempt(configuredDeliveryDeps(await getDb()), messageId));
+      const postponed = again;
+      const outcome: TryOutcome = await step.run(id, async () => {
+        const { deps, maxTimeoutMs } = inngestTryDeps(await getDb(), postponed);
+        return claimAndAttempt(deps, messageId, { maxTimeoutMs });
+      });
       switch (outcome.kind) {
         case "done":
         case "failed":

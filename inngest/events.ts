@@ -26,6 +26,19 @@ export const customerEventReceived = eventType("customer/event.received", {
   schema: customerEventSchema.extend({ data: customerEventSchema.shape.data.unwrap().optional() }),
 });
 
+/**
+ * The event asking for a message's delivery, with the id Inngest de-duplicates on for 24 h: the
+ * message and its current attempt, so a send the SDK or a producer repeats starts no second run.
+ * A message announced again for the same attempt (its run ended while the site was paused, or the
+ * sweeper found it stranded) names the occasion too: with the bare id its new event would be taken
+ * for a repeat of the first and dropped, leaving the message undelivered for a day.
+ */
+export function messageRequestedEvent(messageId: string, options: { attemptNo?: number; occasion?: string } = {}) {
+  const attemptNo = options.attemptNo ?? 1;
+  const id = `message-requested-${messageId}-${attemptNo}${options.occasion ? `-${options.occasion}` : ""}`;
+  return messageRequested.create({ messageId, ...(options.attemptNo ? { attemptNo } : {}) }, { id });
+}
+
 /** The event announcing that a message ended, with the id Inngest de-duplicates on. */
 export function messageFinishedEvent(messageId: string) {
   return messageFinished.create({ messageId }, { id: `message-finished-${messageId}` });

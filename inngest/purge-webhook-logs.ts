@@ -1,9 +1,18 @@
 import { cron } from "inngest";
 import { getDb } from "@/lib/db";
-import { purgeExpired } from "@/lib/delivery/purge-expired";
+import { purgeCutoff, purgeExpiredPart } from "@/lib/delivery/purge-expired";
 import { inngest } from "./client";
 
-/** Deletes attempts and finished messages past the 90-day retention (DESIGN §3), in short batches. */
+/** Delete statements (of up to 1,000 rows each) per step: a step ends in seconds, far below any host limit. */
+export const PURGE_BATCHES_PER_STEP = 20;
+/** Parts per run, within Inngest's 1,000 steps; a larger backlog is resumed by the next hourly run. */
+export const PURGE_PARTS_PER_RUN = 200;
+
+/**
+ * Deletes attempts and finished messages past the 90-day retention (DESIGN §3), in short batches:
+ * each step deletes a bounded number of them, and the next step resumes where it stopped (the
+ * oldest rows still there), so a large backlog never makes one step outlast the host's limit.
+ */
 export const purgeWebhookLogs = inngest.createFunction(
   {
     id: "purge-webhook-logs",
@@ -12,5 +21,19 @@ export const purgeWebhookLogs = inngest.createFunction(
     retries: 2,
     concurrency: { limit: 1 },
   },
-  async ({ step }) => step.run("purge-expired", async () => purgeExpired(await getDb())),
+  async ({ step }) => {
+    // One cutoff for the whole run, taken in a step so that replays agree on it.
+    const cutoff = await step.run("cutoff", () => purgeCutoff().toISOString());
+    const total = { attempts: 0, messages: 0, parts: 0, more: true };
+    while (total.more && total.parts < PURGE_PARTS_PER_RUN) {
+      total.parts++;
+      const part = await step.run(`purge-${total.parts}`, async () =>
+        purgeExpiredPart(await getDb(), { cutoff: new Date(cutoff), maxBatches: PURGE_BATCHES_PER_STEP }),
+      );
+      total.attempts += part.attempts;
+      total.messages += part.messages;
+      total.more = part.more;
+    }
+    return total;
+  },
 );

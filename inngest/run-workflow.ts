@@ -4,7 +4,7 @@ import { collectingAnnouncer } from "@/lib/delivery/engine";
 import { customerEventSchema } from "@/lib/workflows/event-input";
 import { startRuns } from "@/lib/workflows/run-engine";
 import { inngest } from "./client";
-import { customerEventReceived, messageRequested } from "./events";
+import { customerEventReceived, messageRequestedEvent } from "./events";
 
 /**
  * A customer event sent to Inngest directly (the same shape as `POST /api/events`, which starts
@@ -24,7 +24,7 @@ export const runWorkflow = inngest.createFunction(
       return { runs, queued };
     });
     if (started.queued.length > 0) {
-      await step.sendEvent("request-delivery", started.queued.map((id) => messageRequested.create({ messageId: id })));
+      await step.sendEvent("request-delivery", started.queued.map((id) => messageRequestedEvent(id)));
     }
     return { runs: started.runs.map((r) => r.id) };
   },

@@ -4,7 +4,7 @@ import { collectingAnnouncer } from "@/lib/delivery/engine";
 import { takeStrandedMessages } from "@/lib/delivery/take-stranded-messages";
 import { continueStrandedRuns } from "@/lib/workflows/run-engine";
 import { inngest } from "./client";
-import { messageRequested } from "./events";
+import { messageRequestedEvent } from "./events";
 
 /** Longer than Inngest normally takes to resume a run at its due time. */
 export const STRANDED_AFTER_MS = 60_000;
@@ -25,14 +25,14 @@ export const sweepStrandedMessages = inngest.createFunction(
     retries: 2,
     concurrency: { limit: 1 },
   },
-  async ({ step }) => {
+  async ({ step, runId }) => {
     const continued = await step.run("continue-stranded-runs", async () => {
       const { announcer, queued } = collectingAnnouncer();
       await continueStrandedRuns(await getDb(), announcer);
       return queued;
     });
     if (continued.length > 0) {
-      await step.sendEvent("announce-continued", continued.map((id) => messageRequested.create({ messageId: id })));
+      await step.sendEvent("announce-continued", continued.map((id) => messageRequestedEvent(id)));
     }
     const stranded = await step.run("take-stranded", async () =>
       takeStrandedMessages(await getDb(), { overdueMs: STRANDED_AFTER_MS, limit: BATCH }),
@@ -40,7 +40,8 @@ export const sweepStrandedMessages = inngest.createFunction(
     if (stranded.length === 0) return { announced: 0 };
     await step.sendEvent(
       "announce-stranded",
-      stranded.map((m) => messageRequested.create({ messageId: m.id, attemptNo: m.attemptNo })),
+      // Announced before for this attempt: the occasion (this sweep) keeps the event from being dropped as a repeat.
+      stranded.map((m) => messageRequestedEvent(m.id, { attemptNo: m.attemptNo, occasion: `swept-${runId}` })),
     );
     return { announced: stranded.length };
   },

@@ -1,6 +1,8 @@
 import path from "node:path";
 import { z } from "zod";
 import { DEFAULT_CLAIM_TTL_MS, DEFAULT_RETRY_INTERVAL_MS } from "./delivery/delivery-rules";
+import { inngestDevMode } from "./inngest/dev-mode";
+import { DEFAULT_INNGEST_STEP_MAX_MS, MIN_INNGEST_STEP_MAX_MS, ROUTE_MAX_DURATION_S } from "./inngest/step-budget";
 
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -27,8 +29,28 @@ const envSchema = z.object({
   INNGEST_EVENT_KEY: z.string().trim().min(1).optional(),
   /** Verifies that requests to /api/inngest come from Inngest (read by the SDK; never logged). */
   INNGEST_SIGNING_KEY: z.string().trim().min(1).optional(),
-  /** Talk to a local Inngest dev server instead of Inngest Cloud (read by the SDK). */
+  /**
+   * Talk to an Inngest dev server instead of Inngest Cloud (read by the SDK, and here exactly as the
+   * SDK reads it: lib/inngest/dev-mode.ts). Dev mode also turns off the SDK's check of Inngest's
+   * request signatures, so production refuses it unless ALLOW_INNGEST_DEV_IN_PRODUCTION=true.
+   */
   INNGEST_DEV: z.string().optional(),
+  /** The explicit second setting that lets a production server run Inngest in dev mode (unsigned calls accepted). */
+  ALLOW_INNGEST_DEV_IN_PRODUCTION: z
+    .enum(["true", "false"], { error: 'must be "true" or "false"' })
+    .default("false")
+    .transform((v) => v === "true"),
+  /**
+   * The longest the host lets one request to /api/inngest run, in ms (Vercel: the function's
+   * maximum duration). Each step's waits are bounded below it (lib/inngest/step-budget.ts); at most
+   * the route's maxDuration.
+   */
+  INNGEST_STEP_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(MIN_INNGEST_STEP_MAX_MS, `must be at least ${MIN_INNGEST_STEP_MAX_MS} (no site timeout fits in less)`)
+    .max(ROUTE_MAX_DURATION_S * 1000, `must be at most ${ROUTE_MAX_DURATION_S * 1000}, the maxDuration of app/api/inngest/route.ts (raise both together)`)
+    .default(DEFAULT_INNGEST_STEP_MAX_MS),
   /**
    * Outbound requests (webhooks, token endpoints) refuse loopback, private, link-local and
    * metadata addresses unless listed here: comma-separated IPs or CIDR ranges, e.g.
@@ -68,11 +90,31 @@ const envSchema = z.object({
     .default("false")
     .transform((v) => v === "1" || v === "true"),
 }).superRefine((env, ctx) => {
+  if (env.WEBHOOK_ENGINE !== "inngest") return;
+  const dev = inngestDevMode(env.INNGEST_DEV);
+  if (dev.mode === "dev" && dev.schemeless) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["INNGEST_DEV"],
+      message: `is neither 1/true, 0/false nor a URL: the Inngest SDK would take it as the dev server at ${dev.url} (write the URL with http://)`,
+    });
+    return;
+  }
+  if (env.NODE_ENV !== "production") return;
+  if (dev.mode === "dev") {
+    if (!env.ALLOW_INNGEST_DEV_IN_PRODUCTION) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["INNGEST_DEV"],
+        message:
+          "turns on Inngest dev mode, in which /api/inngest accepts unsigned requests: refused in production unless ALLOW_INNGEST_DEV_IN_PRODUCTION=true",
+      });
+    }
+    return;
+  }
   // Without the keys every event send and every call from Inngest would fail at run time instead.
-  const devServer = env.INNGEST_DEV !== undefined && !["0", "false"].includes(env.INNGEST_DEV);
-  if (env.WEBHOOK_ENGINE !== "inngest" || env.NODE_ENV !== "production" || devServer) return;
   for (const key of ["INNGEST_EVENT_KEY", "INNGEST_SIGNING_KEY"] as const) {
-    if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required with WEBHOOK_ENGINE=inngest in production (or set INNGEST_DEV=1 for a dev server)" });
+    if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required with WEBHOOK_ENGINE=inngest in production (Inngest Cloud or a self-hosted inngest start)" });
   }
 });
 
@@ -96,4 +138,16 @@ export function readEnv(source: Record<string, string | undefined> = process.env
 
 export function dataDir(env: Env = readEnv()): string {
   return path.resolve(/*turbopackIgnore: true*/ process.cwd(), env.DATA_DIR);
+}
+
+/**
+ * INNGEST_STEP_MAX_MS alone, checked as readEnv checks it. The Inngest client needs it when it is
+ * created, which `next build` does too, before start-up checks the rest (the keys, say, may only
+ * exist at run time).
+ */
+export function readInngestStepMaxMs(source: Record<string, string | undefined> = process.env): number {
+  const field = z.object({ INNGEST_STEP_MAX_MS: envSchema.shape.INNGEST_STEP_MAX_MS });
+  const parsed = field.safeParse(source.INNGEST_STEP_MAX_MS ? { INNGEST_STEP_MAX_MS: source.INNGEST_STEP_MAX_MS } : {});
+  if (!parsed.success) throw new ConfigError(`INNGEST_STEP_MAX_MS ${parsed.error.issues[0]!.message}`);
+  return parsed.data.INNGEST_STEP_MAX_MS;
 }

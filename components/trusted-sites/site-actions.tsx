@@ -1,9 +1,10 @@
 "use client";
 
-import { Pencil, Power, PowerOff, Trash2 } from "lucide-react";
+import { ListChecks, Pencil, Power, PowerOff, Trash2 } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 
@@ -30,11 +31,19 @@ export function SiteActions({ site }: { site: { id: string; name: string; status
     after();
   }
   const setStatus = (status: "active" | "inactive") =>
-    send(`/api/trusted-sites/${site.id}/status`, { method: "POST", body: JSON.stringify({ status }) }, () => router.refresh());
+    send(`/api/trusted-sites/${site.id}/status`, { method: "POST", body: JSON.stringify({ status }) }, () => {
+      toast.success(status === "active" ? `“${site.name}” is active` : `“${site.name}” is inactive: its messages are paused`);
+      router.refresh();
+    });
 
   return (
     <div className="flex flex-col items-end gap-2">
       <div className="flex flex-wrap gap-2">
+        <Button asChild variant="secondary">
+          <Link href={`/webhooks/logs?siteId=${site.id}`}>
+            <ListChecks className="size-4" aria-hidden /> Logs
+          </Link>
+        </Button>
         <Button asChild variant="secondary">
           <Link href={`/trusted-sites/${site.id}/edit`}>
             <Pencil className="size-4" aria-hidden /> Edit
@@ -77,6 +86,7 @@ export function SiteActions({ site }: { site: { id: string; name: string; status
           confirmLabel="Delete site"
           onConfirm={() =>
             send(`/api/trusted-sites/${site.id}`, { method: "DELETE" }, () => {
+              toast.success(`“${site.name}” deleted`);
               router.push("/trusted-sites");
               router.refresh();
             })

@@ -3,6 +3,7 @@
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { toast } from "sonner";
 import { useForm, useWatch, type FieldPath, type Resolver, type UseFormReturn } from "react-hook-form";
 import { Button } from "@/components/ui/button";
 import { TextField } from "@/components/ui/text-field";
@@ -48,6 +49,7 @@ export function SiteForm({ methods, site }: { methods: MethodChoice[]; site?: Si
     });
     const body = await response.json().catch(() => ({}));
     if (response.ok) {
+      toast.success(site ? `“${body.name}” saved` : `“${body.name}” saved as a draft`);
       router.push(`/trusted-sites/${body.id}`);
       router.refresh();
       return;

@@ -3,6 +3,7 @@
 import { XCircle } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { requestJson } from "./request-json";
@@ -15,6 +16,7 @@ export function CancelMessageButton({ messageId, siteName }: { messageId: string
     setProblem(null);
     const result = await requestJson(`/api/webhooks/messages/${messageId}/cancel`, { method: "POST" });
     if (!result.ok) return setProblem(result.error);
+    toast.success(`Cancelled: it will not be sent to “${siteName}”`);
     router.refresh();
   }
   return (

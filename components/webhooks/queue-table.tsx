@@ -2,22 +2,32 @@ import Link from "next/link";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { Table, Td, Th } from "@/components/ui/table";
 import { RelativeTime } from "./relative-time";
+import { RetryNowButton } from "./retry-now-button";
 
 interface InFlightRow {
   id: string;
   customerId: string;
   customerName: string;
+  siteId: string;
   siteName: string;
+  /** The site is a legacy workflow node's connection, with no page of its own. */
+  siteWorkflowId: string | null;
   /** Attempts sent (started) so far, of 5. */
   attempts: number;
   status: string;
   nextAttemptAt: Date | null;
   /** The site is inactive: nothing is sent until it is activated. */
   paused: boolean;
+  /** An attempt is being sent right now. */
+  sending: boolean;
+  lastError: string | null;
 }
 
-/** Messages in flight: attempts sent so far and when the next attempt is due, or that it waits for its site (paused). */
-export function QueueTable({ messages }: { messages: InFlightRow[] }) {
+/**
+ * Messages in flight: attempts sent so far, the last error, when the next attempt is due or that it waits
+ * for its site (paused), and Retry now for a message waiting to be resent (when the engine can).
+ */
+export function QueueTable({ messages, canRetryNow }: { messages: InFlightRow[]; canRetryNow: boolean }) {
   return (
     <Table>
       <thead>
@@ -28,6 +38,7 @@ export function QueueTable({ messages }: { messages: InFlightRow[] }) {
           <Th>Attempts sent</Th>
           <Th>Status</Th>
           <Th>Next attempt due</Th>
+          <Th>Last error</Th>
         </tr>
       </thead>
       <tbody>
@@ -43,10 +54,29 @@ export function QueueTable({ messages }: { messages: InFlightRow[] }) {
                 {m.customerName}
               </Link>
             </Td>
-            <Td>{m.siteName}</Td>
+            <Td>
+              <Link
+                href={m.siteWorkflowId ? `/workflows/${m.siteWorkflowId}` : `/trusted-sites/${m.siteId}`}
+                className="text-indigo-600 hover:underline"
+              >
+                {m.siteName}
+              </Link>
+            </Td>
             <Td className="tabular-nums">{m.attempts} of 5</Td>
             <Td><StatusBadge status={m.paused ? "paused" : m.status} /></Td>
-            <Td>{m.paused ? <PausedNote /> : <RelativeTime value={m.nextAttemptAt} />}</Td>
+            <Td>
+              {m.paused ? (
+                <PausedNote />
+              ) : (
+                <span className="flex flex-wrap items-center gap-2">
+                  {m.sending ? <span className="text-slate-600">Sending…</span> : <RelativeTime value={m.nextAttemptAt} />}
+                  {canRetryNow && m.status === "resent" && !m.sending && <RetryNowButton messageId={m.id} />}
+                </span>
+              )}
+            </Td>
+            <Td className="max-w-xs break-words text-xs text-red-700" data-testid="last-error">
+              {m.lastError ?? <span className="text-slate-400">—</span>}
+            </Td>
           </tr>
         ))}
       </tbody>

@@ -1,12 +1,14 @@
 import { Table, Td, Th } from "@/components/ui/table";
 
-/** The method, URL and headers an attempt sent, as recorded: credential headers are stored redacted. */
+/** The method, URL, headers and body an attempt sent, as recorded: credential headers are stored redacted. */
 export function RecordedRequest({
   request,
   attemptNo,
+  body,
 }: {
   request: { method: string; url: string; headers: Record<string, string>; resentAfterTokenRefresh?: boolean };
   attemptNo: number;
+  body: string;
 }) {
   return (
     <>
@@ -38,6 +40,10 @@ export function RecordedRequest({
           ))}
         </tbody>
       </Table>
+      <h3 className="mb-1 mt-4 text-sm font-semibold">Body</h3>
+      <pre data-testid="request-body" className="max-h-64 overflow-auto whitespace-pre-wrap break-all rounded-md bg-slate-50 p-3 font-mono text-xs">
+        {body}
+      </pre>
     </>
   );
 }

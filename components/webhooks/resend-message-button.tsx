@@ -3,6 +3,7 @@
 import { RotateCw } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { requestJson } from "./request-json";
@@ -15,6 +16,7 @@ export function ResendMessageButton({ messageId, siteName }: { messageId: string
     setProblem(null);
     const result = await requestJson<{ id: string }>(`/api/webhooks/messages/${messageId}/resend`, { method: "POST" });
     if (!result.ok) return setProblem(result.error);
+    toast.success(`Queued again for “${siteName}” as a new message`);
     router.push(`/webhooks/messages/${result.body.id}`);
   }
   return (

@@ -41,6 +41,7 @@ export function ConditionsFields({ label }: { label: string }) {
               <input
                 aria-label={`Condition ${i + 1} field`}
                 placeholder="event.points"
+                aria-invalid={rowErrors?.field ? true : undefined}
                 className="min-w-0 flex-1 rounded border border-slate-300 px-2 py-1 text-xs"
                 {...form.register(`conditions.${i}.field`)}
               />
@@ -60,6 +61,7 @@ export function ConditionsFields({ label }: { label: string }) {
                 <input
                   aria-label={`Condition ${i + 1} value`}
                   placeholder="value"
+                  aria-invalid={rowErrors?.value ? true : undefined}
                   className="min-w-0 flex-1 rounded border border-slate-300 px-2 py-1 text-xs"
                   {...form.register(`conditions.${i}.value`, { setValueAs: (v) => (v === "" || v === undefined ? undefined : v) })}
                 />

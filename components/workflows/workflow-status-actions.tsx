@@ -3,6 +3,7 @@
 import { Power, PowerOff } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { toast } from "sonner";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 
@@ -28,6 +29,7 @@ export function WorkflowStatusActions({ workflow }: { workflow: { id: string; na
         setProblem(`${body.error ?? `The change failed (${response.status}).`} ${details}`.trim());
         return;
       }
+      toast.success(status === "active" ? `“${workflow.name}” is active: matching events run it` : `“${workflow.name}” is inactive: events no longer run it`);
       router.refresh();
     } catch {
       setProblem("The server could not be reached. Try again.");

@@ -14,7 +14,8 @@ export type AuditAction =
   | "site.signing_rotated"
   | "site.signing_disabled"
   | "messages.resent"
-  | "message.cancelled";
+  | "message.cancelled"
+  | "message.retried-now";
 
 type Tx = Pick<Database, "insert">;
 

@@ -92,7 +92,12 @@ export const customers = pgTable(
   (t) => [
     uniqueIndex("customers_external_id_key").on(t.externalId),
     uniqueIndex("customers_email_key").on(t.email),
-    index("customers_name_idx").on(t.name),
+    // The Customers page: keyset order, then one index per searched column for prefix search
+    // (lib/customers/list-customers.ts). text_pattern_ops serves `like 'abc%'` in any collation.
+    index("customers_name_id_idx").on(t.name, t.id),
+    index("customers_name_prefix_idx").using("btree", sql`lower(${t.name}) text_pattern_ops`),
+    index("customers_email_prefix_idx").using("btree", sql`lower(${t.email}) text_pattern_ops`),
+    index("customers_external_id_prefix_idx").using("btree", sql`lower(${t.externalId}) text_pattern_ops`),
   ],
 );
 
@@ -278,7 +283,13 @@ export const webhookAttempts = pgTable(
     /** The first bytes of the response body (bounded by the delivery code). */
     responseExcerpt: text("response_excerpt"),
     /** The request as sent (method, URL, headers), credential headers redacted, for the Logs detail. */
-    request: jsonb("request").$type<{ method: string; url: string; headers: Record<string, string>; resentAfterTokenRefresh?: boolean }>(),
+    request: jsonb("request").$type<{
+      method: string;
+      url: string;
+      headers: Record<string, string>;
+      bodyEncoding?: BodyEncoding;
+      resentAfterTokenRefresh?: boolean;
+    }>(),
   },
   (t) => [
     uniqueIndex("webhook_attempts_message_attempt_key").on(t.messageId, t.attemptNo),

@@ -40,6 +40,13 @@ export interface DeliveryDeps {
   recordOutcome?: OutcomeRecorder;
   /** How long to retry a statement while the database is unreachable (restarting). */
   databaseRetryMs?: number;
+  /** A postponement lasts at least this long (the Inngest driver spreads out the runs that sleep on a busy site). */
+  postponeAtLeastMs?: number;
+  /**
+   * How far ahead a start reserved again after a late start (see send) may be waited for; a later one
+   * gives the message back unsent instead. Unset: waited for however far (the local worker).
+   */
+  lateStartWaitMs?: number;
   log?: (line: string) => void;
 }
 
@@ -98,6 +105,10 @@ export async function attemptMessage(deps: DeliveryDeps, message: ClaimedMessage
       await releaseUnsent(deps.db, message);
       return { kind: "paused" };
     }
+    if ("kind" in result) {
+      await releaseUnsent(deps.db, message, result.until);
+      return result;
+    }
     const outcome = await record(deps, message, result, reservation.leaseId);
     recorded = true;
     return outcome;
@@ -110,8 +121,9 @@ export async function attemptMessage(deps: DeliveryDeps, message: ClaimedMessage
 }
 
 async function giveBack(deps: DeliveryDeps, message: ClaimedMessage, outcome: { kind: "postponed"; until: Date }) {
-  await releaseClaim(deps.db, message, outcome.until);
-  return outcome;
+  const until = deps.postponeAtLeastMs ? new Date(Math.max(outcome.until.getTime(), Date.now() + deps.postponeAtLeastMs)) : outcome.until;
+  await releaseClaim(deps.db, message, until);
+  return { kind: "postponed" as const, until };
 }
 
 async function reserveThreadAndSlot(deps: DeliveryDeps, message: ClaimedMessage) {
@@ -148,13 +160,16 @@ async function waitForThread(deps: DeliveryDeps, siteId: string, ms: number) {
   ]);
 }
 
-/** Signs and sends the request at its reserved start; "paused" when a late send finds the site paused (nothing sent). */
+/**
+ * Signs and sends the request at its reserved start; "paused" when a late send finds the site paused,
+ * postponed when its new start is further than deps.lateStartWaitMs (nothing sent either way).
+ */
 async function send(
   deps: DeliveryDeps,
   message: ClaimedMessage,
   prepared: OutgoingRequest,
   reservedStart: number,
-): Promise<AttemptResult | "paused"> {
+): Promise<AttemptResult | "paused" | { kind: "postponed"; until: Date }> {
   const ctx = authContext(deps, message);
   let startAt = reservedStart;
   let startedAt: Date;
@@ -167,7 +182,7 @@ async function send(
       signed = await signAndAuthorize(deps, message, request, ctx);
     } catch (error) {
       if (!(error instanceof AuthorizeFailure)) throw error;
-      return { succeeded: false, startedAt: new Date(), error: error.message, request: recordedRequest(request) };
+      return { succeeded: false, startedAt: new Date(), error: error.message, request: recordedRequest(request, message.site.bodyEncoding) };
     }
     // The recorded start is taken here, after authorizing, right before the request is handed to
     // the HTTP client: the moment the limiter is accountable for.
@@ -175,6 +190,9 @@ async function send(
     if (deps.clock.latestDatabaseNow() - startAt <= LATE_START_MS) break;
     const again = await readingDatabaseClock(deps, () => reserveStartAgain(deps.db, message.site.id, message.site.rps));
     if (!again) return "paused";
+    if (deps.lateStartWaitMs !== undefined && again.startAt - again.databaseNow > deps.lateStartWaitMs) {
+      return { kind: "postponed", until: new Date(deps.clock.toLocal(again.startAt)) };
+    }
     startAt = again.startAt;
   }
   let response: SendResult;
@@ -182,12 +200,12 @@ async function send(
     response = await sendRequest(signed, message.site.timeoutMs, deps.fetch, deps.request);
   } catch (error) {
     if (!(error instanceof SendFailure)) throw error;
-    return { succeeded: false, startedAt, error: error.message, durationMs: failureDuration(error), request: recordedRequest(signed) };
+    return { succeeded: false, startedAt, error: error.message, durationMs: failureDuration(error), request: recordedRequest(signed, message.site.bodyEncoding) };
   }
   if (response.responseCode === 401 && (await forgetCredentials(message.site, ctx, signed).catch(() => false))) {
     return resendWithNewToken(deps, message, prepared, ctx, startedAt, response);
   }
-  return answered(startedAt, response, signed);
+  return answered(message, startedAt, response, signed);
 }
 
 /**
@@ -210,7 +228,7 @@ async function resendWithNewToken(
   } catch (error) {
     if (!(error instanceof AuthorizeFailure)) throw error;
     const error401 = `${describeStatus(401)}; getting a new access token failed: ${error.message}`;
-    return { succeeded: false, startedAt, ...refused, error: error401, request: recordedRequest(request, { resentAfterTokenRefresh: true }) };
+    return { succeeded: false, startedAt, ...refused, error: error401, request: recordedRequest(request, message.site.bodyEncoding, RESENT) };
   }
   let response: SendResult;
   try {
@@ -218,13 +236,22 @@ async function resendWithNewToken(
   } catch (error) {
     if (!(error instanceof SendFailure)) throw error;
     const durationMs = refused.durationMs + (failureDuration(error) ?? 0);
-    return { succeeded: false, startedAt, error: error.message, durationMs, request: recordedRequest(signed, { resentAfterTokenRefresh: true }) };
+    return { succeeded: false, startedAt, error: error.message, durationMs, request: recordedRequest(signed, message.site.bodyEncoding, RESENT) };
   }
   if (response.responseCode === 401) await forgetCredentials(message.site, ctx, signed).catch(() => {});
-  return answered(startedAt, { ...response, durationMs: refused.durationMs + response.durationMs }, signed, { resentAfterTokenRefresh: true });
+  const durationMs = refused.durationMs + response.durationMs;
+  return answered(message, startedAt, { ...response, durationMs }, signed, RESENT);
 }
 
-function answered(startedAt: Date, response: SendResult, signed: OutgoingRequest, note?: { resentAfterTokenRefresh: true }): AttemptResult {
+const RESENT = { resentAfterTokenRefresh: true } as const;
+
+function answered(
+  message: ClaimedMessage,
+  startedAt: Date,
+  response: SendResult,
+  signed: OutgoingRequest,
+  note?: { resentAfterTokenRefresh: true },
+): AttemptResult {
   const succeeded = response.responseCode >= 200 && response.responseCode < 300;
   const resent = note ? " (also after a new access token)" : "";
   return {
@@ -232,7 +259,7 @@ function answered(startedAt: Date, response: SendResult, signed: OutgoingRequest
     startedAt,
     ...response,
     error: succeeded ? null : describeStatus(response.responseCode) + resent,
-    request: recordedRequest(signed, note),
+    request: recordedRequest(signed, message.site.bodyEncoding, note),
   };
 }
 

@@ -33,12 +33,14 @@ const CLAIM_TTL_MS = DEFAULT_CLAIM_TTL_MS;
  * Claims a message by id for this try alone and, if its current attempt is due, runs it with the
  * same core as the local worker (attemptMessage), renewing the claim while it runs. A try that finds
  * the attempt not yet due gives the claim back untouched, so two callers can never shorten the
- * interval between attempts.
+ * interval between attempts. `maxTimeoutMs` caps the site's timeout (token requests and the send).
  */
-export async function claimAndAttempt(deps: DeliveryDeps, messageId: string): Promise<TryOutcome> {
+export async function claimAndAttempt(deps: DeliveryDeps, messageId: string, options: { maxTimeoutMs?: number } = {}): Promise<TryOutcome> {
   const claimToken = randomUUID();
   const message = await claimMessage(deps.db, messageId, claimToken, CLAIM_TTL_MS);
   if (!message) return whyNotClaimed(deps, messageId);
+  // A site saved before the host limit was lowered: its timeout is cut to what fits in a step.
+  if (options.maxTimeoutMs !== undefined) message.site.timeoutMs = Math.min(message.site.timeoutMs, options.maxTimeoutMs);
   const dueAt = await scheduledLater(deps, message);
   if (dueAt) {
     await releaseClaim(deps.db, message);

@@ -189,12 +189,13 @@ function uuidArray(ids: string[]): string {
 
 /**
  * Gives back a message whose current attempt was marked started (reserveSend) but never sent, as if
- * it had never begun: no attempt is used up.
+ * it had never begun: no attempt is used up. `dueAt`, when given, is when it is due again.
  */
-export async function releaseUnsent(db: Database, message: Pick<ClaimedMessage, "id" | "claimToken" | "attempt">): Promise<void> {
+export async function releaseUnsent(db: Database, message: Pick<ClaimedMessage, "id" | "claimToken" | "attempt">, dueAt?: Date): Promise<void> {
   await db.execute(sql`
     with released as (
-      update webhook_messages set locked_until = null, locked_by = null, attempts = ${message.attempt.attemptNo - 1}
+      update webhook_messages set locked_until = null, locked_by = null, attempts = ${message.attempt.attemptNo - 1},
+        next_attempt_at = coalesce(${dueAt?.toISOString() ?? null}::timestamptz, next_attempt_at)
       where id = ${message.id} and locked_by = ${message.claimToken}
       returning id
     )

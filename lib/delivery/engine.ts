@@ -5,6 +5,15 @@ import { enqueue, type EnqueuedMessage } from "./enqueue";
 
 type Engine = Env["WEBHOOK_ENGINE"];
 
+/** A message announced to an engine outside the database. */
+export interface AnnouncedMessage {
+  id: string;
+  /** Its current attempt, when it may be past the first. */
+  attemptNo?: number;
+  /** Announced before for this attempt (a paused site's message, on activation). */
+  again?: boolean;
+}
+
 /** How a new message reaches the engine that delivers it (DESIGN §5). */
 export interface Announcer {
   /** Inside the transaction that writes the message: heard only if it commits. */
@@ -13,7 +22,7 @@ export interface Announcer {
    * After the commit, for engines outside the database. Must not throw: the message is already
    * committed and answered for, and the engine's own sweep finds a message it never heard of.
    */
-  afterCommit(messages: { id: string }[]): Promise<void>;
+  afterCommit(messages: AnnouncedMessage[]): Promise<void>;
 }
 
 const nothing = async () => {};

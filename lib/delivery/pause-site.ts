@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { webhookMessages } from "../db/schema";
 import type { Transaction } from "./announce";
+import type { AnnouncedMessage } from "./engine";
 import { IN_FLIGHT, LATE_START_MS } from "./delivery-rules";
 
 /** Room for a send handed to the HTTP client at its latest allowed moment to be written to the socket. */
@@ -38,10 +39,15 @@ export async function pauseSiteSends(tx: Transaction, siteId: string): Promise<{
  * its paused messages: the caller announces them to the engine. Their due times are kept, so one
  * that fell due while paused is sent at once, and a resend keeps its interval.
  */
-export async function resumeSiteSends(tx: Transaction, siteId: string): Promise<{ id: string }[]> {
+export async function resumeSiteSends(tx: Transaction, siteId: string): Promise<AnnouncedMessage[]> {
   await tx.execute(sql`delete from site_pacing where site_id = ${siteId} and theoretical_arrival_at = 'infinity'`);
-  return tx
-    .select({ id: webhookMessages.id })
+  const rows = await tx
+    .select({
+      id: webhookMessages.id,
+      attemptNo: sql<number>`(select max(a.attempt_no) from webhook_attempts a where a.message_id = webhook_messages.id)::int`,
+    })
     .from(webhookMessages)
     .where(and(eq(webhookMessages.siteId, siteId), inArray(webhookMessages.status, [...IN_FLIGHT])));
+  // Each was announced before for this attempt (when queued or resent): announced "again".
+  return rows.map((r) => ({ id: r.id, attemptNo: r.attemptNo ?? 1, again: true }));
 }

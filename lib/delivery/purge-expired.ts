@@ -9,37 +9,73 @@ export interface PurgeOptions {
   batchSize?: number;
 }
 
+const DEFAULT_BATCH_SIZE = 1000;
+
 /**
  * Deletes attempts and finished messages older than the retention (90 days, DESIGN §3), batch by
  * batch, each batch its own short statement. In-flight messages and their queued attempt are never
  * touched.
  */
 export async function purgeExpired(db: Database, options: PurgeOptions = {}) {
-  const cutoff = new Date((options.now ?? new Date()).getTime() - (options.retentionMs ?? RETENTION_MS)).toISOString();
-  const batchSize = options.batchSize ?? 1000;
-  const attempts = await deleteInBatches(
-    db,
-    () => sql`delete from webhook_attempts where id in (
-      select id from webhook_attempts where created_at < ${cutoff}::timestamptz and status <> 'queued'
-      order by created_at limit ${batchSize} for update skip locked)`,
-    batchSize,
-  );
-  const messages = await deleteInBatches(
-    db,
-    () => sql`delete from webhook_messages where id in (
-      select id from webhook_messages where finished_at < ${cutoff}::timestamptz
-      order by finished_at limit ${batchSize} for update skip locked)`,
-    batchSize,
-  );
+  const { attempts, messages } = await purgeExpiredPart(db, {
+    cutoff: purgeCutoff(options.now, options.retentionMs),
+    batchSize: options.batchSize,
+    maxBatches: Infinity,
+  });
   return { attempts, messages };
 }
 
-async function deleteInBatches(db: Database, statement: () => ReturnType<typeof sql>, batchSize: number): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const result = await db.execute(statement());
-    const deleted = result.count ?? 0;
-    total += deleted;
-    if (deleted < batchSize) return total;
+/** Everything older than this is purged. */
+export function purgeCutoff(now = new Date(), retentionMs = RETENTION_MS): Date {
+  return new Date(now.getTime() - retentionMs);
+}
+
+export interface PurgePartOptions {
+  cutoff: Date;
+  batchSize?: number;
+  /** At most this many delete statements, so one call ends in bounded time. */
+  maxBatches: number;
+}
+
+/**
+ * One bounded part of the purge: at most `maxBatches` delete statements (attempts first, then
+ * messages, oldest first). `more` says whether expired rows are left; the next part resumes where
+ * this one stopped, as every statement deletes the oldest rows still there.
+ */
+export async function purgeExpiredPart(db: Database, options: PurgePartOptions) {
+  const cutoff = options.cutoff.toISOString();
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  let batches = options.maxBatches;
+  const attempts = await deleteInBatches(
+    db,
+    sql`delete from webhook_attempts where id in (
+      select id from webhook_attempts where created_at < ${cutoff}::timestamptz and status <> 'queued'
+      order by created_at limit ${batchSize} for update skip locked)`,
+    batchSize,
+    batches,
+  );
+  batches -= attempts.batches;
+  if (attempts.more) return { attempts: attempts.deleted, messages: 0, more: true };
+  const messages = await deleteInBatches(
+    db,
+    sql`delete from webhook_messages where id in (
+      select id from webhook_messages where finished_at < ${cutoff}::timestamptz
+      order by finished_at limit ${batchSize} for update skip locked)`,
+    batchSize,
+    batches,
+  );
+  return { attempts: attempts.deleted, messages: messages.deleted, more: messages.more };
+}
+
+async function deleteInBatches(db: Database, statement: ReturnType<typeof sql>, batchSize: number, maxBatches: number) {
+  let deleted = 0;
+  let batches = 0;
+  while (batches < maxBatches) {
+    const result = await db.execute(statement);
+    batches++;
+    const count = result.count ?? 0;
+    deleted += count;
+    if (count < batchSize) return { deleted, batches, more: false };
   }
+  return { deleted, batches, more: true };
 }

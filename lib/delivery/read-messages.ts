@@ -2,10 +2,10 @@ import { and, asc, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db";
 import { positionBound, positionOf } from "../db/page-position";
-import { customers, trustedSites, webhookAttempts, webhookMessages } from "../db/schema";
+import { customers, trustedSites, webhookAttempts, webhookMessages, workflowRuns, workflows } from "../db/schema";
 import { NotFoundError } from "../errors";
 import { parseOrThrow } from "../validation";
-import { IN_FLIGHT } from "./delivery-rules";
+import { IN_FLIGHT, MAX_ATTEMPTS } from "./delivery-rules";
 import { logsQuerySchema, queueQuerySchema } from "./logs-query";
 
 /**
@@ -15,7 +15,7 @@ import { logsQuerySchema, queueQuerySchema } from "./logs-query";
 export { logsQuerySchema, queueQuerySchema } from "./logs-query";
 
 
-const attemptColumns = {
+const messageAttemptColumns = {
   id: webhookAttempts.id,
   messageId: webhookAttempts.messageId,
   attemptNo: webhookAttempts.attemptNo,
@@ -31,10 +31,10 @@ const attemptColumns = {
   request: webhookAttempts.request,
   action: webhookAttempts.action,
   siteId: webhookAttempts.siteId,
-  siteName: trustedSites.name,
   customerId: webhookAttempts.customerId,
-  customerName: customers.name,
 };
+
+const attemptColumns = { ...messageAttemptColumns, siteName: trustedSites.name, customerName: customers.name };
 
 /** Attempts, newest first, filtered as the Logs page filters them. */
 export async function listAttemptLogs(db: Database, query: unknown) {
@@ -71,7 +71,7 @@ export function attemptLogsQuery(db: Database, q: z.output<typeof logsQuerySchem
 /** A message in flight to a site that is not active is paused: nothing is sent until the site is activated. */
 const paused = sql<boolean>`(${inArray(webhookMessages.status, [...IN_FLIGHT])} and ${trustedSites.status} <> 'active')`;
 
-/** Messages still in flight (the Queue), newest first, with the attempts sent so far; `paused` while the site is inactive. */
+/** Messages still in flight (the Queue), newest first, with the attempts sent so far and the last error; `paused` while the site is inactive. */
 export async function listInFlight(db: Database, query: unknown) {
   const q = parseOrThrow(queueQuerySchema, query);
   return page(await inFlightQuery(db, q), q.limit);
@@ -86,12 +86,18 @@ export function inFlightQuery(db: Database, q: z.output<typeof queueQuerySchema>
       action: webhookMessages.action,
       siteId: webhookMessages.siteId,
       siteName: trustedSites.name,
+      /** Set when the site is a legacy workflow node's connection: the Queue links the workflow instead. */
+      siteWorkflowId: trustedSites.workflowId,
       customerId: webhookMessages.customerId,
       customerName: customers.name,
       // Attempts started so far: after a failure the next one is queued, not sent, and not counted.
       attempts: webhookMessages.attempts,
       nextAttemptAt: webhookMessages.nextAttemptAt,
       paused,
+      // The newest failed attempt's error, through the (message_id, attempt_no) key: at most 5 rows.
+      lastError: sql<string | null>`(select a.error from ${webhookAttempts} a where a.message_id = ${webhookMessages.id} and a.error is not null order by a.attempt_no desc limit 1)`,
+      /** A worker holds the message: an attempt is being sent. */
+      sending: sql<boolean>`coalesce(${webhookMessages.lockedUntil} > clock_timestamp(), false)`,
       createdAt: webhookMessages.createdAt,
       position: positionOf(webhookMessages.createdAt),
     })
@@ -121,49 +127,64 @@ function page<T extends { id: string | number; position: string }>(rows: T[], li
   };
 }
 
-/** A message with its attempts (oldest first), `paused` while in flight to a site that is not active; the payload as stored. */
+/**
+ * A message with its attempts (oldest first), `paused` while in flight to a site that is not active,
+ * the payload as stored, the messages it was resent as, and the workflow run that made it (`madeBy`).
+ * The three reads are independent and run at once, so the message page waits one round trip, not
+ * one per read; each is one index lookup (attempts: at most MAX_ATTEMPTS rows by the
+ * (message_id, attempt_no) key).
+ */
 export async function getMessage(db: Database, id: string) {
   if (!z.uuid().safeParse(id).success) throw new NotFoundError("No such message");
-  const [message] = await db
-    .select({
-      id: webhookMessages.id,
-      status: webhookMessages.status,
-      action: webhookMessages.action,
-      payload: webhookMessages.payload,
-      contentHash: webhookMessages.contentHash,
-      idempotencyKey: webhookMessages.idempotencyKey,
-      siteId: webhookMessages.siteId,
-      siteName: trustedSites.name,
-      /** Set when the site is a legacy workflow node's connection (it has no page of its own). */
-      siteWorkflowId: trustedSites.workflowId,
-      customerId: webhookMessages.customerId,
-      customerName: customers.name,
-      attempts: webhookMessages.attempts,
-      nextAttemptAt: webhookMessages.nextAttemptAt,
-      paused,
-      resentFromMessageId: webhookMessages.resentFromMessageId,
-      workflowRunId: webhookMessages.workflowRunId,
-      createdAt: webhookMessages.createdAt,
-      finishedAt: webhookMessages.finishedAt,
-    })
-    .from(webhookMessages)
-    .innerJoin(trustedSites, eq(trustedSites.id, webhookMessages.siteId))
-    .innerJoin(customers, eq(customers.id, webhookMessages.customerId))
-    .where(eq(webhookMessages.id, id));
+  const [[message], attempts, resentAs] = await Promise.all([
+    db
+      .select({
+        id: webhookMessages.id,
+        status: webhookMessages.status,
+        action: webhookMessages.action,
+        payload: webhookMessages.payload,
+        contentHash: webhookMessages.contentHash,
+        idempotencyKey: webhookMessages.idempotencyKey,
+        siteId: webhookMessages.siteId,
+        siteName: trustedSites.name,
+        /** Set when the site is a legacy workflow node's connection (it has no page of its own). */
+        siteWorkflowId: trustedSites.workflowId,
+        customerId: webhookMessages.customerId,
+        customerName: customers.name,
+        attempts: webhookMessages.attempts,
+        nextAttemptAt: webhookMessages.nextAttemptAt,
+        paused,
+        resentFromMessageId: webhookMessages.resentFromMessageId,
+        workflowRunId: webhookMessages.workflowRunId,
+        workflowId: workflowRuns.workflowId,
+        workflowName: workflows.name,
+        createdAt: webhookMessages.createdAt,
+        finishedAt: webhookMessages.finishedAt,
+      })
+      .from(webhookMessages)
+      .innerJoin(trustedSites, eq(trustedSites.id, webhookMessages.siteId))
+      .innerJoin(customers, eq(customers.id, webhookMessages.customerId))
+      .leftJoin(workflowRuns, eq(workflowRuns.id, webhookMessages.workflowRunId))
+      .leftJoin(workflows, eq(workflows.id, workflowRuns.workflowId))
+      .where(eq(webhookMessages.id, id)),
+    db
+      .select(messageAttemptColumns)
+      .from(webhookAttempts)
+      .where(eq(webhookAttempts.messageId, id))
+      .orderBy(asc(webhookAttempts.attemptNo))
+      .limit(MAX_ATTEMPTS),
+    db
+      .select({ id: webhookMessages.id, status: webhookMessages.status, createdAt: webhookMessages.createdAt })
+      .from(webhookMessages)
+      .where(eq(webhookMessages.resentFromMessageId, id))
+      .orderBy(asc(webhookMessages.createdAt)),
+  ]);
   if (!message) throw new NotFoundError("No such message");
-  const attempts = await db
-    .select(attemptColumns)
-    .from(webhookAttempts)
-    .innerJoin(trustedSites, eq(trustedSites.id, webhookAttempts.siteId))
-    .innerJoin(customers, eq(customers.id, webhookAttempts.customerId))
-    .where(eq(webhookAttempts.messageId, id))
-    .orderBy(asc(webhookAttempts.attemptNo));
-  const resentAs = await db
-    .select({ id: webhookMessages.id, status: webhookMessages.status, createdAt: webhookMessages.createdAt })
-    .from(webhookMessages)
-    .where(eq(webhookMessages.resentFromMessageId, id))
-    .orderBy(asc(webhookMessages.createdAt));
-  return { ...message, attemptLog: attempts, resentAs };
+  const { workflowId, workflowName, ...rest } = message;
+  const madeBy = rest.workflowRunId && workflowId && workflowName ? { runId: rest.workflowRunId, workflowId, workflowName } : null;
+  // An attempt's site and customer are its message's: no join needed to name them.
+  const attemptLog = attempts.map((a) => ({ ...a, siteName: message.siteName, customerName: message.customerName }));
+  return { ...rest, madeBy, attemptLog, resentAs };
 }
 
 export type MessageDetail = Awaited<ReturnType<typeof getMessage>>;

@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import type { CachedToken, TokenStore } from "@/lib/auth-methods/types";
+import { AuthorizationError, type CachedToken, type TokenStore } from "@/lib/auth-methods/types";
 import type { Database } from "@/lib/db/client";
 import { trustedSites } from "@/lib/db/schema";
 import { observeTokenFetch } from "@/lib/observability/observe-token-fetch";
@@ -10,6 +10,11 @@ import { isFresh, type StoredToken } from "./token-freshness";
 export interface TokenStoreOptions {
   /** The clock deciding whether a cached token is still fresh. */
   now?: () => Date;
+  /**
+   * How long to wait for another process's fetch of the site's token before failing the attempt
+   * (an Inngest step must end within its budget). Unset: waits as long as that fetch takes.
+   */
+  lockWaitMs?: number;
 }
 
 /**
@@ -27,7 +32,8 @@ export function createDatabaseTokenStore(db: Database, box: SecretBox, options: 
       if (isFresh(cached, now())) return withoutObtainedAt(cached);
       return flights.run(siteId, () =>
         db.transaction(async (tx) => {
-          await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`oauth-token:${siteId}`}, 0))`);
+          if (options.lockWaitMs !== undefined) await waitForFetchLock(tx, siteId, options.lockWaitMs);
+          else await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`oauth-token:${siteId}`}, 0))`);
           const current = await readSiteToken(tx, box, siteId);
           if (isFresh(current, now())) return withoutObtainedAt(current);
           const site = { id: siteId, name: await siteName(tx, siteId) };
@@ -39,6 +45,19 @@ export function createDatabaseTokenStore(db: Database, box: SecretBox, options: 
     },
     invalidate: (siteId, refused) => forgetRefusedAccessToken(db, box, siteId, refused),
   };
+}
+
+async function waitForFetchLock(tx: Parameters<Parameters<Database["transaction"]>[0]>[0], siteId: string, lockWaitMs: number) {
+  await tx.execute(sql`select set_config('lock_timeout', ${`${Math.max(1, Math.round(lockWaitMs))}ms`}, true)`);
+  try {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`oauth-token:${siteId}`}, 0))`);
+  } catch (error) {
+    if ((error as { cause?: { code?: string }; code?: string })?.cause?.code === "55P03" || (error as { code?: string })?.code === "55P03") {
+      throw new AuthorizationError(`another send has been fetching the site's token for more than ${lockWaitMs} ms`);
+    }
+    throw error;
+  }
+  await tx.execute(sql`select set_config('lock_timeout', '0', true)`);
 }
 
 export interface MemoryTokenStore extends TokenStore {

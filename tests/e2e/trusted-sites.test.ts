@@ -152,6 +152,9 @@ describe("a site's life", () => {
     await page.getByRole("button", { name: "Save as draft" }).click();
     await page.waitForURL(/\/trusted-sites\/[0-9a-f-]{36}$/);
     const siteUrl = page.url();
+    // Each change says it was made, in a toast that outlives the navigation.
+    await page.getByText("“Lifecycle receiver” saved as a draft").waitFor();
+    expect(await page.getByRole("main").getByRole("link", { name: "Logs", exact: true }).getAttribute("href")).toBe(`/webhooks/logs?siteId=${siteUrl.split("/").pop()}`);
 
     await page.getByRole("link", { name: "Edit" }).click();
     await page.waitForURL(/\/edit$/);
@@ -161,6 +164,7 @@ describe("a site's life", () => {
     await page.getByLabel("URL", { exact: true }).fill("https://life.example.com/v2/hooks");
     await page.getByRole("button", { name: "Save changes" }).click();
     await page.waitForURL(siteUrl);
+    await page.getByText("“Lifecycle receiver” saved", { exact: true }).waitFor();
     await page.getByText("https://life.example.com/v2/hooks").first().waitFor();
     expect(await page.getByRole("row", { name: /Changed url/ }).count()).toBe(1);
     const [row] = await database.db.select().from(trustedSites).where(eq(trustedSites.name, "Lifecycle receiver"));
@@ -169,6 +173,7 @@ describe("a site's life", () => {
     await page.getByRole("button", { name: "Set active" }).click();
     await page.getByRole("alertdialog").getByRole("button", { name: "Set active" }).click();
     await page.getByRole("button", { name: "Set inactive" }).waitFor();
+    await page.getByText("“Lifecycle receiver” is active").waitFor();
     expect(await page.getByRole("row", { name: /Set the site active/ }).textContent()).toContain("operator@example.com");
 
     await page.goto("/trusted-sites");
@@ -181,6 +186,7 @@ describe("a site's life", () => {
     await page.getByRole("button", { name: "Set inactive" }).click();
     await page.getByRole("alertdialog").getByRole("button", { name: "Set inactive" }).click();
     await page.getByRole("button", { name: "Set active" }).waitFor();
+    await page.getByText("“Lifecycle receiver” is inactive: its messages are paused").waitFor();
     await page.goto("/trusted-sites");
     expect(await page.getByRole("row", { name: /Lifecycle receiver/ }).textContent()).toContain("inactive");
     await page.close();

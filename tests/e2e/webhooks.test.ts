@@ -169,6 +169,9 @@ describe("Logs and Queue while a receiver fails", () => {
     // The receiver did get the credentials: they are redacted only in what is recorded.
     expect(flaky.arrivals[0]!.headers.authorization).toMatch(/^Basic /);
     expect(await page.getByTestId("payload").innerText()).toMatch(/"points": (42|7)/);
+    // The body shown is byte for byte what the receiver got.
+    const received = flaky.arrivals.find((arrival) => arrival.headers["webhook-id"] === id)!;
+    expect(await page.getByTestId("request-body").innerText()).toBe(received.body);
     if (screenshotDir) await page.screenshot({ path: path.join(screenshotDir, "webhook-message.png"), fullPage: false });
     expect(errors).toEqual([]);
     await page.close();

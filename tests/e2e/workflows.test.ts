@@ -235,6 +235,29 @@ describe("building a workflow on the canvas", () => {
     await page.close();
   }, 30_000);
 
+  it("a server refusal lands on the field at fault in the node's form (a Condition on an unknown customer field)", async () => {
+    const { page, errors } = await openPage("/workflows/new");
+    await page.getByLabel("Name", { exact: true }).fill("Big spenders");
+    await page.getByLabel("Event").fill("purchase");
+    await page.getByRole("button", { name: "Condition", exact: true }).click();
+    await page.getByRole("button", { name: "Add condition" }).click();
+    await page.getByLabel("Condition 1 field").fill("customer.age");
+    await page.getByLabel("Condition 1 value").fill("30");
+    await page.getByRole("button", { name: "Fit View" }).click();
+    const condition = page.locator('[data-testid^="node-condition"]');
+    await connect(page, page.locator('[data-testid="node-trigger"] [data-handleid="next"]'), condition.locator(".react-flow__handle.target"));
+    await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(1);
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("The workflow was not saved").waitFor();
+    // The node is marked, and the message sits under the field it is about.
+    expect(await condition.getAttribute("data-invalid")).toBe("true");
+    const field = page.getByLabel("Condition 1 field");
+    await expect.poll(() => field.getAttribute("aria-invalid")).toBe("true");
+    await page.getByText(/A customer has id, externalId, name, email/).waitFor();
+    expect(errors).toEqual([expect.stringMatching(/status of 422 /)]);
+    await page.close();
+  }, 30_000);
+
   it("the legacy node is saved as a draft trusted site, and switched to a Webhook message node once the site is active", async () => {
     const { page, errors } = await openPage(workflowUrl);
     // The stored password never reaches the browser.

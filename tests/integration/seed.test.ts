@@ -11,7 +11,7 @@ describe("db:seed", () => {
   it("adds the sample customers once, however often it runs", async () => {
     expect(await seedCustomers(database.db)).toBe(SAMPLE_CUSTOMERS.length);
     expect(await seedCustomers(database.db)).toBe(0);
-    const names = (await listCustomers(database.db)).map((c) => c.name);
+    const names = (await listCustomers(database.db)).items.map((c) => c.name);
     expect(names).toEqual([...SAMPLE_CUSTOMERS.map((c) => c.name)].sort());
   });
 });

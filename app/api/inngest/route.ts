@@ -4,6 +4,13 @@ import { inngest } from "@/inngest/client";
 import { functions } from "@/inngest";
 import { readEnv } from "@/lib/env";
 
+/**
+ * What the host may let one request run, in seconds (Vercel reads it at build time, so it must be a
+ * literal): ROUTE_MAX_DURATION_S of lib/inngest/step-budget.ts, the ceiling of INNGEST_STEP_MAX_MS
+ * (a test keeps the two equal). Steps and checkpointing are bounded below INNGEST_STEP_MAX_MS.
+ */
+export const maxDuration = 300;
+
 /** Inngest's endpoint: authenticated by Inngest's request signature (INNGEST_SIGNING_KEY), not a session (DESIGN §9). */
 const handlers = serve({ client: inngest, functions });
 

@@ -3,7 +3,7 @@ import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { trustedSites, webhookAttempts, webhookMessages } from "@/lib/db/schema";
 import { enqueue } from "@/lib/delivery/enqueue";
-import { purgeWebhookLogs } from "@/inngest/purge-webhook-logs";
+import { PURGE_BATCHES_PER_STEP, purgeWebhookLogs } from "@/inngest/purge-webhook-logs";
 import { sweepStrandedMessages } from "@/inngest/sweep-stranded-messages";
 import { useAsAppDatabase } from "../../helpers/app-database";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
@@ -100,10 +100,46 @@ describe("purge-webhook-logs (cron)", () => {
     const { result, error } = await new InngestTestEngine({ function: purgeWebhookLogs }).execute({ steps: [] });
 
     expect(error).toBeUndefined();
-    expect(result).toEqual({ attempts: 1, messages: 1 });
+    expect(result).toEqual({ attempts: 1, messages: 1, parts: 1, more: false });
     const left = await database.db.select({ id: webhookMessages.id }).from(webhookMessages).where(inArray(webhookMessages.id, [old, recent, oldInFlight]));
     expect(left.map((m) => m.id).sort()).toEqual([recent, oldInFlight].sort());
     expect(await attemptRows(database.db, recent)).toHaveLength(1);
     expect(await attemptRows(database.db, oldInFlight)).toHaveLength(1);
   });
+
+  it("a backlog larger than one step: each step deletes a bounded number of batches and the next resumes where it stopped", async () => {
+    const oldSite = await insertSite(database.db, { url: "https://old.example/hooks" });
+    // 9,000 finished messages with 5 attempts each, all past the retention: 45,000 attempts.
+    await database.db.execute(sql`
+      with m as (
+        insert into webhook_messages (site_id, customer_id, action, payload, content_hash, status, attempts, created_at, finished_at)
+        select ${oldSite}, ${customerId}, 'order.paid', '{}', md5(n::text), 'failed', 5, now() - interval '100 days', now() - interval '95 days'
+        from generate_series(1, 9000) n
+        returning id
+      )
+      insert into webhook_attempts (message_id, site_id, customer_id, action, attempt_no, status, created_at, scheduled_at)
+      select m.id, ${oldSite}, ${customerId}, 'order.paid', a, case when a = 5 then 'failed' else 'resent' end::delivery_status,
+        now() - interval '100 days', now() - interval '100 days'
+      from m, generate_series(1, 5) a`);
+    const left = async () => {
+      const [row] = await database.db.execute<{ attempts: number; messages: number }>(sql`
+        select (select count(*) from webhook_attempts where site_id = ${oldSite})::int as attempts,
+          (select count(*) from webhook_messages where site_id = ${oldSite})::int as messages`);
+      return row!;
+    };
+    const { result, error, ctx } = await new InngestTestEngine({ function: purgeWebhookLogs }).execute({ steps: [] });
+
+    expect(error).toBeUndefined();
+    const perStep = PURGE_BATCHES_PER_STEP * 1000;
+    expect(result).toEqual({ attempts: 45_000, messages: 9_000, parts: 3, more: false });
+    const run = ctx.step.run as unknown as { mock: { calls: [string][]; results: { value: Promise<unknown> }[] } };
+    expect(run.mock.calls.map(([id]) => id)).toEqual(["cutoff", "purge-1", "purge-2", "purge-3"]);
+    // Each part stopped after its batches; the next took up the oldest rows left.
+    expect(await Promise.all(run.mock.results.slice(1).map((r) => r.value))).toEqual([
+      { attempts: perStep, messages: 0, more: true },
+      { attempts: perStep, messages: 0, more: true },
+      { attempts: 45_000 - 2 * perStep, messages: 9_000, more: false },
+    ]);
+    expect(await left()).toEqual({ attempts: 0, messages: 0 });
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { NextRequest } from "next/server";
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import { ROUTE_MAX_DURATION_S, stepBudget } from "@/lib/inngest/step-budget";
 
 const signingKey = `signkey-test-${randomBytes(32).toString("hex")}`;
 let route: typeof import("@/app/api/inngest/route");
@@ -10,6 +11,7 @@ beforeAll(async () => {
   vi.stubEnv("INNGEST_SIGNING_KEY", signingKey);
   vi.stubEnv("INNGEST_DEV", "0");
   vi.stubEnv("WEBHOOK_ENGINE", "inngest");
+  vi.stubEnv("INNGEST_STEP_MAX_MS", "60000");
   route = await import("@/app/api/inngest/route");
 });
 
@@ -25,6 +27,16 @@ const url = "http://localhost:3000/api/inngest";
 describe("/api/inngest (served by the Inngest SDK, authenticated by Inngest's signature, not a session)", () => {
   it("exports the serve handler for GET, POST and PUT", () => {
     for (const method of ["GET", "POST", "PUT"] as const) expect(route[method]).toBeTypeOf("function");
+  });
+
+  it("asks the host for the route's maxDuration, and checkpoints no longer than INNGEST_STEP_MAX_MS leaves room for", async () => {
+    // Next.js reads maxDuration as a literal at build time; this keeps it the ceiling of INNGEST_STEP_MAX_MS.
+    expect((route as { maxDuration?: number }).maxDuration).toBe(ROUTE_MAX_DURATION_S);
+    const { inngest } = await import("@/inngest/client");
+    const checkpointing = (inngest as unknown as { options: { checkpointing: { maxRuntime: number } } }).options.checkpointing;
+    expect(checkpointing.maxRuntime).toBe(6_000);
+    expect(stepBudget(60_000).maxRuntimeMs).toBe(6_000);
+    
   });
 
   it("answers Inngest's signed introspection request with the app and its five functions", async () => {

@@ -58,7 +58,7 @@ describe("POST /api/webhooks/messages with WEBHOOK_ENGINE=inngest", () => {
     expect(res.status).toBe(202);
     const { id } = await res.json();
     expect(send).toHaveBeenCalledTimes(1);
-    expect(send.mock.calls[0]![0]).toMatchObject([{ name: "webhook/message.requested", data: { messageId: id } }]);
+    expect(send.mock.calls[0]![0]).toMatchObject([{ name: "webhook/message.requested", data: { messageId: id }, id: `message-requested-${id}-1` }]);
     expect(seenAtSend).toEqual(["queued", 1]);
 
     // A repeated idempotency key returns the first message and announces nothing new.

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "@/lib/backoffice-auth/actor";
 import { customers, webhookMessages, workflowRuns } from "@/lib/db/schema";
 import { engineAnnouncer } from "@/lib/delivery/engine";
+import { getMessage } from "@/lib/delivery/read-messages";
 import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local-worker";
 import { ValidationError } from "@/lib/errors";
 import { createSecretBox } from "@/lib/secrets";
@@ -135,6 +136,8 @@ describe("a customer event running a workflow", () => {
     expect(body.data).toEqual({ points: 120, tags: ["gold", "early"], email: input.customer.email, note: "Ada Lovelace earned 120", fixed: 7 });
     const [message] = await database.db.select().from(webhookMessages).where(eq(webhookMessages.id, run.nodes[0]!.messageId!));
     expect(message).toMatchObject({ workflowRunId: run.id, workflowNodeId: "crm" });
+    // The message page links the run that made it.
+    expect((await getMessage(database.db, message!.id)).madeBy).toEqual({ runId: run.id, workflowId: workflow.id, workflowName: workflow.name });
   });
 
   it("takes the failure output once the message failed after its retries, and the next node delivers", async () => {

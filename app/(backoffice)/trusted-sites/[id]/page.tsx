@@ -189,6 +189,7 @@ const ACTIONS: Record<string, string> = {
   "site.signing_disabled": "Turned off signed payloads",
   "messages.resent": "Resent messages",
   "message.cancelled": "Cancelled a paused message",
+  "message.retried-now": "Retried a waiting message now",
 };
 
 function describeEvent(action: string, details: Record<string, unknown>): string {

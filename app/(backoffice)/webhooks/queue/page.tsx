@@ -6,6 +6,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/lib/db";
 import { listInFlight } from "@/lib/delivery/read-messages";
+import { retryNowAvailable } from "@/lib/delivery/retry-message-now";
 import { backofficePage } from "@/components/backoffice/backoffice-page";
 
 export const metadata: Metadata = { title: "Webhook queue" };
@@ -19,7 +20,7 @@ export default backofficePage(async function QueuePage() {
       <AutoRefresh />
       <PageHeader
         title="Queue"
-        description="Webhook messages still being delivered: queued, or waiting to be resent. Updates by itself."
+        description="Webhook messages still being delivered: queued, or waiting to be resent (Retry now sends one at once). Messages to inactive sites are paused. Updates by itself."
       />
       {items.length === 0 ? (
         <EmptyState icon={ListChecks} title="Nothing in flight">
@@ -27,7 +28,7 @@ export default backofficePage(async function QueuePage() {
         </EmptyState>
       ) : (
         <>
-          <QueueTable messages={items} />
+          <QueueTable messages={items} canRetryNow={retryNowAvailable()} />
           {nextCursor && <p className="mt-3 text-sm text-slate-500">Showing the newest {SHOWN} messages in flight.</p>}
         </>
       )}

@@ -32,7 +32,7 @@ export default backofficePage(async function WorkflowPage({ params, searchParams
       // A cursor that is not ours (edited by hand): show the newest runs.
       if (e instanceof ValidationError) return listRuns(db, id, { limit: RUNS_SHOWN });
       throw e;
-    }), listCustomers(db), legacyNodeSecrets(db, id)]);
+    }), listCustomers(db, { limit: 200 }), legacyNodeSecrets(db, id)]);
   const trigger = workflow.trigger as WorkflowDefinition["trigger"];
 
   return (
@@ -66,7 +66,7 @@ export default backofficePage(async function WorkflowPage({ params, searchParams
       <section id="runs" className="mt-8 flex flex-col gap-4">
         <div className="flex flex-wrap items-start justify-between gap-4">
           <h2 className="text-lg font-semibold">Runs</h2>
-          <TestEventForm workflowId={workflow.id} customers={customers.map((c) => ({ id: c.id, name: c.name, email: c.email }))} />
+          <TestEventForm workflowId={workflow.id} customers={customers.items.map((c) => ({ id: c.id, name: c.name, email: c.email }))} />
         </div>
         <RunHistory workflowId={workflow.id} page={runs} paged={!!runsCursor} />
       </section>

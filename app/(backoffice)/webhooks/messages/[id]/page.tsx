@@ -8,13 +8,16 @@ import { RecordedRequest } from "@/components/webhooks/recorded-request";
 import { RelativeTime } from "@/components/webhooks/relative-time";
 import { PausedNote } from "@/components/webhooks/queue-table";
 import { ResendMessageButton } from "@/components/webhooks/resend-message-button";
+import { RetryNowButton } from "@/components/webhooks/retry-now-button";
 import { DateTime } from "@/components/ui/date-time";
 import { PageHeader } from "@/components/ui/page-header";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { getDb } from "@/lib/db";
 import { IN_FLIGHT } from "@/lib/delivery/delivery-rules";
-import { getMessage } from "@/lib/delivery/read-messages";
-import { getRun } from "@/lib/workflows/read-workflows";
+import { encodedEnvelope } from "@/lib/delivery/envelope";
+import { getMessage, type MessageDetail } from "@/lib/delivery/read-messages";
+import { retryNowAvailable } from "@/lib/delivery/retry-message-now";
+import type { BodyEncoding } from "@/lib/trusted-sites/request-shape";
 import { NotFoundError } from "@/lib/errors";
 import { backofficePage } from "@/components/backoffice/backoffice-page";
 
@@ -27,7 +30,7 @@ export default backofficePage(async function MessagePage({ params }: { params: P
     if (e instanceof NotFoundError) notFound();
     throw e;
   });
-  const madeBy = message.workflowRunId ? await getRun(db, message.workflowRunId) : null;
+  const madeBy = message.madeBy;
   const inFlight = (IN_FLIGHT as readonly string[]).includes(message.status);
   const sent = message.attemptLog.findLast((a) => a.request);
 
@@ -43,6 +46,8 @@ export default backofficePage(async function MessagePage({ params }: { params: P
         actions={
           message.paused ? (
             <CancelMessageButton messageId={message.id} siteName={message.siteName} />
+          ) : message.status === "resent" ? (
+            retryNowAvailable() && <RetryNowButton messageId={message.id} />
           ) : (
             !inFlight && <ResendMessageButton messageId={message.id} siteName={message.siteName} />
           )
@@ -71,8 +76,8 @@ export default backofficePage(async function MessagePage({ params }: { params: P
               <>
                 <dt className="text-slate-500">Made by</dt>
                 <dd>
-                  <Link href={`/workflows/${madeBy.workflowId}/runs/${madeBy.id}`} className="text-indigo-600 hover:underline">
-                    Made by workflow {madeBy.workflowName}, run {madeBy.id.slice(0, 8)}
+                  <Link href={`/workflows/${madeBy.workflowId}/runs/${madeBy.runId}`} className="text-indigo-600 hover:underline">
+                    Made by workflow {madeBy.workflowName}, run {madeBy.runId.slice(0, 8)}
                   </Link>
                 </dd>
               </>
@@ -129,7 +134,7 @@ export default backofficePage(async function MessagePage({ params }: { params: P
       <section className="mt-6 rounded-lg border border-slate-200 bg-white p-6">
         <h2 className="mb-1 text-base font-semibold">Request as sent</h2>
         {sent?.request ? (
-          <RecordedRequest request={sent.request} attemptNo={sent.attemptNo} />
+          <RecordedRequest request={sent.request} attemptNo={sent.attemptNo} body={sentBody(message, sent.request)} />
         ) : (
           <p className="text-sm text-slate-600">Not sent yet: the request is recorded when the first attempt is made.</p>
         )}
@@ -145,5 +150,13 @@ function MessageLink({ id }: { id: string }) {
     <Link href={`/webhooks/messages/${id}`} className="font-mono text-xs text-indigo-600 hover:underline">
       {id}
     </Link>
+  );
+}
+
+/** The body the attempt sent: the message's envelope in the encoding recorded with it (JSON for attempts recorded before encodings existed). */
+function sentBody(message: MessageDetail, request: { bodyEncoding?: BodyEncoding }) {
+  return encodedEnvelope(
+    { action: message.action, customerId: message.customerId, payload: message.payload, createdAt: message.createdAt },
+    request.bodyEncoding ?? "json",
   );
 }
