@@ -24,6 +24,7 @@ import {
   recordedStarts,
   resetStatementStats,
   SIGNING,
+  SIGNING_AB,
   startBenchDatabase,
   STATEMENT_STATS,
   tableUpdates,
@@ -89,9 +90,20 @@ async function measureIdleLatency(database: BenchDatabase, receiver: LoopbackRec
   );
 }
 
-async function measureThroughput(database: BenchDatabase, receiver: LoopbackReceiver, customerId: string, worker: WorkerProcess, ceiling: number): Promise<number> {
+let throughputRuns = 0;
+
+async function measureThroughput(
+  database: BenchDatabase,
+  receiver: LoopbackReceiver,
+  customerId: string,
+  worker: WorkerProcess,
+  ceiling: number,
+  signing = SIGNING,
+): Promise<number> {
+  // Each run its own path, so that the receiver's counts are the run's.
+  const pathName = `/throughput-${++throughputRuns}`;
   const siteIds = await Promise.all(
-    Array.from({ length: THROUGHPUT_SITES }, () => insertBenchSite(database.db, `${receiver.url}/throughput`, 100_000, CONCURRENCY)),
+    Array.from({ length: THROUGHPUT_SITES }, () => insertBenchSite(database.db, `${receiver.url}${pathName}`, 100_000, CONCURRENCY, signing)),
   );
   const workerPid = worker.child.pid!;
   const cpuBefore = { worker: cpuMs(workerPid), postgres: database.postmasterPid ? treeCpuMs(database.postmasterPid) : 0, bench: process.cpuUsage() };
@@ -118,7 +130,7 @@ async function measureThroughput(database: BenchDatabase, receiver: LoopbackRece
   if (STATEMENT_STATS) console.table(await tableUpdates(database.db));
   const rate = (THROUGHPUT_MESSAGES / elapsedMs) * 1000;
   const attempts = await attemptsByStatus(database.db, siteIds);
-  const ids = receiver.ids("/throughput");
+  const ids = receiver.ids(pathName);
   row(
     `2. sustained deliveries (${THROUGHPUT_MESSAGES} to ${THROUGHPUT_SITES} site(s), queued in ${queuedMs} ms, until all done)`,
     `${Math.round(rate)} /s in ${(elapsedMs / 1000).toFixed(1)} s = ${((rate / ceiling) * 100).toFixed(1)} % of ceiling`,
@@ -132,7 +144,7 @@ async function measureThroughput(database: BenchDatabase, receiver: LoopbackRece
   const [signed] = await database.db.execute<{ n: number }>(
     sql`select count(*)::int as n from webhook_attempts where site_id = any(${`{${siteIds.join(",")}}`}::uuid[]) and request -> 'headers' ? 'webhook-signature'`,
   );
-  row("2. attempts sent with a webhook-signature", `${signed!.n}`, SIGNING ? `= ${THROUGHPUT_MESSAGES}` : "0");
+  row(`2. attempts sent with a webhook-signature (signing ${signing ? "on" : "off"})`, `${signed!.n}`, signing ? `= ${THROUGHPUT_MESSAGES}` : "0");
   row("2. database transactions per delivery (claims, reservation, record, renewals, bench polling)", (commits / THROUGHPUT_MESSAGES).toFixed(2));
   const seconds = elapsedMs / 1000;
   row(
@@ -169,6 +181,11 @@ async function main() {
   const worker = await startWorkerProcess(database.url, { WORKER_CONCURRENCY: String(CONCURRENCY) });
   try {
     const ceiling = await measureCeiling(receiver);
+    if (SIGNING_AB) {
+      // ABBA order: a trend over the run (load, a growing database) weighs on both alike.
+      for (const signing of [false, true, true, false, false, true]) await measureThroughput(database, receiver, customerId, worker, ceiling, signing);
+      return printTable();
+    }
     await measureIdleLatency(database, receiver, customerId);
     const throughput = await measureThroughput(database, receiver, customerId, worker, ceiling);
     for (const rps of [10, 100, 1000]) await measurePacing(database, receiver, customerId, rps, throughput);
@@ -188,7 +205,7 @@ function printTable() {
   results.print(
     `bench:delivery — local driver, worker in a child process (scripts/worker.ts, WORKER_CONCURRENCY=${CONCURRENCY}), ` +
     `${env.DATABASE_URL ? "DATABASE_URL" : "embedded PostgreSQL"}, ${os.availableParallelism()} cores, ` +
-    `signing ${SIGNING ? "on (BENCH_SIGNING=1)" : "off"}; load = 1-min load average when measured`,
+    `signing ${SIGNING_AB ? "off/on alternating (BENCH_SIGNING=ab)" : SIGNING ? "on (BENCH_SIGNING=1)" : "off"}; load = 1-min load average when measured`,
   );
 }
 

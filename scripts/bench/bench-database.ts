@@ -14,8 +14,13 @@ import { TEST_ENCRYPTION_KEY } from "../../tests/helpers/worker-process";
 
 /** BENCH_STATEMENT_STATS=1: the embedded server loads pg_stat_statements, and the bench prints the top statements. */
 export const STATEMENT_STATS = process.env.BENCH_STATEMENT_STATS === "1";
-/** BENCH_SIGNING=1: every bench site signs its requests (Standard Webhooks), sealed with the key the worker child gets. */
+/**
+ * BENCH_SIGNING=1: every bench site signs its requests (Standard Webhooks), sealed with the key the
+ * worker child gets. BENCH_SIGNING=ab: only the throughput phase, alternating unsigned and signed
+ * sites in one process, so both see the same machine.
+ */
 export const SIGNING = process.env.BENCH_SIGNING === "1";
+export const SIGNING_AB = process.env.BENCH_SIGNING === "ab";
 
 function benchSigningSecret(): StoredSigningSecret {
   const { secret, prefix } = generateSigningSecret();
@@ -61,11 +66,11 @@ export async function insertBenchCustomer(db: DatabaseHandle["db"]): Promise<str
   return row!.id;
 }
 
-export async function insertBenchSite(db: DatabaseHandle["db"], url: string, rps: number, threads: number): Promise<string> {
+export async function insertBenchSite(db: DatabaseHandle["db"], url: string, rps: number, threads: number, signing = SIGNING): Promise<string> {
   const [row] = await db.execute<{ id: string }>(sql`
     insert into trusted_sites (name, url, status, rps, threads, timeout_ms, content_type, auth_method, auth_params, signing_secrets)
     values (${`bench ${url} ${Math.random()}`}, ${url}, 'active', ${rps}, ${threads}, 5000, 'application/json', 'none', '{}'::jsonb,
-      ${JSON.stringify(SIGNING ? [benchSigningSecret()] : [])}::jsonb)
+      ${JSON.stringify(signing ? [benchSigningSecret()] : [])}::jsonb)
     returning id`);
   return row!.id;
 }
