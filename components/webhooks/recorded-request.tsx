@@ -6,7 +6,7 @@ export function RecordedRequest({
   attemptNo,
   body,
 }: {
-  request: { method: string; url: string; headers: Record<string, string> };
+  request: { method: string; url: string; headers: Record<string, string>; resentAfterTokenRefresh?: boolean };
   attemptNo: number;
   body: string;
 }) {
@@ -15,6 +15,12 @@ export function RecordedRequest({
       <p className="mb-3 text-sm text-slate-600">
         Attempt {attemptNo}. Credentials (Authorization, signatures, tokens) are never recorded: they show as [redacted].
       </p>
+      {request.resentAfterTokenRefresh && (
+        <p data-testid="resent-after-refresh" className="mb-3 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800">
+          Re-sent after a token refresh: the receiver refused the cached access token (401), so this attempt got a new one and sent
+          the request again at once.
+        </p>
+      )}
       <p className="mb-3 break-all font-mono text-xs">
         <span className="font-semibold">{request.method}</span> {request.url}
       </p>

@@ -10,6 +10,9 @@ export type AuditAction =
   | "site.deactivated"
   | "site.deleted"
   | "site.connected"
+  | "site.signing_enabled"
+  | "site.signing_rotated"
+  | "site.signing_disabled"
   | "messages.resent"
   | "message.cancelled"
   | "message.retried-now";

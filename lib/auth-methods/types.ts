@@ -39,8 +39,11 @@ export interface TokenStore {
     siteId: string,
     fetchToken: (expired: CachedToken | null) => Promise<CachedToken>,
   ): Promise<CachedToken>;
-  /** Forgets the cached access token (a 401 from the receiver); a refresh token is kept. */
-  invalidate(siteId: string): Promise<void>;
+  /**
+   * Forgets the cached access token after the receiver refused it (401), only if it is still the
+   * `refused` one: when another send already replaced it, the new token stays. A refresh token is kept.
+   */
+  invalidate(siteId: string, refused: string): Promise<void>;
 }
 
 export interface AuthContext {
@@ -78,8 +81,11 @@ export interface AuthMethodModule<Params = Record<string, unknown>> {
   fields: readonly FieldSpec[];
   /** Returns the request to send: signed, with credentials, or re-targeted (S3). Never mutates its input. */
   authorize(request: OutgoingRequest, params: Params, ctx: AuthContext): Promise<OutgoingRequest>;
-  /** The receiver answered 401: drop cached credentials so the next attempt fetches new ones. */
-  onUnauthorized?(ctx: AuthContext): Promise<void>;
+  /**
+   * For methods whose credentials come from a cache (the OAuth tokens): the receiver answered 401 to
+   * `refused`, so drop what it carried; the delivery then authorizes and sends once more at once.
+   */
+  onUnauthorized?(ctx: AuthContext, refused: OutgoingRequest): Promise<void>;
 }
 
 /** Thrown when credentials cannot be obtained (token endpoint refused, …): the attempt fails. */

@@ -17,6 +17,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { AUTH_METHODS } from "../auth-methods/method-names";
+import type { StoredSigningSecret } from "../signing-secrets/stored-signing-secret";
 import type { BodyEncoding, ExtraHeader, HttpMethod } from "../trusted-sites/request-shape";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).defaultNow().notNull();
@@ -50,6 +51,8 @@ export const trustedSites = pgTable(
     bodyEncoding: text("body_encoding").$type<BodyEncoding>().notNull().default("json"),
     /** Extra request headers `[{name, value}]`, sent with every request before the method authenticates it. */
     headers: jsonb("headers").$type<ExtraHeader[]>().notNull().default([]),
+    /** Standard Webhooks signing secrets, newest first, each sealed (lib/signing-secrets); none: requests are not signed. */
+    signingSecrets: jsonb("signing_secrets").$type<StoredSigningSecret[]>().notNull().default([]),
     /**
      * Set for the site a workflow's legacy node keeps its connection in (DESIGN §10): it is not listed
      * with the trusted sites, not editable as one, and its name is free (the unique name is for listed sites).
@@ -280,7 +283,13 @@ export const webhookAttempts = pgTable(
     /** The first bytes of the response body (bounded by the delivery code). */
     responseExcerpt: text("response_excerpt"),
     /** The request as sent (method, URL, headers), credential headers redacted, for the Logs detail. */
-    request: jsonb("request").$type<{ method: string; url: string; headers: Record<string, string>; bodyEncoding?: BodyEncoding }>(),
+    request: jsonb("request").$type<{
+      method: string;
+      url: string;
+      headers: Record<string, string>;
+      bodyEncoding?: BodyEncoding;
+      resentAfterTokenRefresh?: boolean;
+    }>(),
   },
   (t) => [
     uniqueIndex("webhook_attempts_message_attempt_key").on(t.messageId, t.attemptNo),

@@ -12,6 +12,7 @@ import { AuthorizeFailure, PrepareError, SendFailure } from "./delivery-errors";
 import { LATE_START_MS, USER_AGENT } from "./delivery-rules";
 import { encodedEnvelope } from "./envelope";
 import { recordedRequest } from "./recorded-request";
+import { withPayloadSignature } from "./sign-payload";
 import { recordOutcome, type AttemptResult, type OutcomeRecorder, type RecordedOutcome } from "./record-outcome";
 import { releaseLease, reserveSend, reserveStartAgain, type StartBooker, type ThreadTaker } from "./reserve-send";
 import { failureDuration, sendRequest, type SendResult } from "./send-request";
@@ -182,7 +183,7 @@ async function send(
     while (deps.clock.now() < localStart) await new Promise((r) => setTimeout(r, localStart - deps.clock.now()));
     const request = stamped(prepared, new Date());
     try {
-      signed = await authorizeRequest(request, message.site, deps.box, ctx);
+      signed = await signAndAuthorize(deps, message, request, ctx);
     } catch (error) {
       if (!(error instanceof AuthorizeFailure)) throw error;
       return { succeeded: false, startedAt: new Date(), error: error.message, request: recordedRequest(request, message.site.bodyEncoding) };
@@ -205,20 +206,76 @@ async function send(
     if (!(error instanceof SendFailure)) throw error;
     return { succeeded: false, startedAt, error: error.message, durationMs: failureDuration(error), request: recordedRequest(signed, message.site.bodyEncoding) };
   }
+  if (response.responseCode === 401 && (await forgetCredentials(message.site, ctx, signed).catch(() => false))) {
+    return resendWithNewToken(deps, message, prepared, ctx, startedAt, response);
+  }
+  return answered(message, startedAt, response, signed);
+}
+
+/**
+ * The receiver refused a cached token (401), which is now forgotten: a new one (or the one another
+ * send just fetched) and one more send at once, within the same attempt (issue 15). A second 401
+ * fails the attempt, and forgets that token too.
+ */
+async function resendWithNewToken(
+  deps: DeliveryDeps,
+  message: ClaimedMessage,
+  prepared: OutgoingRequest,
+  ctx: AuthContext,
+  startedAt: Date,
+  refused: SendResult,
+): Promise<AttemptResult> {
+  const request = stamped(prepared, new Date());
+  let signed: OutgoingRequest;
+  try {
+    signed = await signAndAuthorize(deps, message, request, ctx);
+  } catch (error) {
+    if (!(error instanceof AuthorizeFailure)) throw error;
+    const error401 = `${describeStatus(401)}; getting a new access token failed: ${error.message}`;
+    return { succeeded: false, startedAt, ...refused, error: error401, request: recordedRequest(request, message.site.bodyEncoding, RESENT) };
+  }
+  let response: SendResult;
+  try {
+    response = await sendRequest(signed, message.site.timeoutMs, deps.fetch, deps.request);
+  } catch (error) {
+    if (!(error instanceof SendFailure)) throw error;
+    const durationMs = refused.durationMs + (failureDuration(error) ?? 0);
+    return { succeeded: false, startedAt, error: error.message, durationMs, request: recordedRequest(signed, message.site.bodyEncoding, RESENT) };
+  }
+  if (response.responseCode === 401) await forgetCredentials(message.site, ctx, signed).catch(() => {});
+  const durationMs = refused.durationMs + response.durationMs;
+  return answered(message, startedAt, { ...response, durationMs }, signed, RESENT);
+}
+
+const RESENT = { resentAfterTokenRefresh: true } as const;
+
+function answered(
+  message: ClaimedMessage,
+  startedAt: Date,
+  response: SendResult,
+  signed: OutgoingRequest,
+  note?: { resentAfterTokenRefresh: true },
+): AttemptResult {
   const succeeded = response.responseCode >= 200 && response.responseCode < 300;
-  if (response.responseCode === 401) await forgetCredentials(message.site, ctx).catch(() => {});
+  const resent = note ? " (also after a new access token)" : "";
   return {
     succeeded,
     startedAt,
     ...response,
-    error: succeeded ? null : describeStatus(response.responseCode),
-    request: recordedRequest(signed, message.site.bodyEncoding),
+    error: succeeded ? null : describeStatus(response.responseCode) + resent,
+    request: recordedRequest(signed, message.site.bodyEncoding, note),
   };
 }
 
 function describeStatus(code: number): string {
   if (code >= 300 && code < 400) return `the receiver answered ${code} (a redirect, not followed)`;
   return `the receiver answered ${code}`;
+}
+
+/** The payload signature (when the site signs), then the site's authentication method. */
+function signAndAuthorize(deps: DeliveryDeps, message: ClaimedMessage, request: OutgoingRequest, ctx: AuthContext) {
+  const signed = withPayloadSignature(request, message.site.signingSecrets, deps.box, new Date());
+  return authorizeRequest(signed, message.site, deps.box, ctx);
 }
 
 /** What every receiver gets (DESIGN §3), shaped by the site (method, encoding, extra headers); the body is the same on every attempt. */

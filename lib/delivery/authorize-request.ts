@@ -52,7 +52,13 @@ function describeAuthorizeError(error: unknown): string {
   return `authorization failed (${error instanceof Error ? error.name : "unknown error"})`;
 }
 
-/** The receiver answered 401: the method drops cached credentials so the next attempt gets new ones. */
-export async function forgetCredentials(site: SiteCredentials, ctx: AuthContext): Promise<void> {
-  await authMethodModule(site.authMethod).onUnauthorized?.(ctx);
+/**
+ * The receiver answered 401 to `refused`: a method with cached credentials drops them, so that the
+ * next authorization gets new ones. True when it did (the request is worth sending again).
+ */
+export async function forgetCredentials(site: SiteCredentials, ctx: AuthContext, refused: OutgoingRequest): Promise<boolean> {
+  const forget = authMethodModule(site.authMethod).onUnauthorized;
+  if (!forget) return false;
+  await forget(ctx, refused);
+  return true;
 }

@@ -4,6 +4,7 @@ import type { Database } from "../db";
 import { executePrepared } from "../db/prepared";
 import { IN_FLIGHT } from "./delivery-rules";
 import { ASYNC_COMMIT } from "./reserve-send";
+import type { StoredSigningSecret } from "../signing-secrets/stored-signing-secret";
 import type { BodyEncoding, ExtraHeader, HttpMethod } from "../trusted-sites/request-shape";
 
 /** A claimed message with what its attempt needs: the current attempt row and the site as it is now. */
@@ -32,6 +33,7 @@ export interface ClaimedMessage {
     headers: ExtraHeader[];
     authMethod: AuthMethod;
     authParams: Record<string, unknown>;
+    signingSecrets: StoredSigningSecret[];
     rps: number;
     threads: number;
     timeoutMs: number;
@@ -120,7 +122,7 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
       extract(epoch from c.created_at)::float8 * 1000 as created_ms,
       a.id as attempt_id, a.attempt_no, (a.started_at is not null) as interrupted,
       coalesce(pg_postmaster_start_time() > a.started_at, false) as database_restarted,
-      s.id as site_id, s.name as site_name, s.url, s.content_type, s.http_method, s.body_encoding, s.headers, s.auth_method, s.auth_params, s.rps, s.threads, s.timeout_ms
+      s.id as site_id, s.name as site_name, s.url, s.content_type, s.http_method, s.body_encoding, s.headers, s.auth_method, s.auth_params, s.signing_secrets, s.rps, s.threads, s.timeout_ms
     from claimed c
     join trusted_sites s on s.id = c.site_id
     join lateral (
@@ -150,6 +152,7 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
       headers: r.headers as ExtraHeader[],
       authMethod: r.auth_method as AuthMethod,
       authParams: r.auth_params as Record<string, unknown>,
+      signingSecrets: r.signing_secrets as StoredSigningSecret[],
       rps: Number(r.rps),
       threads: Number(r.threads),
       timeoutMs: Number(r.timeout_ms),

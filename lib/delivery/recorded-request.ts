@@ -20,9 +20,10 @@ export const REDACTED = "[redacted]";
 /**
  * The request as the Logs may show it: method, URL and headers, credentials replaced. The body is
  * not stored again: it is the message's envelope in `bodyEncoding`, the same on every attempt
- * (envelope.ts), so the message page rebuilds it.
+ * (envelope.ts), so the message page rebuilds it. `resentAfterTokenRefresh` when it is the second
+ * send of its attempt, after a 401 refused the cached token.
  */
-export function recordedRequest(request: OutgoingRequest, bodyEncoding: BodyEncoding) {
+export function recordedRequest(request: OutgoingRequest, bodyEncoding: BodyEncoding, note?: { resentAfterTokenRefresh: true }) {
   return {
     method: request.method,
     url: request.url,
@@ -30,5 +31,6 @@ export function recordedRequest(request: OutgoingRequest, bodyEncoding: BodyEnco
     headers: Object.fromEntries(
       Object.entries(request.headers).map(([name, value]) => [name, SHOWN_HEADERS.has(name.toLowerCase()) ? value : REDACTED]),
     ),
+    ...note,
   };
 }

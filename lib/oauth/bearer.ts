@@ -15,7 +15,8 @@ export async function authorizeWithSiteToken(
   return withBearer(request, token.accessToken);
 }
 
-/** The receiver refused the token (401): the next attempt fetches a new one. */
-export function forgetSiteToken(ctx: AuthContext): Promise<void> {
-  return ctx.tokens.invalidate(ctx.siteId);
+/** The receiver refused the token the request carried (401): the next authorization fetches a new one, unless another send already did. */
+export async function forgetSiteToken(ctx: AuthContext, refused: OutgoingRequest): Promise<void> {
+  const token = /^Bearer (.+)$/.exec(refused.headers.authorization ?? "")?.[1];
+  if (token) await ctx.tokens.invalidate(ctx.siteId, token);
 }

@@ -41,7 +41,7 @@ export async function refreshSiteToken(db: Database, box: SecretBox, siteId: str
     fetch: ctx.fetch,
     tokens,
   };
-  if (isFresh(stored, now())) await tokens.invalidate(siteId);
+  if (isFresh(stored, now())) await tokens.invalidate(siteId, stored.accessToken);
   try {
     await oauth2Method.authorize({ method: "POST", url: site.url, headers: {}, body: "" }, params, authContext);
   } catch (error) {

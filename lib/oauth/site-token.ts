@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { CachedToken } from "@/lib/auth-methods/types";
 import type { Database } from "@/lib/db/client";
 import { trustedSites } from "@/lib/db/schema";
@@ -52,15 +52,21 @@ export async function writeSiteToken(db: Executor, box: SecretBox, siteId: strin
     .where(eq(trustedSites.id, siteId));
 }
 
-/** Forgets the access token, keeping the refresh token. */
-export async function clearSiteAccessToken(db: Executor, siteId: string) {
+/**
+ * Forgets the access token, keeping the refresh token, if it is still `refused`. The comparison is
+ * on the sealed value read (each sealing is unique), so a token another process stored meanwhile
+ * is never the one dropped.
+ */
+export async function forgetRefusedAccessToken(db: Executor, box: SecretBox, siteId: string, refused: string) {
+  const [row] = await db.select({ sealed: sql<string | null>`${trustedSites.authParams} ->> 'access_token'` }).from(trustedSites).where(eq(trustedSites.id, siteId));
+  if (!row?.sealed || open(box, row.sealed) !== refused) return;
   await db
     .update(trustedSites)
     .set({
       authParams: sql`${trustedSites.authParams} - 'access_token' - 'expires_at' - 'obtained_at'`,
       updatedAt: sql`${trustedSites.updatedAt}`,
     })
-    .where(eq(trustedSites.id, siteId));
+    .where(and(eq(trustedSites.id, siteId), sql`${trustedSites.authParams} ->> 'access_token' = ${row.sealed}`));
 }
 
 /** A value we cannot decrypt (e.g. after a key change) counts as absent: the site gets a new token. */

@@ -4,7 +4,7 @@ import type { Database } from "@/lib/db/client";
 import { trustedSites } from "@/lib/db/schema";
 import { observeTokenFetch } from "@/lib/observability/observe-token-fetch";
 import type { SecretBox } from "@/lib/secrets";
-import { clearSiteAccessToken, readSiteToken, writeSiteToken, type Executor } from "./site-token";
+import { forgetRefusedAccessToken, readSiteToken, writeSiteToken, type Executor } from "./site-token";
 import { isFresh, type StoredToken } from "./token-freshness";
 
 export interface TokenStoreOptions {
@@ -43,7 +43,7 @@ export function createDatabaseTokenStore(db: Database, box: SecretBox, options: 
         }),
       );
     },
-    invalidate: (siteId) => clearSiteAccessToken(db, siteId),
+    invalidate: (siteId, refused) => forgetRefusedAccessToken(db, box, siteId, refused),
   };
 }
 
@@ -85,9 +85,10 @@ export function createMemoryTokenStore(options: TokenStoreOptions & { tokens?: R
         return token;
       });
     },
-    async invalidate(siteId) {
+    async invalidate(siteId, refused) {
       const cached = tokens.get(siteId);
-      if (cached?.refreshToken) tokens.set(siteId, { accessToken: "", expiresAt: new Date(0), refreshToken: cached.refreshToken });
+      if (cached?.accessToken !== refused) return;
+      if (cached.refreshToken) tokens.set(siteId, { accessToken: "", expiresAt: new Date(0), refreshToken: cached.refreshToken });
       else tokens.delete(siteId);
     },
     set: store,

@@ -1,5 +1,6 @@
 import { redactParams } from "../auth-methods/stored-params";
 import type { TrustedSite } from "../db/schema";
+import { signingSecretViews } from "../signing-secrets/stored-signing-secret";
 
 /** A site as it may leave the server: secrets replaced by whether they are set. */
 export function toSiteView(site: TrustedSite) {
@@ -12,6 +13,8 @@ export function toSiteView(site: TrustedSite) {
     httpMethod: site.httpMethod,
     bodyEncoding: site.bodyEncoding,
     headers: site.headers,
+    /** Standard Webhooks signing: the secrets that sign now (none: unsigned), never the secrets themselves. */
+    signingSecrets: signingSecretViews(site.signingSecrets),
     authMethod: site.authMethod,
     authParams: params,
     secretsSet,

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -6,9 +7,24 @@ import { openDatabase, type DatabaseHandle } from "../../lib/db/client";
 import { startEmbeddedPostgres } from "../../lib/db/embedded-postgres";
 import { migrateDatabase } from "../../lib/db/migrate";
 import { DUE_CHANNEL } from "../../lib/delivery/announce";
+import { createSecretBox } from "../../lib/secrets";
+import { generateSigningSecret } from "../../lib/signing-secrets/signing-secret-format";
+import type { StoredSigningSecret } from "../../lib/signing-secrets/stored-signing-secret";
+import { TEST_ENCRYPTION_KEY } from "../../tests/helpers/worker-process";
 
 /** BENCH_STATEMENT_STATS=1: the embedded server loads pg_stat_statements, and the bench prints the top statements. */
 export const STATEMENT_STATS = process.env.BENCH_STATEMENT_STATS === "1";
+/**
+ * BENCH_SIGNING=1: every bench site signs its requests (Standard Webhooks), sealed with the key the
+ * worker child gets. BENCH_SIGNING=ab: only the throughput phase, alternating unsigned and signed
+ * sites in one process, so both see the same machine.
+ */
+export const SIGNING = process.env.BENCH_SIGNING === "1";
+
+function benchSigningSecret(): StoredSigningSecret {
+  const { secret, prefix } = generateSigningSecret();
+  return { id: randomUUID(), sealed: createSecretBox(Buffer.from(TEST_ENCRYPTION_KEY, "base64")).encrypt(secret), prefix, createdAt: new Date().toISOString(), activeUntil: null };
+}
 
 export interface BenchDatabase extends DatabaseHandle {
   url: string;
@@ -49,10 +65,11 @@ export async function insertBenchCustomer(db: DatabaseHandle["db"]): Promise<str
   return row!.id;
 }
 
-export async function insertBenchSite(db: DatabaseHandle["db"], url: string, rps: number, threads: number): Promise<string> {
+export async function insertBenchSite(db: DatabaseHandle["db"], url: string, rps: number, threads: number, signing = SIGNING): Promise<string> {
   const [row] = await db.execute<{ id: string }>(sql`
-    insert into trusted_sites (name, url, status, rps, threads, timeout_ms, content_type, auth_method, auth_params)
-    values (${`bench ${url} ${Math.random()}`}, ${url}, 'active', ${rps}, ${threads}, 5000, 'application/json', 'none', '{}'::jsonb)
+    insert into trusted_sites (name, url, status, rps, threads, timeout_ms, content_type, auth_method, auth_params, signing_secrets)
+    values (${`bench ${url} ${Math.random()}`}, ${url}, 'active', ${rps}, ${threads}, 5000, 'application/json', 'none', '{}'::jsonb,
+      ${JSON.stringify(signing ? [benchSigningSecret()] : [])}::jsonb)
     returning id`);
   return row!.id;
 }

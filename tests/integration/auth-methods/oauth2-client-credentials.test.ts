@@ -86,7 +86,7 @@ describe("oauth2-client-credentials against oidc-provider", () => {
     const tokens = createMemoryTokenStore();
     const ctx = context({ tokens });
     const first = await oauth2ClientCredentialsMethod.authorize(sampleRequest(), params(), ctx);
-    await oauth2ClientCredentialsMethod.onUnauthorized(ctx);
+    await oauth2ClientCredentialsMethod.onUnauthorized(ctx, first);
     const second = await oauth2ClientCredentialsMethod.authorize(sampleRequest(), params(), ctx);
     expect(second.headers.authorization).not.toBe(first.headers.authorization);
     expect((await server.introspect(bearerToken(second))).active).toBe(true);

@@ -85,8 +85,8 @@ describe("oauth2-jwt-private-key against oidc-provider", () => {
     const recorder = recordingFetch();
     const ctx = authContext({ fetch: recorder.fetch });
     const config = params(server.clients.jwtBearerRs256, "jwt-bearer");
-    await oauth2JwtPrivateKeyMethod.authorize(webhookRequest(), config, ctx);
-    await oauth2JwtPrivateKeyMethod.onUnauthorized(ctx);
+    const refused = await oauth2JwtPrivateKeyMethod.authorize(webhookRequest(), config, ctx);
+    await oauth2JwtPrivateKeyMethod.onUnauthorized(ctx, refused);
     await oauth2JwtPrivateKeyMethod.authorize(webhookRequest(), config, ctx);
     const jtis = recorder.bodies.map((body) => decodeJwt(new URLSearchParams(body).get("assertion")!).jti);
     expect(jtis).toHaveLength(2);

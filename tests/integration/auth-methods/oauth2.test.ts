@@ -70,9 +70,10 @@ describe("oauth2 (authorization code) against oidc-provider", () => {
     expect(isEncrypted(row.authParams.refresh_token)).toBe(true);
 
     // The new token is reused; the next refresh uses the rotated refresh token.
-    expect(bearerToken(await oauth2Method.authorize(webhookRequest(), params(), ctx))).toBe(accessToken);
+    const reused = await oauth2Method.authorize(webhookRequest(), params(), ctx);
+    expect(bearerToken(reused)).toBe(accessToken);
     expect(server.tokenRequests()).toBe(1);
-    await oauth2Method.onUnauthorized(ctx);
+    await oauth2Method.onUnauthorized(ctx, reused);
     const renewed = bearerToken(await oauth2Method.authorize(webhookRequest(), params(), ctx));
     expect(renewed).not.toBe(accessToken);
     expect((await server.introspect(renewed)).active).toBe(true);

@@ -105,7 +105,7 @@ describe("database token store with a real token endpoint", () => {
     const cached = await tokens.getOrFetch(siteId, async () => ({ accessToken: "never", expiresAt: new Date() }));
     expect(cached.accessToken).toBe("at-1");
 
-    await tokens.invalidate(siteId);
+    await tokens.invalidate(siteId, "at-1");
     const row = await siteRow(database.db, siteId);
     expect(row.authParams.access_token).toBeUndefined();
     expect(box.decrypt(row.authParams.refresh_token as string)).toBe("rt-1");
@@ -117,6 +117,21 @@ describe("database token store with a real token endpoint", () => {
     });
     expect(next.accessToken).toBe("at-2");
     expect(seen).toMatchObject({ refreshToken: "rt-1" });
+  });
+
+  it("a 401 that arrives after another send already replaced the token keeps the new token (the stale-token wipe)", async () => {
+    const siteId = await insertTrustedSite(database.db, "oauth2");
+    const tokens = createDatabaseTokenStore(database.db, box);
+    await tokens.getOrFetch(siteId, async () => ({ accessToken: "at-old", refreshToken: "rt-1", expiresAt: new Date(Date.now() + 3_600_000) }));
+    // One send's 401 dropped at-old and another send fetched at-new; a second send refused with at-old answers late.
+    await tokens.invalidate(siteId, "at-old");
+    await tokens.getOrFetch(siteId, async () => ({ accessToken: "at-new", refreshToken: "rt-1", expiresAt: new Date(Date.now() + 3_600_000) }));
+    await tokens.invalidate(siteId, "at-old");
+
+    const row = await siteRow(database.db, siteId);
+    expect(box.decrypt(row.authParams.access_token as string)).toBe("at-new");
+    const reused = await tokens.getOrFetch(siteId, async () => ({ accessToken: "never", expiresAt: new Date() }));
+    expect(reused.accessToken).toBe("at-new");
   });
 
   it("a failed fetch reaches every waiting send, caches nothing, and the next send tries again", async () => {

@@ -152,7 +152,7 @@ describe("the attempt state machine (DESIGN §3)", () => {
     expect(stored).not.toContain(Buffer.from(`shop:${password}`).toString("base64"));
   });
 
-  it("a 401 makes the method forget its token, so the next attempt fetches a new one", async () => {
+  it("a 401 makes the method forget its token and send again with a new one at once, within the same attempt", async () => {
     const tokenServer = await receiver((n) => ({
       status: 200,
       headers: { "content-type": "application/json" },
@@ -172,7 +172,8 @@ describe("the attempt state machine (DESIGN §3)", () => {
     await waitUntilFinished(database.db, id);
     expect(api.arrivals.map((a) => a.headers.authorization)).toEqual(["Bearer token-1", "Bearer token-2"]);
     const attempts = await attemptRows(database.db, id);
-    expect(attempts.map((a) => a.status)).toEqual(["resent", "done"]);
+    expect(attempts.map((a) => a.status)).toEqual(["done"]);
+    expect(attempts[0]!.request).toMatchObject({ resentAfterTokenRefresh: true });
     expect(JSON.stringify(attempts)).not.toMatch(/token-\d|client-secret-xyz/);
   });
 

@@ -6,7 +6,7 @@ import { readSiteToken, writeSiteToken } from "@/lib/oauth/site-token";
 import { createSecretBox } from "@/lib/secrets";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
 import { attemptRows, insertCustomer, insertSite, waitUntilFinished } from "../../helpers/delivery-fixtures";
-import type { Receiver } from "../../helpers/http-receiver";
+import { startReceiver, type Receiver } from "../../helpers/http-receiver";
 import { startIntrospectingReceiver, startOAuthServer, type OAuthTestServer } from "../../helpers/oauth-server";
 
 /**
@@ -84,26 +84,74 @@ describe("deliveries to an oauth2 site whose access token expired", () => {
     expect(oauth.tokenRequests()).toBe(1);
   });
 
-  it("a token the receiver refuses (401) is dropped, and the next attempt refreshes it once", async () => {
+  it("a token the receiver refuses (401) is refreshed once and the request re-sent at once, within the same attempt", async () => {
     const { siteId } = await siteWithExpiredToken();
     const first = await send(siteId, 1);
     expect(await waitUntilFinished(database.db, first)).toMatchObject({ status: "done" });
     const before = (await readSiteToken(database.db, box, siteId))!;
-    // The provider no longer accepts the token (revoked, say) although it has not expired.
-    await database.sql`update trusted_sites set auth_params = auth_params || jsonb_build_object('access_token', ${box.encrypt("revoked-access-token")}::text) where id = ${siteId}`;
-    oauth.resetTokenRequests();
+    await revokeCachedToken(siteId);
 
     const id = await send(siteId, 2);
-    expect(await waitUntilFinished(database.db, id)).toMatchObject({ status: "done", attempts: 2 });
+    expect(await waitUntilFinished(database.db, id)).toMatchObject({ status: "done", attempts: 1 });
     const attempts = await attemptRows(database.db, id);
-    expect(attempts.map((a) => [a.status, a.responseCode])).toEqual([
-      ["resent", 401],
-      ["done", 200],
-    ]);
+    expect(attempts.map((a) => [a.status, a.responseCode, a.error])).toEqual([["done", 200, null]]);
+    expect(attempts[0]!.request).toMatchObject({ resentAfterTokenRefresh: true, headers: { authorization: "[redacted]" } });
     expect(oauth.tokenRequests()).toBe(1);
     const renewed = (await readSiteToken(database.db, box, siteId))!;
     expect(renewed.accessToken).not.toBe(before.accessToken);
     expect(sentWith([id])).toEqual(new Set(["Bearer revoked-access-token", `Bearer ${renewed.accessToken}`]));
+  });
+
+  it("a 401 that answers late, after another send already refreshed, does not wipe the new token (one refresh for all)", async () => {
+    const { siteId } = await siteWithExpiredToken();
+    expect(await waitUntilFinished(database.db, await send(siteId, 0))).toMatchObject({ status: "done" });
+    await revokeCachedToken(siteId);
+    // The six sends with the revoked token are held until all have arrived; then three are refused
+    // at once and three late, once the first three have refreshed the token.
+    let refusals = 0;
+    let allArrived: () => void;
+    const arrived = new Promise<void>((resolve) => (allArrived = resolve));
+    const slow = await startReceiver(async (request) => {
+      if (request.headers.authorization === "Bearer revoked-access-token") {
+        const n = ++refusals;
+        if (n === 6) allArrived();
+        await Promise.race([arrived, new Promise((r) => setTimeout(r, 5_000))]);
+        if (n > 3) await new Promise((r) => setTimeout(r, 600));
+        return { accepted: false, reason: "revoked" };
+      }
+      const introspection = await oauth.introspect(request.headers.authorization!.slice("Bearer ".length));
+      return { accepted: introspection.active, reason: "introspected" };
+    });
+    try {
+      await database.sql`update trusted_sites set url = ${`${slow.url}/hooks`} where id = ${siteId}`;
+      const ids = await Promise.all(Array.from({ length: 6 }, (_, n) => send(siteId, n)));
+      for (const id of ids) expect(await waitUntilFinished(database.db, id, 15_000)).toMatchObject({ status: "done", attempts: 1 });
+      expect(refusals).toBe(6);
+      expect(oauth.tokenRequests()).toBe(1);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it("a second 401, with the new token too, fails the attempt as before", async () => {
+    const { siteId } = await siteWithExpiredToken();
+    const refusing = await startReceiver(() => ({ accepted: false, reason: "this receiver refuses everyone" }));
+    try {
+      await database.sql`update trusted_sites set url = ${`${refusing.url}/hooks`} where id = ${siteId}`;
+      const id = await send(siteId, 1);
+      const [attempt] = await waitForFirstAttempt(id);
+      await database.sql`update trusted_sites set status = 'inactive' where id = ${siteId}`;
+      expect(attempt).toMatchObject({ attemptNo: 1, status: "resent", responseCode: 401 });
+      expect(attempt!.error).toBe("the receiver answered 401 (also after a new access token)");
+      expect(attempt!.request).toMatchObject({ resentAfterTokenRefresh: true });
+      const mine = refusing.decisions.filter((d) => d.request.headers["webhook-id"] === id);
+      // The expired token was refreshed for the first send, and refreshed again after its 401.
+      expect(oauth.tokenRequests()).toBe(2);
+      expect(mine).toHaveLength(2);
+      expect(new Set(mine.map((d) => d.request.headers.authorization)).size).toBe(2);
+    } finally {
+      await refusing.close();
+    }
   });
 
   it("without a refresh token, the attempt fails saying to press Connect, without calling the provider", async () => {
@@ -119,6 +167,12 @@ describe("deliveries to an oauth2 site whose access token expired", () => {
     await database.sql`update trusted_sites set status = 'inactive' where id = ${siteId}`;
   });
 });
+
+/** The provider no longer accepts the cached token (revoked, say) although it has not expired. */
+async function revokeCachedToken(siteId: string) {
+  await database.sql`update trusted_sites set auth_params = auth_params || jsonb_build_object('access_token', ${box.encrypt("revoked-access-token")}::text) where id = ${siteId}`;
+  oauth.resetTokenRequests();
+}
 
 async function waitForFirstAttempt(id: string) {
   const deadline = Date.now() + 10_000;

@@ -37,7 +37,8 @@ describe.each(methods)("%s with a cached token", (_name, method, fixture) => {
 
   it("onUnauthorized drops the cached token", async () => {
     const tokens = createMemoryTokenStore({ now: () => NOW, tokens: { "site-1": { accessToken: "cached", expiresAt: new Date(NOW.getTime() + 3_600_000) } } });
-    await authMethod.onUnauthorized!(authContext({ tokens }));
+    const refused = { ...webhookRequest(), headers: { authorization: "Bearer cached" } };
+    await authMethod.onUnauthorized!(authContext({ tokens }), refused);
     expect(tokens.peek("site-1")).toBeUndefined();
   });
 });

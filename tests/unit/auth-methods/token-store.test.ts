@@ -69,7 +69,7 @@ describe("memory token store", () => {
 
   it("invalidate forgets the access token but keeps the refresh token", async () => {
     const store = createMemoryTokenStore({ now: () => T0, tokens: { site: { accessToken: "a", refreshToken: "r", expiresAt: at(3600) } } });
-    await store.invalidate("site");
+    await store.invalidate("site", "a");
     let expired: CachedToken | null = null;
     const next = await store.getOrFetch("site", async (previous) => {
       expired = previous;
@@ -77,6 +77,12 @@ describe("memory token store", () => {
     });
     expect(next.accessToken).toBe("b");
     expect(expired).toMatchObject({ accessToken: "", refreshToken: "r" });
+  });
+
+  it("invalidate of a token that was already replaced keeps the new one", async () => {
+    const store = createMemoryTokenStore({ now: () => T0, tokens: { site: { accessToken: "new", refreshToken: "r", expiresAt: at(3600) } } });
+    await store.invalidate("site", "old");
+    expect(store.peek("site")).toMatchObject({ accessToken: "new" });
   });
 
   it("a failed fetch reaches every waiting caller and is not cached", async () => {

@@ -3,6 +3,7 @@ import { headers } from "next/headers";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { OAuthConnection } from "@/components/trusted-sites/oauth-connection";
+import { SigningSecrets } from "@/components/trusted-sites/signing-secrets";
 import { SiteActions } from "@/components/trusted-sites/site-actions";
 import { CopyButton } from "@/components/ui/copy-button";
 import { DateTime } from "@/components/ui/date-time";
@@ -90,12 +91,15 @@ export default backofficePage(async function SitePage({ params }: { params: Prom
             <dd className="tabular-nums">{site.timeoutMs} ms</dd>
           </dl>
         </section>
-        {site.authMethod === "oauth2" && (
-          <div className="flex flex-col gap-6">
-            <OAuthConnection siteId={site.id} state={await readConnectionState(db, secrets(), site.id)} />
-            <RedirectUrl url={oauthRedirectUrl(publicOrigin(await headers()), site.id)} />
-          </div>
-        )}
+        <div className="flex flex-col gap-6">
+          {site.authMethod === "oauth2" && (
+            <>
+              <OAuthConnection siteId={site.id} state={await readConnectionState(db, secrets(), site.id)} />
+              <RedirectUrl url={oauthRedirectUrl(publicOrigin(await headers()), site.id)} />
+            </>
+          )}
+          <SigningSecrets siteId={site.id} secrets={site.signingSecrets} />
+        </div>
       </div>
 
       <h2 className="mb-3 mt-8 text-base font-semibold">Workflows using this site</h2>
@@ -180,6 +184,9 @@ const ACTIONS: Record<string, string> = {
   "site.deactivated": "Set the site inactive",
   "site.deleted": "Deleted the site",
   "site.connected": "Connected the site to its OAuth provider",
+  "site.signing_enabled": "Turned on signed payloads",
+  "site.signing_rotated": "Rotated the signing secret",
+  "site.signing_disabled": "Turned off signed payloads",
   "messages.resent": "Resent messages",
   "message.cancelled": "Cancelled a paused message",
   "message.retried-now": "Retried a waiting message now",
@@ -189,5 +196,8 @@ function describeEvent(action: string, details: Record<string, unknown>): string
   const base = ACTIONS[action] ?? action;
   if (action === "site.updated" && Array.isArray(details.changed)) return `${base} ${details.changed.join(", ")}`;
   if (action === "messages.resent" && typeof details.count === "number") return `${base} (${details.count})`;
+  if (action === "site.signing_rotated" && typeof details.overlapHours === "number") {
+    return `${base} (the previous one signs for ${details.overlapHours} more hours)`;
+  }
   return base;
 }

@@ -1,0 +1,1 @@
+ALTER TABLE "trusted_sites" ADD COLUMN "signing_secrets" jsonb DEFAULT '[]'::jsonb NOT NULL;
