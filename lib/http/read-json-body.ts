@@ -44,6 +44,27 @@ export async function readJsonBody<S extends z.ZodType>(
   return parseOrThrow(schema, value);
 }
 
+/**
+ * For a POST that takes no fields (an action on the resource in its path): no body, or `{}`. Broken
+ * JSON is a 400 and anything else a 422, so a request meant for another route changes nothing.
+ */
+export async function readNoFieldsBody(request: Request, limit = MAX_BODY_BYTES): Promise<void> {
+  if (Number(request.headers.get("content-length")) > limit) {
+    unreadBodies.add(request);
+    throw new PayloadTooLargeError(limit);
+  }
+  const text = await readText(request, limit);
+  if (text.trim() === "") return;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new BadRequestError("The request body is not valid JSON");
+  }
+  const empty = typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
+  if (!empty) throw new ValidationError([{ path: [], message: "This request takes no fields: send no body, or {}" }]);
+}
+
 async function readText(request: Request, limit: number): Promise<string> {
   if (!request.body) return "";
   const reader = request.body.getReader();

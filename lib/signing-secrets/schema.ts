@@ -4,7 +4,8 @@ import { z } from "zod";
 export const DEFAULT_OVERLAP_HOURS = 24;
 export const MAX_OVERLAP_HOURS = 24 * 7;
 
-export const rotateSigningSecretSchema = z.object({
+/** Strict: a body meant for another route (unknown fields) rotates nothing. */
+export const rotateSigningSecretSchema = z.strictObject({
   overlapHours: z
     .number({ error: "The overlap is a number of hours" })
     .min(0, "The overlap is 0 hours or more")

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { BadRequestError, PayloadTooLargeError, ValidationError } from "@/lib/errors";
-import { bodyLeftUnread, readJsonBody } from "@/lib/http/read-json-body";
+import { bodyLeftUnread, readJsonBody, readNoFieldsBody } from "@/lib/http/read-json-body";
+import { rotateSigningSecretSchema } from "@/lib/signing-secrets/schema";
 import { isCrossOriginWrite } from "@/lib/http/same-origin";
 import { MAX_JSON_DEPTH } from "@/lib/validation";
 
@@ -92,5 +93,20 @@ describe("isCrossOriginWrite", () => {
     expect(isCrossOriginWrite(write({ origin: "https://evil.example" }))).toBe(true);
     expect(isCrossOriginWrite(write({ origin: "http://app.test:8080" }, "DELETE"))).toBe(true);
     expect(isCrossOriginWrite(write({ "sec-fetch-site": "cross-site" }))).toBe(true);
+  });
+});
+
+describe("a POST that takes no fields (regression: the hostile-input fuzz turned signing on with a broken body)", () => {
+  it("accepts no body or {}, refuses broken JSON with 400 and any field with 422", async () => {
+    await expect(readNoFieldsBody(new Request("http://app.test/api/x", { method: "POST" }))).resolves.toBeUndefined();
+    await expect(readNoFieldsBody(request("{}"))).resolves.toBeUndefined();
+    await expect(readNoFieldsBody(request("{}}"))).rejects.toBeInstanceOf(BadRequestError);
+    await expect(readNoFieldsBody(request('{"name":"Fuzzed"}'))).rejects.toBeInstanceOf(ValidationError);
+    await expect(readNoFieldsBody(request("[]"))).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it("rotating refuses fields it does not know, so a body meant for another route rotates nothing", () => {
+    expect(rotateSigningSecretSchema.safeParse({ overlapHours: 2 }).success).toBe(true);
+    expect(rotateSigningSecretSchema.safeParse({ name: "Fuzzed", overlapHours: 2 }).success).toBe(false);
   });
 });
