@@ -5,7 +5,7 @@ import { RESPONSE_EXCERPT_BYTES } from "@/lib/delivery/delivery-rules";
 import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local-worker";
 import { createSecretBox } from "@/lib/secrets";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
-import { attemptRows, insertCustomer, insertSite, messageRow, waitUntilFinished } from "../../helpers/delivery-fixtures";
+import { attemptRows, insertCustomer, insertSite, messageRow, waitFor, waitUntilFinished } from "../../helpers/delivery-fixtures";
 import { closedPort } from "../../helpers/ports";
 import { startWebhookReceiver, type Reply, type WebhookReceiver } from "../../helpers/webhook-receiver";
 
@@ -107,8 +107,7 @@ describe("the attempt state machine (DESIGN §3)", () => {
     const target = await receiver(() => ({ status: 200 }));
     const r = await receiver(() => ({ status: 302, headers: { location: target.url } }));
     const { id } = await send(r.url);
-    await new Promise((res) => setTimeout(res, 200));
-    const [first] = await attemptRows(database.db, id);
+    const first = await firstAttemptMade(id);
     expect(first).toMatchObject({ status: "resent", responseCode: 302, error: "the receiver answered 302 (a redirect, not followed)" });
     expect(target.arrivals).toHaveLength(0);
   });
@@ -116,9 +115,8 @@ describe("the attempt state machine (DESIGN §3)", () => {
   it("a refused connection and a refused address are failed attempts with a plain reason", async () => {
     const { id: refused } = await send(`http://127.0.0.1:${await closedPort()}/`);
     const { id: privateTarget } = await send("http://10.255.255.1:8080/");
-    await new Promise((res) => setTimeout(res, 300));
-    expect((await attemptRows(database.db, refused))[0]).toMatchObject({ status: "resent", error: "connection failed (ECONNREFUSED)" });
-    expect((await attemptRows(database.db, privateTarget))[0]!.error).toMatch(/^refused to connect to 10\.255\.255\.1 \(private/);
+    expect(await firstAttemptMade(refused)).toMatchObject({ status: "resent", error: "connection failed (ECONNREFUSED)" });
+    expect((await firstAttemptMade(privateTarget)).error).toMatch(/^refused to connect to 10\.255\.255\.1 \(private/);
   });
 
   it("keeps only the first 2 KB of a response body", async () => {
@@ -190,11 +188,18 @@ describe("the attempt state machine (DESIGN §3)", () => {
         clientSecret: "client-secret-abc",
       },
     });
-    await new Promise((res) => setTimeout(res, 250));
-    const [first] = await attemptRows(database.db, id);
+    const first = await firstAttemptMade(id);
     expect(first).toMatchObject({ status: "resent", responseCode: null });
     expect(first!.error).toMatch(/^authorization failed: token endpoint answered 400/);
     expect(first!.error).not.toContain("client-secret-abc");
     expect(api.arrivals).toHaveLength(0);
   });
 });
+
+/** The message's first attempt once it was made (no longer queued): polled, not slept for, so a loaded machine only makes it slower. */
+async function firstAttemptMade(messageId: string) {
+  return waitFor(async () => {
+    const [first] = await attemptRows(database.db, messageId);
+    return first && first.status !== "queued" ? first : null;
+  }, 10_000, `the first attempt of ${messageId}`);
+}
