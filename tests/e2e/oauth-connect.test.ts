@@ -197,7 +197,7 @@ describe("connecting an OAuth 2.0 (authorization code) site", () => {
     expect(callback.searchParams.get("state")).toBe(authorizationRequest.searchParams.get("state"));
     expect(callback.searchParams.get("code")).toBeTruthy();
 
-    await expect.poll(() => shownStatus(page)).toMatch(/^Connected until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC; renewed automatically/);
+    await expect.poll(() => shownStatus(page), { timeout: 10_000 }).toMatch(/^Connected until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC; renewed automatically/);
     expect(await connectLink(page).count()).toBe(0);
     expect(await refreshButton(page).count()).toBe(0);
     expect(await page.getByRole("row", { name: /Connected the site to its OAuth provider/ }).textContent()).toContain("operator@example.com");
@@ -222,13 +222,15 @@ describe("connecting an OAuth 2.0 (authorization code) site", () => {
 
     // The access token expires: the page offers Refresh (and Connect), and Refresh gets new tokens.
     await expireAccessToken(siteId);
-    await page.reload();
+    // Until the page's scripts have loaded, a click on Refresh would do nothing.
+    await page.reload({ waitUntil: "networkidle" });
     expect(await shownStatus(page)).toMatch(/^Expired at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\. Refresh the access token, or connect again\.$/);
     expect(await refreshButton(page).count()).toBe(1);
     expect(await connectLink(page).count()).toBe(1);
     oauth.resetTokenRequests();
     await refreshButton(page).click();
-    await expect.poll(() => shownStatus(page)).toMatch(/^Connected until/);
+    // The refresh calls the provider and re-renders the page: give a loaded machine more than the 1 s default.
+    await expect.poll(() => shownStatus(page), { timeout: 10_000 }).toMatch(/^Connected until/);
     expect(await refreshButton(page).count()).toBe(0);
     expect(oauth.tokenRequests()).toBe(1);
     const refreshed = (await readSiteToken(database.db, box, siteId))!;
@@ -257,7 +259,8 @@ describe("connecting an OAuth 2.0 (authorization code) site", () => {
     // Without a refresh token, only Connect helps.
     await database.sql`update trusted_sites set auth_params = auth_params - 'refresh_token' where id = ${siteId}`;
     await expireAccessToken(siteId);
-    await page.reload();
+    // Until the page's scripts have loaded, a click on Refresh would do nothing.
+    await page.reload({ waitUntil: "networkidle" });
     expect(await shownStatus(page)).toMatch(/There is no refresh token: press Connect\.$/);
     expect(await refreshButton(page).count()).toBe(0);
     expect(await connectLink(page).count()).toBe(1);
@@ -266,7 +269,8 @@ describe("connecting an OAuth 2.0 (authorization code) site", () => {
     // again), and gives a refresh token again.
     oauth.resetTokenRequests();
     await pressConnect(page, siteId, allow);
-    await expect.poll(() => shownStatus(page)).toMatch(/^Connected until/);
+    // The refresh calls the provider and re-renders the page: give a loaded machine more than the 1 s default.
+    await expect.poll(() => shownStatus(page), { timeout: 10_000 }).toMatch(/^Connected until/);
     expect(oauth.tokenRequests()).toBe(1);
     expect((await readSiteToken(database.db, box, siteId))!.refreshToken).toBeTruthy();
 
