@@ -143,6 +143,7 @@ describe("Logs and messages", () => {
 
     const { page: queue } = await openPage("/webhooks/queue");
     const row = queue.getByTestId("queue-row").filter({ hasText: m.id });
+    await row.waitFor();
     const headers = (await queue.getByRole("columnheader").allTextContents()).map(squash);
     expect(headers.filter((h) => h === "Attempts sent")).toHaveLength(1);
     expect(squash(await row.getByRole("cell").nth(headers.indexOf("Attempts sent")).innerText())).toBe("1 of 5");
