@@ -77,23 +77,28 @@ export async function listInFlight(db: Database, query: unknown) {
   return page(await inFlightQuery(db, q), q.limit);
 }
 
+/** A message as the Queue and the message page show it, joined with its site and customer. */
+const messageColumns = {
+  id: webhookMessages.id,
+  status: webhookMessages.status,
+  action: webhookMessages.action,
+  siteId: webhookMessages.siteId,
+  siteName: trustedSites.name,
+  /** Set when the site is a legacy workflow node's connection (it has no page of its own): link the workflow instead. */
+  siteWorkflowId: trustedSites.workflowId,
+  customerId: webhookMessages.customerId,
+  customerName: customers.name,
+  // Attempts started so far: after a failure the next one is queued, not sent, and not counted.
+  attempts: webhookMessages.attempts,
+  nextAttemptAt: webhookMessages.nextAttemptAt,
+  paused,
+};
+
 /** The Queue query, unexecuted (tests read its plan). */
 export function inFlightQuery(db: Database, q: z.output<typeof queueQuerySchema>) {
   return db
     .select({
-      id: webhookMessages.id,
-      status: webhookMessages.status,
-      action: webhookMessages.action,
-      siteId: webhookMessages.siteId,
-      siteName: trustedSites.name,
-      /** Set when the site is a legacy workflow node's connection: the Queue links the workflow instead. */
-      siteWorkflowId: trustedSites.workflowId,
-      customerId: webhookMessages.customerId,
-      customerName: customers.name,
-      // Attempts started so far: after a failure the next one is queued, not sent, and not counted.
-      attempts: webhookMessages.attempts,
-      nextAttemptAt: webhookMessages.nextAttemptAt,
-      paused,
+      ...messageColumns,
       // The newest failed attempt's error, through the (message_id, attempt_no) key: at most 5 rows.
       lastError: sql<string | null>`(select a.error from ${webhookAttempts} a where a.message_id = ${webhookMessages.id} and a.error is not null order by a.attempt_no desc limit 1)`,
       /** A worker holds the message: an attempt is being sent. */
@@ -139,21 +144,10 @@ export async function getMessage(db: Database, id: string) {
   const [[message], attempts, resentAs] = await Promise.all([
     db
       .select({
-        id: webhookMessages.id,
-        status: webhookMessages.status,
-        action: webhookMessages.action,
+        ...messageColumns,
         payload: webhookMessages.payload,
         contentHash: webhookMessages.contentHash,
         idempotencyKey: webhookMessages.idempotencyKey,
-        siteId: webhookMessages.siteId,
-        siteName: trustedSites.name,
-        /** Set when the site is a legacy workflow node's connection (it has no page of its own). */
-        siteWorkflowId: trustedSites.workflowId,
-        customerId: webhookMessages.customerId,
-        customerName: customers.name,
-        attempts: webhookMessages.attempts,
-        nextAttemptAt: webhookMessages.nextAttemptAt,
-        paused,
         resentFromMessageId: webhookMessages.resentFromMessageId,
         workflowRunId: webhookMessages.workflowRunId,
         workflowId: workflowRuns.workflowId,
