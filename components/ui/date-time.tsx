@@ -1,11 +1,20 @@
-/** A timestamp rendered the same on server and client (UTC, ISO-like), with the exact value on hover. */
+"use client";
+
+import { formatDateTime } from "@/lib/time-zone/zoned-time";
+import { useTimeZone } from "./time-zone";
+
+/**
+ * A timestamp in the zone chosen in the navigation (UTC or the browser's), rendered the same on the
+ * server and in the browser, with the exact UTC value on hover.
+ */
 export function DateTime({ value }: { value: Date | string | null }) {
+  const { zone } = useTimeZone();
   if (!value) return <span className="text-slate-400">—</span>;
   const date = new Date(value);
   const iso = date.toISOString();
   return (
     <time dateTime={iso} title={iso} className="whitespace-nowrap tabular-nums">
-      {iso.slice(0, 19).replace("T", " ")} UTC
+      {formatDateTime(date, zone)}
     </time>
   );
 }

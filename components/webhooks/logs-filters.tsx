@@ -7,15 +7,14 @@ import { useId, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { ATTEMPT_STATUSES, filterSearchParams, logsFilterSchema, type LogsFilter } from "@/lib/delivery/logs-query";
+import { fromZonedInputValue, toZonedInputValue, UTC } from "@/lib/time-zone/zoned-time";
 import { toFieldIssues } from "@/lib/validation";
+import { useTimeZone } from "@/components/ui/time-zone";
 import { STATUS_LABELS } from "./status-colors";
 
 const inputClass =
   "rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
 
-/** `datetime-local` works without a zone; the app shows and filters in UTC. */
-const toInputValue = (iso?: string) => (iso ? new Date(iso).toISOString().slice(0, 16) : "");
-const fromInputValue = (value: string) => (value ? `${value}:00Z` : undefined);
 
 const QUICK_RANGES = [
   { label: "Last 15 minutes", ms: 15 * 60_000 },
@@ -42,6 +41,9 @@ export function LogsFilters({
   customer?: string;
 }) {
   const router = useRouter();
+  // `datetime-local` has no zone: its value is read and shown on a clock in the chosen zone.
+  const { zone } = useTimeZone();
+  const zoneLabel = zone === UTC ? "UTC" : "local time";
   const [issues, setIssues] = useState<Record<string, string>>({});
   const customers = useCustomerSuggestions();
   const actionsId = useId();
@@ -71,8 +73,8 @@ export function LogsFilters({
       siteId: text("siteId"),
       customerId: picked.id,
       action: text("action"),
-      from: fromInputValue(text("from") ?? ""),
-      to: fromInputValue(text("to") ?? ""),
+      from: fromZonedInputValue(text("from") ?? "", zone),
+      to: fromZonedInputValue(text("to") ?? "", zone),
     });
   }
 
@@ -80,7 +82,7 @@ export function LogsFilters({
   return (
     <form
       // Re-mount on navigation so the inputs show the URL's filter (e.g. after Back).
-      key={filterSearchParams(filter).toString()}
+      key={`${filterSearchParams(filter)} ${zone}`}
       onSubmit={onSubmit}
       aria-label="Filter attempts"
       className="mb-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm"
@@ -121,11 +123,11 @@ export function LogsFilters({
         <Field label="Action" error={issues.action}>
           <input name="action" defaultValue={filter.action ?? ""} placeholder="e.g. points.earned" list={actionsId} autoComplete="off" className={inputClass} />
         </Field>
-        <Field label="From (UTC)" className="sm:col-span-2" error={issues.from}>
-          <input type="datetime-local" name="from" defaultValue={toInputValue(filter.from)} className={inputClass} />
+        <Field label={`From (${zoneLabel})`} className="sm:col-span-2" error={issues.from}>
+          <input type="datetime-local" name="from" defaultValue={toZonedInputValue(filter.from, zone)} className={inputClass} />
         </Field>
-        <Field label="To (UTC)" className="sm:col-span-2" error={issues.to}>
-          <input type="datetime-local" name="to" defaultValue={toInputValue(filter.to)} className={inputClass} />
+        <Field label={`To (${zoneLabel})`} className="sm:col-span-2" error={issues.to}>
+          <input type="datetime-local" name="to" defaultValue={toZonedInputValue(filter.to, zone)} className={inputClass} />
         </Field>
       </div>
       <div className="mt-3 flex flex-wrap items-center gap-2">

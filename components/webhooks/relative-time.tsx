@@ -1,6 +1,8 @@
 "use client";
 
 import { useSyncExternalStore } from "react";
+import { useTimeZone } from "@/components/ui/time-zone";
+import { formatTimeOfDay } from "@/lib/time-zone/zoned-time";
 
 /** One ticking clock for every RelativeTime on the page. */
 const clock = (() => {
@@ -29,20 +31,45 @@ const clock = (() => {
   };
 })();
 
+/** The current time, ticking every second; null while the server renders and the page hydrates. */
+export function useNow(): number | null {
+  return useSyncExternalStore(clock.subscribe, clock.read, () => null);
+}
+
 /**
  * When something is due: "in 8 s", "due now", "overdue by 3 min", ticking every second. The server
- * (and hydration) render the UTC time instead, so both sides render the same text.
+ * (and hydration) render the time of day instead (in the chosen zone), so both sides render the same text.
  */
 export function RelativeTime({ value }: { value: string | Date | null }) {
-  const now = useSyncExternalStore(clock.subscribe, clock.read, () => null);
+  const now = useNow();
+  const { zone } = useTimeZone();
   if (!value) return <span className="text-slate-400">—</span>;
   const at = new Date(value);
   const iso = at.toISOString();
   return (
     <time dateTime={iso} title={iso} className="whitespace-nowrap tabular-nums">
-      {now === null ? `${iso.slice(11, 19)} UTC` : describe(at.getTime() - now)}
+      {now === null ? formatTimeOfDay(at, zone) : describe(at.getTime() - now)}
     </time>
   );
+}
+
+/**
+ * How far a past or future time is from now: "in 42 min", "3 min ago", ticking; nothing while the
+ * server renders (the absolute time beside it says when).
+ */
+export function TimeFromNow({ value }: { value: string | Date }) {
+  const now = useNow();
+  if (now === null) return null;
+  const delta = new Date(value).getTime() - now;
+  const amount = describeAmount(Math.round(Math.abs(delta) / 1000));
+  return <span className="tabular-nums">{delta >= 0 ? `in ${amount}` : `${amount} ago`}</span>;
+}
+
+function describeAmount(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 48 * 3600) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86_400)} days`;
 }
 
 function describe(deltaMs: number): string {

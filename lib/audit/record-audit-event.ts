@@ -10,6 +10,7 @@ export type AuditAction =
   | "site.deactivated"
   | "site.deleted"
   | "site.connected"
+  | "site.token_refreshed"
   | "site.signing_enabled"
   | "site.signing_rotated"
   | "site.signing_disabled"

@@ -11,3 +11,11 @@ export const AUTH_METHODS = [
 ] as const;
 
 export type AuthMethod = (typeof AUTH_METHODS)[number];
+
+/** The methods whose credentials are access tokens fetched from the site's token endpoint and cached per site. */
+export const TOKEN_METHODS = ["oauth2", "oauth2-client-credentials", "oauth2-jwt-private-key"] as const satisfies readonly AuthMethod[];
+export type TokenMethod = (typeof TOKEN_METHODS)[number];
+
+export function isTokenMethod(method: AuthMethod): method is TokenMethod {
+  return (TOKEN_METHODS as readonly AuthMethod[]).includes(method);
+}

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { authorizeWithSiteToken, forgetSiteToken } from "@/lib/oauth/bearer";
 import { optionalText, scopeField, tokenUrlField } from "@/lib/oauth/token-endpoint-fields";
 import { expiresAtFrom } from "@/lib/oauth/token-freshness";
-import { requestToken } from "@/lib/oauth/token-request";
+import { requestToken, TokenEndpointError } from "@/lib/oauth/token-request";
 import { httpUrl, requiredText } from "./common-fields";
 import { AuthorizationError, type AuthContext, type AuthMethodModule, type CachedToken } from "./types";
 
@@ -42,8 +42,8 @@ async function refreshAccessToken(params: OAuth2Params, ctx: AuthContext, expire
       fetch: ctx.fetch,
     });
   } catch (error) {
-    if (error instanceof AuthorizationError && / invalid_grant\b/.test(error.message)) {
-      throw new AuthorizationError(`${error.message}; the refresh token was refused: press Connect on the site page again`);
+    if (error instanceof TokenEndpointError && error.code === "invalid_grant") {
+      throw new TokenEndpointError(`${error.message}; the refresh token was refused: press Connect on the site page again`, error);
     }
     throw error;
   }

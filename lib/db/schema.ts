@@ -78,6 +78,32 @@ export const trustedSites = pgTable(
   ],
 );
 
+/**
+ * How a site's OAuth token fetches have gone (lib/oauth/token-health.ts), written by the token store
+ * with each fetch: the last success, the last failure (operator-readable, no secrets) and whether
+ * the provider refused the grant, which only a new Connect (or new credentials) mends.
+ */
+export const siteTokenHealth = pgTable(
+  "site_token_health",
+  {
+    siteId: uuid("site_id")
+      .primaryKey()
+      .references(() => trustedSites.id, { onDelete: "cascade" }),
+    lastObtainedAt: timestamp("last_obtained_at", { withTimezone: true }),
+    lastErrorAt: timestamp("last_error_at", { withTimezone: true }),
+    /** What went wrong, in words; never a response body or a credential. */
+    lastError: text("last_error"),
+    /** The token endpoint's HTTP status, when it answered. */
+    lastErrorStatus: smallint("last_error_status"),
+    /** The RFC 6749 §5.2 `error` code, when the endpoint sent one. */
+    lastErrorCode: text("last_error_code"),
+    /** Set when the provider refused the grant; cleared by the next token obtained. */
+    refusal: text("refusal").$type<"needs_reauthorization" | "credentials_refused">(),
+    refusedAt: timestamp("refused_at", { withTimezone: true }),
+  },
+  (t) => [check("site_token_health_refusal", sql`${t.refusal} in ('needs_reauthorization', 'credentials_refused')`)],
+);
+
 export const customers = pgTable(
   "customers",
   {

@@ -6,9 +6,9 @@ import type { SecretBox } from "@/lib/secrets";
 import { cleanOAuthError, type CallbackProblem, type CallbackProblemCode } from "./callback-problems";
 import { loadOAuth2Site } from "./oauth2-site";
 import { consumePendingAuthorization } from "./pending-authorization";
-import { writeSiteToken } from "./site-token";
 import { expiresAtFrom } from "./token-freshness";
 import { requestToken } from "./token-request";
+import { createDatabaseTokenStore } from "./token-store";
 
 /** As for refreshed tokens (lib/auth-methods/oauth2.ts): a token without expires_in is used for an hour. */
 const DEFAULT_LIFETIME_SECONDS = 3600;
@@ -25,7 +25,7 @@ export type CallbackOutcome = { connected: true } | { connected: false; problem:
  * The provider sent the user back to the site's Redirect URL (RFC 6749 §4.1.2). Checks the one-time
  * state against the Connect that started here, then exchanges the code at the token URL
  * (client_secret_basic, with the PKCE code verifier) and stores the tokens with the site, encrypted.
- * Nothing is stored unless every check passes.
+ * Nothing is stored unless every check passes (a failed exchange is recorded in the token health).
  */
 export async function completeConnect(
   db: Database,
@@ -54,32 +54,38 @@ export async function completeConnect(
     throw error;
   }
 
-  let response;
+  // Through the site's token store, as every fetch: under its lock, recorded in the site's token health.
   try {
-    response = await requestToken({
-      tokenUrl: params.tokenUrl,
-      encoding: "application/x-www-form-urlencoded",
-      params: { grant_type: "authorization_code", code, redirect_uri: pending.redirectUri, code_verifier: pending.codeVerifier },
-      basicAuth: { clientId: params.consumerKey, clientSecret: params.consumerSecret },
-      fetch: ctx.fetch,
-    });
+    await createDatabaseTokenStore(db, box, { now: () => now }).replace(
+      siteId,
+      async () => {
+        const response = await requestToken({
+          tokenUrl: params.tokenUrl,
+          encoding: "application/x-www-form-urlencoded",
+          params: { grant_type: "authorization_code", code, redirect_uri: pending.redirectUri, code_verifier: pending.codeVerifier },
+          basicAuth: { clientId: params.consumerKey, clientSecret: params.consumerSecret },
+          fetch: ctx.fetch,
+        });
+        return {
+          accessToken: response.accessToken,
+          expiresAt: expiresAtFrom(now, response.expiresIn ?? DEFAULT_LIFETIME_SECONDS),
+          refreshToken: response.refreshToken,
+        };
+      },
+      (tx, token) =>
+        recordAuditEvent(tx, {
+          actor: pending.actor,
+          action: "site.connected",
+          siteId,
+          details: { expiresAt: token.expiresAt.toISOString(), refreshToken: token.refreshToken !== undefined },
+        }),
+    );
   } catch (error) {
     if (!(error instanceof AuthorizationError)) throw error;
     // requestToken's messages name no secret: the operator's log gets the whole reason.
     console.warn(`OAuth Connect of site ${siteId}: ${error.message}`);
     return exchangeProblem(error);
   }
-
-  const expiresAt = expiresAtFrom(now, response.expiresIn ?? DEFAULT_LIFETIME_SECONDS);
-  await db.transaction(async (tx) => {
-    await writeSiteToken(tx, box, siteId, { accessToken: response.accessToken, expiresAt, refreshToken: response.refreshToken }, now);
-    await recordAuditEvent(tx, {
-      actor: pending.actor,
-      action: "site.connected",
-      siteId,
-      details: { expiresAt: expiresAt.toISOString(), refreshToken: response.refreshToken !== undefined },
-    });
-  });
   return { connected: true };
 }
 

@@ -28,6 +28,23 @@ export interface TokenResponse {
   refreshToken?: string;
 }
 
+/**
+ * The token endpoint answered with an error status. Carries what the operator may see: the status
+ * and the RFC 6749 §5.2 `error` code and description (values we sent redacted), never the body.
+ */
+export class TokenEndpointError extends AuthorizationError {
+  override name = "TokenEndpointError";
+  readonly status: number;
+  readonly code?: string;
+  readonly description?: string;
+  constructor(message: string, answer: { status: number; code?: string; description?: string }) {
+    super(message);
+    this.status = answer.status;
+    this.code = answer.code;
+    this.description = answer.description;
+  }
+}
+
 const TIMEOUT_MS = 15_000;
 const MAX_DESCRIPTION = 200;
 
@@ -49,7 +66,12 @@ export async function requestToken(request: TokenRequest): Promise<TokenResponse
   const text = await response.text().catch(() => "");
   const json = parseJsonObject(text);
   if (!response.ok) {
-    throw new AuthorizationError(`token endpoint answered ${response.status}${describeOAuthError(json, secrets)}`);
+    const refusal = oauthErrorBody(json, secrets);
+    const description = refusal.description ? ` (${refusal.description})` : "";
+    throw new TokenEndpointError(`token endpoint answered ${response.status}${refusal.code ? ` ${refusal.code}${description}` : ""}`, {
+      status: response.status,
+      ...refusal,
+    });
   }
   if (!json) throw new AuthorizationError(`token endpoint answered ${response.status} with a body that is not a JSON object`);
   return parseTokenResponse(json);
@@ -102,15 +124,15 @@ function parseJsonObject(text: string): Record<string, unknown> | null {
   }
 }
 
-/** " invalid_client (description)", from the RFC 6749 §5.2 error body, with anything we sent redacted. */
-function describeOAuthError(json: Record<string, unknown> | null, secrets: string[]): string {
-  if (!json || typeof json.error !== "string") return "";
+/** The RFC 6749 §5.2 error body's code and description, with anything we sent redacted. */
+function oauthErrorBody(json: Record<string, unknown> | null, secrets: string[]): { code?: string; description?: string } {
+  if (!json || typeof json.error !== "string") return {};
   const code = redact(json.error.slice(0, 80), secrets);
   const description =
     typeof json.error_description === "string" && json.error_description.trim() !== ""
-      ? ` (${redact(json.error_description.trim().slice(0, MAX_DESCRIPTION), secrets)})`
-      : "";
-  return ` ${code}${description}`;
+      ? redact(json.error_description.trim().slice(0, MAX_DESCRIPTION), secrets)
+      : undefined;
+  return description ? { code, description } : { code };
 }
 
 /** Every credential value this request carries, so that no echo of one reaches an error message. */

@@ -282,7 +282,7 @@ describe("a site that does not ask for offline_access", () => {
     await database.sql`update trusted_sites set auth_params = auth_params || jsonb_build_object('expires_at', ${new Date(Date.now() - 1000).toISOString()}::text) where id = ${siteId}`;
     expect(await readConnectionState(database.db, box, siteId)).toMatchObject({ status: "expired", canRefresh: false });
     server.resetTokenRequests();
-    await expect(refreshSiteToken(database.db, box, siteId, { fetch: appFetch })).rejects.toThrow(/no refresh token.*Connect/);
+    await expect(refreshSiteToken(database.db, box, siteId, { fetch: appFetch, actor })).rejects.toThrow(/no refresh token.*Connect/);
     expect(server.tokenRequests()).toBe(0);
   });
 });
@@ -297,7 +297,7 @@ describe("refreshing the access token", () => {
     expect(await readConnectionState(database.db, box, siteId)).toMatchObject({ status: "expired", canRefresh: true });
     server.resetTokenRequests();
 
-    const { expiresAt } = await refreshSiteToken(database.db, box, siteId, { fetch: appFetch });
+    const { expiresAt } = await refreshSiteToken(database.db, box, siteId, { fetch: appFetch, actor });
 
     expect(server.tokenRequests()).toBe(1);
     const refreshed = (await readSiteToken(database.db, box, siteId))!;
@@ -313,7 +313,7 @@ describe("refreshing the access token", () => {
 
     // The rotated-out refresh token no longer works at the provider.
     await database.sql`update trusted_sites set auth_params = auth_params || jsonb_build_object('refresh_token', ${box.encrypt(connected.refreshToken!)}::text) where id = ${siteId}`;
-    const refused = await refreshSiteToken(database.db, box, siteId, { fetch: appFetch }).catch((e: unknown) => e);
+    const refused = await refreshSiteToken(database.db, box, siteId, { fetch: appFetch, actor }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(TokenRefreshError);
     expect((refused as Error).message).toMatch(/invalid_grant.*Connect/);
     expect((refused as Error).message).not.toContain(connected.refreshToken!);
@@ -326,7 +326,7 @@ describe("refreshing the access token", () => {
     const connected = (await readSiteToken(database.db, box, siteId))!;
     server.resetTokenRequests();
 
-    await refreshSiteToken(database.db, box, siteId, { fetch: appFetch });
+    await refreshSiteToken(database.db, box, siteId, { fetch: appFetch, actor });
 
     expect(server.tokenRequests()).toBe(1);
     const refreshed = (await readSiteToken(database.db, box, siteId))!;
@@ -337,7 +337,7 @@ describe("refreshing the access token", () => {
 
   it("without a refresh token, asks to Connect instead", async () => {
     const { siteId } = await oauth2Site();
-    await expect(refreshSiteToken(database.db, box, siteId, { fetch: appFetch })).rejects.toThrow(/no refresh token.*Connect/);
+    await expect(refreshSiteToken(database.db, box, siteId, { fetch: appFetch, actor })).rejects.toThrow(/no refresh token.*Connect/);
     expect(server.tokenRequests()).toBe(0);
   });
 });

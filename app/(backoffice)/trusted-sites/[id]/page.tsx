@@ -184,6 +184,7 @@ const ACTIONS: Record<string, string> = {
   "site.deactivated": "Set the site inactive",
   "site.deleted": "Deleted the site",
   "site.connected": "Connected the site to its OAuth provider",
+  "site.token_refreshed": "Refreshed the access token",
   "site.signing_enabled": "Turned on signed payloads",
   "site.signing_rotated": "Rotated the signing secret",
   "site.signing_disabled": "Turned off signed payloads",

@@ -104,7 +104,7 @@ export default backofficePage(async function LogsPage({ searchParams }: { search
 
 async function ChartOfAttempts({ filter }: { filter: LogsFilter }) {
   const chart = await attemptsPerMinute(await getDb(), filter);
-  return <AttemptsChart data={chart} rangeLabel={rangeLabel(filter)} />;
+  return <AttemptsChart data={chart} range={{ from: filter.from, to: filter.to }} />;
 }
 
 function ChartPlaceholder() {
@@ -139,12 +139,4 @@ function Pagination({ filter, cursor, nextCursor }: { filter: LogsFilter; cursor
       )}
     </nav>
   );
-}
-
-function rangeLabel(filter: LogsFilter): string {
-  const fmt = (iso: string) => `${new Date(iso).toISOString().slice(0, 16).replace("T", " ")} UTC`;
-  if (filter.from && filter.to) return `${fmt(filter.from)} – ${fmt(filter.to)}`;
-  if (filter.from) return `Since ${fmt(filter.from)}`;
-  if (filter.to) return `The hour before ${fmt(filter.to)}`;
-  return "Last hour";
 }

@@ -5,8 +5,11 @@ import { refreshSiteToken } from "@/lib/oauth/refresh-site-token";
 import { guardedFetch } from "@/lib/outbound/guarded-fetch";
 import { secrets } from "@/lib/secrets";
 
-/** Exchanges the site's refresh token for a new access token now → `{expiresAt}`. */
-export const POST = apiRoute<{ id: string }>(async ({ params }) => {
-  const { expiresAt } = await refreshSiteToken(await getDb(), secrets(), params.id, { fetch: guardedFetch });
+/**
+ * Gets the site a new access token now → `{expiresAt}`: the refresh-token exchange for `oauth2`, a
+ * new token request for the client-credentials and private-key methods. Audited.
+ */
+export const POST = apiRoute<{ id: string }>(async ({ params, actor }) => {
+  const { expiresAt } = await refreshSiteToken(await getDb(), secrets(), params.id, { fetch: guardedFetch, actor });
   return NextResponse.json({ connected: true, expiresAt: expiresAt.toISOString() });
 });
