@@ -27,6 +27,8 @@ export interface SiteRow {
   url: string;
   contentType: string;
   status: string;
+  /** Set when the provider refused the site's OAuth grant ("Needs re-authorisation", …). */
+  tokenProblem?: string;
 }
 
 const features = tableFeatures({
@@ -56,7 +58,20 @@ const columns: ColumnDef<typeof features, SiteRow>[] = [
     cell: (info) => <span className="block max-w-xs truncate font-mono text-xs">{info.getValue() as string}</span>,
   },
   { accessorKey: "contentType", header: "Content type" },
-  { accessorKey: "status", header: "Status", cell: (info) => <StatusBadge status={info.getValue() as string} /> },
+  {
+    accessorKey: "status",
+    header: "Status",
+    cell: (info) => (
+      <span className="inline-flex flex-wrap items-center gap-1.5">
+        <StatusBadge status={info.getValue() as string} />
+        {info.row.original.tokenProblem && (
+          <span className="rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-800" data-testid="site-token-problem">
+            {info.row.original.tokenProblem}
+          </span>
+        )}
+      </span>
+    ),
+  },
 ];
 
 /** The sites list: sortable columns and a search over every column, in the browser. */

@@ -12,6 +12,7 @@ const TABLES = [
   "sessions",
   "site_leases",
   "site_pacing",
+  "site_token_health",
   "trusted_sites",
   "users",
   "verifications",

@@ -6,6 +6,9 @@ import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/lib/db";
+import { isTokenMethod } from "@/lib/auth-methods/method-names";
+import { refusedSites } from "@/lib/oauth/token-health";
+import { REFUSAL_LABELS } from "@/lib/oauth/token-refusal";
 import { listSites } from "@/lib/trusted-sites/list-sites";
 import { methodLabel } from "@/lib/trusted-sites/method-choices";
 import { backofficePage } from "@/components/backoffice/backoffice-page";
@@ -13,7 +16,8 @@ import { backofficePage } from "@/components/backoffice/backoffice-page";
 export const metadata: Metadata = { title: "Trusted sites" };
 
 export default backofficePage(async function TrustedSitesPage() {
-  const sites = await listSites(await getDb());
+  const db = await getDb();
+  const [sites, refused] = await Promise.all([listSites(db), refusedSites(db)]);
   const addButton = (
     <Button asChild>
       <Link href="/trusted-sites/new">
@@ -34,7 +38,12 @@ export default backofficePage(async function TrustedSitesPage() {
           be called. Once a site is active, Webhook message nodes in workflows can deliver to it.
         </EmptyState>
       ) : (
-        <SitesTable sites={sites.map((s) => ({ ...s, authMethodLabel: methodLabel(s.authMethod) }))} />
+        <SitesTable
+          sites={sites.map((s) => {
+            const refusal = isTokenMethod(s.authMethod) ? refused.get(s.id) : undefined;
+            return { ...s, authMethodLabel: methodLabel(s.authMethod), tokenProblem: refusal && REFUSAL_LABELS[refusal] };
+          })}
+        />
       )}
     </>
   );

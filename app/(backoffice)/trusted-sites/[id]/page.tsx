@@ -11,11 +11,13 @@ import { PageHeader } from "@/components/ui/page-header";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { Table, Td, Th } from "@/components/ui/table";
 import { listSiteAuditEvents } from "@/lib/audit/list-site-audit-events";
+import { isTokenMethod } from "@/lib/auth-methods/method-names";
 import { authMethodModule } from "@/lib/auth-methods/registry";
 import { getDb } from "@/lib/db";
 import { NotFoundError } from "@/lib/errors";
 import { publicOrigin } from "@/lib/http/public-origin";
 import { readConnectionState } from "@/lib/oauth/connection-state";
+import { readTokenHealth } from "@/lib/oauth/token-health";
 import { secrets } from "@/lib/secrets";
 import { getSiteOrThrow } from "@/lib/trusted-sites/get-site";
 import { bodyEncodingLabels } from "@/lib/trusted-sites/request-shape";
@@ -92,12 +94,15 @@ export default backofficePage(async function SitePage({ params }: { params: Prom
           </dl>
         </section>
         <div className="flex flex-col gap-6">
-          {site.authMethod === "oauth2" && (
-            <>
-              <OAuthConnection siteId={site.id} state={await readConnectionState(db, secrets(), site.id)} />
-              <RedirectUrl url={oauthRedirectUrl(publicOrigin(await headers()), site.id)} />
-            </>
+          {isTokenMethod(site.authMethod) && (
+            <OAuthConnection
+              siteId={site.id}
+              method={site.authMethod}
+              state={await readConnectionState(db, secrets(), site.id)}
+              health={await readTokenHealth(db, site.id)}
+            />
           )}
+          {site.authMethod === "oauth2" && <RedirectUrl url={oauthRedirectUrl(publicOrigin(await headers()), site.id)} />}
           <SigningSecrets siteId={site.id} secrets={site.signingSecrets} />
         </div>
       </div>
