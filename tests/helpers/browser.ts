@@ -1,4 +1,4 @@
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
 import { TEST_ADMIN } from "./web-server";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -31,8 +31,8 @@ export function watchForErrors(page: Page): string[] {
 }
 
 /** A browser context signed in as the test server's first user (through the sign-in API). */
-export async function signedInContext(browser: Browser, baseUrl: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: baseUrl });
+export async function signedInContext(browser: Browser, baseUrl: string, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  const context = await browser.newContext({ ...options, baseURL: baseUrl });
   const response = await context.request.post("/api/auth/sign-in/email", {
     data: TEST_ADMIN,
     headers: { origin: baseUrl },
