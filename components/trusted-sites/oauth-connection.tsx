@@ -47,8 +47,9 @@ export function OAuthConnection({
         const body = await response.json().catch(() => ({}));
         if (!response.ok) {
           const message = body.error ?? `The access token was not refreshed (${response.status}). Try again.`;
-          setProblem(message);
-          toast.error("The access token was not refreshed");
+          toast.error("The access token was not refreshed", { description: message });
+          // A token endpoint's answer (502) is recorded and shown as the last error; anything else is said here.
+          if (response.status !== 502) setProblem(message);
         } else {
           toast.success(`New access token, valid until ${formatDateTime(body.expiresAt, zone)}`);
         }

@@ -61,8 +61,11 @@ export function TimeFromNow({ value }: { value: string | Date }) {
   const now = useNow();
   if (now === null) return null;
   const delta = new Date(value).getTime() - now;
-  const amount = describeAmount(Math.round(Math.abs(delta) / 1000));
-  return <span className="tabular-nums">{delta >= 0 ? `in ${amount}` : `${amount} ago`}</span>;
+  const seconds = Math.round(Math.abs(delta) / 1000);
+  // The shared clock ticks once a second, so a time just past can read as a moment ahead.
+  if (seconds < 2) return <span>just now</span>;
+  const amount = describeAmount(seconds);
+  return <span className="tabular-nums">{delta > 0 ? `in ${amount}` : `${amount} ago`}</span>;
 }
 
 function describeAmount(seconds: number): string {

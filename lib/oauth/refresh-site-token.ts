@@ -9,6 +9,7 @@ import { AppError, ConflictError } from "@/lib/errors";
 import type { SecretBox } from "@/lib/secrets";
 import { getSiteOrThrow } from "@/lib/trusted-sites/get-site";
 import { readSiteToken } from "./site-token";
+import { isFresh } from "./token-freshness";
 import { createDatabaseTokenStore } from "./token-store";
 
 export interface RefreshContext {
@@ -29,8 +30,7 @@ export class TokenRefreshError extends AppError {
  * the site's method asks its token store, which fetches once per site under the store's lock,
  * stores the token encrypted and records the fetch in the site's token health. For `oauth2` that is
  * the refresh-token exchange; for the client-credentials and private-key methods a new token
- * request. The cached token is forgotten first, as after a 401, so that the fetch happens even
- * while it is fresh. Audited; returns the new expiry.
+ * request. A fresh cached token is forgotten first, as after a 401, so that the fetch happens anyway. Audited; returns the new expiry.
  */
 export async function refreshSiteToken(db: Database, box: SecretBox, siteId: string, ctx: RefreshContext): Promise<{ expiresAt: Date }> {
   const site = await getSiteOrThrow(db, siteId);
@@ -51,7 +51,8 @@ export async function refreshSiteToken(db: Database, box: SecretBox, siteId: str
     fetch: ctx.fetch,
     tokens,
   };
-  if (stored?.accessToken) await tokens.invalidate(siteId, stored.accessToken);
+  // An expired token is replaced anyway; forgetting it would lose when it expired.
+  if (isFresh(stored, now())) await tokens.invalidate(siteId, stored.accessToken);
   try {
     await authorizeRequest({ method: "POST", url: site.url, headers: {}, body: "" }, site, box, authContext);
   } catch (error) {
