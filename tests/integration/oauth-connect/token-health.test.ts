@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listSiteAuditEvents } from "@/lib/audit/list-site-audit-events";
 import type { Actor } from "@/lib/backoffice-auth/actor";
 import { enqueue } from "@/lib/delivery/enqueue";
+import { ConflictError } from "@/lib/errors";
 import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local-worker";
 import { completeConnect } from "@/lib/oauth/callback-exchange";
 import { startConnect } from "@/lib/oauth/connect-site";
@@ -203,5 +204,44 @@ describe("token health of token-request sites", () => {
     expectNoSecrets(recorded, [wrongSecret, oauth.clients.basic.clientSecret]);
     // Delivery semantics are unchanged: the attempts fail and are retried as before.
     expect((await attemptRows(database.db, id))[0]!.error).toMatch(/invalid_client/);
+  });
+
+  it("Refresh now gets an oauth2-jwt-private-key site its first token, recorded as obtained", async () => {
+    const client = oauth.clients.jwtBearerRs256;
+    const siteId = await insertSite(database.db, {
+      url: `${receiver.url}/hooks`,
+      box,
+      authMethod: "oauth2-jwt-private-key",
+      authParams: {
+        tokenUrl: oauth.tokenUrl,
+        contentType: "application/x-www-form-urlencoded",
+        tokenExpiration: 30,
+        clientId: client.clientId,
+        privateKey: client.privateKeyPem,
+        keyId: client.keyId,
+        signAlgorithm: client.algorithm,
+        scope: "api:read",
+        mode: "jwt-bearer",
+      },
+    });
+    expect(await readSiteToken(database.db, box, siteId)).toBeNull();
+
+    const { expiresAt } = await refreshSiteToken(database.db, box, siteId, { fetch: appFetch, actor });
+
+    const token = (await readSiteToken(database.db, box, siteId))!;
+    expect((await oauth.introspect(token.accessToken)).active).toBe(true);
+    // The server's 600 s lifetime is shorter than the site's 30-minute cap.
+    expect(expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + 600_000);
+    expect(expiresAt.getTime()).toBeGreaterThan(Date.now() + 500_000);
+    const recorded = await health(siteId);
+    expect(recorded.lastObtainedAt).not.toBeNull();
+    expect(recorded.refusal).toBeNull();
+    expectNoSecrets(recorded, [client.privateKeyPem, token.accessToken]);
+  });
+
+  it("refuses Refresh now for a site without an OAuth method", async () => {
+    const siteId = await insertSite(database.db, { url: `${receiver.url}/hooks`, box, authMethod: "basic", authParams: { username: "u", password: "p" } });
+    await expect(refreshSiteToken(database.db, box, siteId, { fetch: appFetch, actor })).rejects.toBeInstanceOf(ConflictError);
+    expect(await health(siteId)).toMatchObject({ lastObtainedAt: null, lastError: null });
   });
 });
