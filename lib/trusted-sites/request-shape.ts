@@ -54,7 +54,15 @@ export const headerValueSchema = z
   // HTTP sends header values as Latin-1 bytes: a character beyond it would fail every send.
   .refine((value) => !/[^\u0000-\u00ff]/.test(value), { error: "A header value can only use Latin-1 characters (no emoji or CJK)" });
 
-export const extraHeaderSchema = z.object({ name: headerNameSchema, value: headerValueSchema });
+/**
+ * An extra header. A secret one (an API key the receiver wants beside the method's credentials) is
+ * stored encrypted and never sent back: a blank value on an edit keeps the stored one.
+ */
+export const extraHeaderSchema = z.object({
+  name: headerNameSchema,
+  value: headerValueSchema,
+  secret: z.boolean({ error: "Secret is true or false" }).default(false),
+});
 export type ExtraHeader = z.output<typeof extraHeaderSchema>;
 
 export const requestShapeFields = {
