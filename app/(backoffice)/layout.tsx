@@ -43,22 +43,23 @@ export default async function BackofficeLayout({ children }: { children: React.R
       </div>
     </>
   );
+  // Times are written in the zone the operator chose; the server needs it to render the same text as the browser.
   const cookieStore = await cookies();
   const timeZone = timeZoneChoice(cookieStore.get(TIME_DISPLAY_COOKIE)?.value, cookieStore.get(BROWSER_ZONE_COOKIE)?.value);
   // Below `md` the sidebar would squeeze the page: it becomes a drawer behind a Menu button.
   return (
     <TimeZoneProvider initial={timeZone}>
-    <div className="flex min-h-screen flex-col md:flex-row">
-      <header className="flex items-center justify-between gap-2 bg-slate-900 py-2 pr-2 md:hidden">
-        {brand}
-        <MobileNav>{navigation}</MobileNav>
-      </header>
-      <aside className="hidden w-60 shrink-0 flex-col gap-6 bg-slate-900 px-3 py-5 md:flex">
-        {brand}
-        {navigation}
-      </aside>
-      <main className="min-w-0 flex-1 px-4 py-6 md:px-8 md:py-8">{children}</main>
-    </div>
+      <div className="flex min-h-screen flex-col md:flex-row">
+        <header className="flex items-center justify-between gap-2 bg-slate-900 py-2 pr-2 md:hidden">
+          {brand}
+          <MobileNav>{navigation}</MobileNav>
+        </header>
+        <aside className="hidden w-60 shrink-0 flex-col gap-6 bg-slate-900 px-3 py-5 md:flex">
+          {brand}
+          {navigation}
+        </aside>
+        <main className="min-w-0 flex-1 px-4 py-6 md:px-8 md:py-8">{children}</main>
+      </div>
     </TimeZoneProvider>
   );
 }

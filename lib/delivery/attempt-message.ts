@@ -11,6 +11,7 @@ import { describeOutage, isDatabaseOutage } from "./database-outage";
 import { AuthorizeFailure, PrepareError, SendFailure } from "./delivery-errors";
 import { LATE_START_MS, USER_AGENT } from "./delivery-rules";
 import { encodedEnvelope } from "./envelope";
+import { openSecretHeaders, plainHeaders } from "../trusted-sites/stored-headers";
 import { recordedRequest } from "./recorded-request";
 import { withPayloadSignature } from "./sign-payload";
 import { recordOutcome, type AttemptResult, type OutcomeRecorder, type RecordedOutcome } from "./record-outcome";
@@ -272,17 +273,28 @@ function describeStatus(code: number): string {
   return `the receiver answered ${code}`;
 }
 
-/** The payload signature (when the site signs), then the site's authentication method. */
+/** The secret extra headers, the payload signature (when the site signs), then the site's authentication method. */
 function signAndAuthorize(deps: DeliveryDeps, message: ClaimedMessage, request: OutgoingRequest, ctx: AuthContext) {
-  const signed = withPayloadSignature(request, message.site.signingSecrets, deps.box, new Date());
+  const withSecrets = withSecretHeaders(request, message.site.headers, deps.box);
+  const signed = withPayloadSignature(withSecrets, message.site.signingSecrets, deps.box, new Date());
   return authorizeRequest(signed, message.site, deps.box, ctx);
+}
+
+function withSecretHeaders(request: OutgoingRequest, headers: ClaimedMessage["site"]["headers"], box: SecretBox): OutgoingRequest {
+  if (!headers.some((h) => h.secret)) return request;
+  try {
+    return { ...request, headers: { ...request.headers, ...openSecretHeaders(headers, box) } };
+  } catch {
+    // Sending without it would only be refused; say what to do instead.
+    throw new AuthorizeFailure("a secret extra header cannot be decrypted (was APP_ENCRYPTION_KEY changed?): enter its value again on the site");
+  }
 }
 
 /** What every receiver gets (DESIGN §3), shaped by the site (method, encoding, extra headers); the body is the same on every attempt. */
 function prepareRequest(message: ClaimedMessage): OutgoingRequest {
   if (!URL.canParse(message.site.url)) throw new PrepareError("the site's URL is not a valid URL");
   const { site } = message;
-  const extra = Object.fromEntries(site.headers.map((h) => [h.name.toLowerCase(), h.value]));
+  const extra = plainHeaders(site.headers);
   return {
     method: site.httpMethod,
     url: site.url,

@@ -5,7 +5,8 @@ import { executePrepared } from "../db/prepared";
 import { IN_FLIGHT } from "./delivery-rules";
 import { ASYNC_COMMIT } from "./reserve-send";
 import type { StoredSigningSecret } from "../signing-secrets/stored-signing-secret";
-import type { BodyEncoding, ExtraHeader, HttpMethod } from "../trusted-sites/request-shape";
+import type { BodyEncoding, HttpMethod } from "../trusted-sites/request-shape";
+import type { StoredHeader } from "../trusted-sites/stored-headers";
 
 /** A claimed message with what its attempt needs: the current attempt row and the site as it is now. */
 export interface ClaimedMessage {
@@ -30,7 +31,7 @@ export interface ClaimedMessage {
     contentType: string;
     httpMethod: HttpMethod;
     bodyEncoding: BodyEncoding;
-    headers: ExtraHeader[];
+    headers: StoredHeader[];
     authMethod: AuthMethod;
     authParams: Record<string, unknown>;
     signingSecrets: StoredSigningSecret[];
@@ -149,7 +150,7 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
       contentType: r.content_type as string,
       httpMethod: r.http_method as HttpMethod,
       bodyEncoding: r.body_encoding as BodyEncoding,
-      headers: r.headers as ExtraHeader[],
+      headers: r.headers as StoredHeader[],
       authMethod: r.auth_method as AuthMethod,
       authParams: r.auth_params as Record<string, unknown>,
       signingSecrets: r.signing_secrets as StoredSigningSecret[],

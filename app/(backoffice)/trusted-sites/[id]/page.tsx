@@ -70,7 +70,7 @@ export default backofficePage(async function SitePage({ params }: { params: Prom
                 <dd className="flex flex-col font-mono text-xs">
                   {site.headers.map((h) => (
                     <span key={h.name} className="break-all">
-                      {h.name}: {h.value}
+                      {h.name}: {h.secret ? <span className="font-sans text-slate-500">secret (stored encrypted)</span> : h.value}
                     </span>
                   ))}
                 </dd>
