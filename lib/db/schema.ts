@@ -19,6 +19,7 @@ import {
 import { AUTH_METHODS } from "../auth-methods/method-names";
 import type { StoredSigningSecret } from "../signing-secrets/stored-signing-secret";
 import type { BodyEncoding, HttpMethod } from "../trusted-sites/request-shape";
+import type { StoredClientCertificate } from "../trusted-sites/stored-client-certificate";
 import type { StoredHeader } from "../trusted-sites/stored-headers";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).defaultNow().notNull();
@@ -52,6 +53,8 @@ export const trustedSites = pgTable(
     bodyEncoding: text("body_encoding").$type<BodyEncoding>().notNull().default("json"),
     /** Extra request headers `[{name, value, secret}]` (secret values encrypted), sent with every request before the method authenticates it. */
     headers: jsonb("headers").$type<StoredHeader[]>().notNull().default([]),
+    /** Mutual TLS: the certificate presented to the receiver, its key encrypted; null: none. */
+    clientCertificate: jsonb("client_certificate").$type<StoredClientCertificate | null>(),
     /** Standard Webhooks signing secrets, newest first, each sealed (lib/signing-secrets); none: requests are not signed. */
     signingSecrets: jsonb("signing_secrets").$type<StoredSigningSecret[]>().notNull().default([]),
     /**

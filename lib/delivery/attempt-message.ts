@@ -1,5 +1,6 @@
 import type { AuthContext, OutgoingRequest, TokenStore } from "../auth-methods/types";
 import type { Database } from "../db";
+import { clientCertificateSenders, type ClientCertificateSenders } from "../outbound/client-certificate-senders";
 import type { GuardedRequest } from "../outbound/guarded-fetch";
 import { observeAttempt } from "../observability/observe-attempt";
 import type { SecretBox } from "../secrets";
@@ -25,6 +26,8 @@ export interface DeliveryDeps {
   fetch: typeof fetch;
   /** Outbound HTTP for the webhook itself when set (guarded the same way); token requests keep using fetch. */
   request?: GuardedRequest;
+  /** Outbound HTTP for sites with a client certificate (mutual TLS); defaults to pools under ALLOW_PRIVATE_TARGETS. */
+  clientCertificates?: ClientCertificateSenders;
   tokens: TokenStore;
   retryIntervalMs: number;
   /** Converts reserved start times to this process's clock. */
@@ -202,7 +205,7 @@ async function send(
   }
   let response: SendResult;
   try {
-    response = await sendRequest(signed, message.site.timeoutMs, deps.fetch, deps.request);
+    response = await sendRequest(signed, message.site.timeoutMs, deps.fetch, webhookSender(deps, message));
   } catch (error) {
     if (!(error instanceof SendFailure)) throw error;
     return { succeeded: false, startedAt, error: error.message, durationMs: failureDuration(error), request: recordedRequest(signed, message.site.bodyEncoding) };
@@ -237,7 +240,7 @@ async function resendWithNewToken(
   }
   let response: SendResult;
   try {
-    response = await sendRequest(signed, message.site.timeoutMs, deps.fetch, deps.request);
+    response = await sendRequest(signed, message.site.timeoutMs, deps.fetch, webhookSender(deps, message));
   } catch (error) {
     if (!(error instanceof SendFailure)) throw error;
     const durationMs = refused.durationMs + (failureDuration(error) ?? 0);
@@ -275,9 +278,27 @@ function describeStatus(code: number): string {
 
 /** The secret extra headers, the payload signature (when the site signs), then the site's authentication method. */
 function signAndAuthorize(deps: DeliveryDeps, message: ClaimedMessage, request: OutgoingRequest, ctx: AuthContext) {
+  // A client certificate that cannot be used fails here, before anything is sent (its pool is kept for the send).
+  webhookSender(deps, message);
   const withSecrets = withSecretHeaders(request, message.site.headers, deps.box);
   const signed = withPayloadSignature(withSecrets, message.site.signingSecrets, deps.box, new Date());
   return authorizeRequest(signed, message.site, deps.box, ctx);
+}
+
+let defaultCertificateSenders: ClientCertificateSenders | undefined;
+
+/** How the webhook is sent: over the site's own mutual-TLS pool when it has a client certificate. */
+function webhookSender(deps: DeliveryDeps, message: ClaimedMessage): GuardedRequest | undefined {
+  const certificate = message.site.clientCertificate;
+  if (!certificate) return deps.request;
+  const senders = deps.clientCertificates ?? (defaultCertificateSenders ??= clientCertificateSenders());
+  return senders.requestFor(`${certificate.fingerprint256} ${certificate.privateKey} ${certificate.ca}`, () => {
+    try {
+      return { cert: certificate.certificate, key: deps.box.decrypt(certificate.privateKey), ca: certificate.ca || undefined };
+    } catch {
+      throw new AuthorizeFailure("the site's client certificate key cannot be decrypted (was APP_ENCRYPTION_KEY changed?): enter the key again on the site");
+    }
+  });
 }
 
 function withSecretHeaders(request: OutgoingRequest, headers: ClaimedMessage["site"]["headers"], box: SecretBox): OutgoingRequest {
