@@ -13,6 +13,7 @@ export type AuditAction =
   | "site.signing_enabled"
   | "site.signing_rotated"
   | "site.signing_disabled"
+  | "site.tested"
   | "messages.resent"
   | "message.cancelled"
   | "message.retried-now";

@@ -183,7 +183,7 @@ async function send(
     while (deps.clock.now() < localStart) await new Promise((r) => setTimeout(r, localStart - deps.clock.now()));
     const request = stamped(prepared, new Date());
     try {
-      signed = await signAndAuthorize(deps, message, request, ctx);
+      signed = await signAndAuthorize(deps.box, message.site, request, ctx);
     } catch (error) {
       if (!(error instanceof AuthorizeFailure)) throw error;
       return { succeeded: false, startedAt: new Date(), error: error.message, request: recordedRequest(request, message.site.bodyEncoding) };
@@ -228,7 +228,7 @@ async function resendWithNewToken(
   const request = stamped(prepared, new Date());
   let signed: OutgoingRequest;
   try {
-    signed = await signAndAuthorize(deps, message, request, ctx);
+    signed = await signAndAuthorize(deps.box, message.site, request, ctx);
   } catch (error) {
     if (!(error instanceof AuthorizeFailure)) throw error;
     const error401 = `${describeStatus(401)}; getting a new access token failed: ${error.message}`;
@@ -273,13 +273,18 @@ function describeStatus(code: number): string {
 }
 
 /** The payload signature (when the site signs), then the site's authentication method. */
-function signAndAuthorize(deps: DeliveryDeps, message: ClaimedMessage, request: OutgoingRequest, ctx: AuthContext) {
-  const signed = withPayloadSignature(request, message.site.signingSecrets, deps.box, new Date());
-  return authorizeRequest(signed, message.site, deps.box, ctx);
+export function signAndAuthorize(
+  box: SecretBox,
+  site: Pick<ClaimedMessage["site"], "signingSecrets" | "authMethod" | "authParams">,
+  request: OutgoingRequest,
+  ctx: AuthContext,
+) {
+  const signed = withPayloadSignature(request, site.signingSecrets, box, new Date());
+  return authorizeRequest(signed, site, box, ctx);
 }
 
 /** What every receiver gets (DESIGN §3), shaped by the site (method, encoding, extra headers); the body is the same on every attempt. */
-function prepareRequest(message: ClaimedMessage): OutgoingRequest {
+export function prepareRequest(message: Pick<ClaimedMessage, "id" | "action" | "customerId" | "payload" | "createdAt" | "site">): OutgoingRequest {
   if (!URL.canParse(message.site.url)) throw new PrepareError("the site's URL is not a valid URL");
   const { site } = message;
   const extra = Object.fromEntries(site.headers.map((h) => [h.name.toLowerCase(), h.value]));
@@ -297,7 +302,7 @@ function prepareRequest(message: ClaimedMessage): OutgoingRequest {
 }
 
 /** Webhook-Timestamp is the send time in unix seconds, taken after any pacing wait. */
-function stamped(request: OutgoingRequest, now: Date): OutgoingRequest {
+export function stamped(request: OutgoingRequest, now: Date): OutgoingRequest {
   return { ...request, headers: { ...request.headers, "webhook-timestamp": String(Math.floor(now.getTime() / 1000)) } };
 }
 

@@ -1,0 +1,15 @@
+import { NextResponse } from "next/server";
+import { getDb } from "@/lib/db";
+import { apiRoute } from "@/lib/http/api-route";
+import { createDatabaseTokenStore } from "@/lib/oauth/token-store";
+import { guardedFetch } from "@/lib/outbound/guarded-fetch";
+import { secrets } from "@/lib/secrets";
+import { testConnection } from "@/lib/trusted-sites/test-connection";
+
+/** Test connection: sends one test message to the site now → the request as sent (redacted), the method's explanation, the answer. */
+export const POST = apiRoute<{ id: string }>(async ({ actor, params }) => {
+  const db = await getDb();
+  const box = secrets();
+  const test = await testConnection({ db, box, fetch: guardedFetch, tokens: createDatabaseTokenStore(db, box) }, actor, params.id);
+  return NextResponse.json(test);
+});
