@@ -67,8 +67,9 @@ export async function testTokenEndpoint(deps: { db: Database; box: SecretBox; fe
   };
   const secretValues = [...method.secretFields.map((f) => params[f]), ...tokens].filter((v): v is string => typeof v === "string");
   const shown = () => {
+    // An exchange without a status got no answer: the error says why.
     const last = recorder.exchanges.at(-1);
-    return last ? redactedTokenResponse(last, [...secretValues, ...tokens]) : null;
+    return last && last.status !== null ? redactedTokenResponse(last, [...secretValues, ...tokens]) : null;
   };
   try {
     await method.authorize(placeholderRequest(), params, ctx);
