@@ -171,7 +171,12 @@ async function runTest(deps: TestConnectionDeps, message: TestMessage, active: b
     if (!method.explain) return null;
     const params = openParams(site.authMethod, site.authParams, deps.box);
     const secretValues = secretsOf(deps.box, site, [], tokens);
-    return method.explain(sent, params, { tokenExchanges: recorder.exchanges, tokenExpiresAt, secretValues });
+    try {
+      return await method.explain(sent, params, { tokenExchanges: recorder.exchanges, tokenExpiresAt, secretValues });
+    } catch (error) {
+      // The request went out and its answer is what matters; an explanation that fails is only missing.
+      return { summary: `The ${method.label} method could not explain this request (${error instanceof Error ? error.name : "error"}).`, items: [] };
+    }
   };
   const authorizationFailed = (error: AuthorizeFailure, request: OutgoingRequest, pacing: string): RunResult => ({
     shown: {
