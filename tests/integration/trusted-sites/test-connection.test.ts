@@ -470,16 +470,21 @@ describe("routes", () => {
   });
   const auth = () => ({ authorization: `Bearer ${token}`, "content-type": "application/json" });
 
-  it("POST /api/trusted-sites/{id}/test with an API token; 404 for an unknown site; 401 without credentials", async () => {
+  it("POST /api/trusted-sites/{id}/test with an API token; 404 for an unknown site; 401 without credentials; 422 for any field", async () => {
     plainReply = { status: 200 };
     const siteId = await site("none", {}, `${plain.url}/route`);
-    const call = (id: string, headers: Record<string, string> = auth()) =>
-      postTest(new Request(`http://app.test/api/trusted-sites/${id}/test`, { method: "POST", headers }), { params: Promise.resolve({ id }) });
+    const call = (id: string, headers: Record<string, string> = auth(), body?: string) =>
+      postTest(new Request(`http://app.test/api/trusted-sites/${id}/test`, { method: "POST", headers, body }), { params: Promise.resolve({ id }) });
     const ok = await call(siteId);
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ siteId, outcome: { kind: "response", status: 200 } });
+    expect((await call(siteId, auth(), "{}")).status).toBe(200);
     expect((await call(randomUUID())).status).toBe(404);
     expect((await call(siteId, {})).status).toBe(401);
+    const sent = plain.arrivals.length;
+    expect((await call(siteId, auth(), JSON.stringify({ status: "active" }))).status).toBe(422);
+    expect((await call(siteId, auth(), "{not json")).status).toBe(400);
+    expect(plain.arrivals.length).toBe(sent);
   });
 
   it("POST /api/trusted-sites/test-token-endpoint: 200 with the redacted response, 422 for a bad body", async () => {
