@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
 import { jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { POST as postTest } from "@/app/api/trusted-sites/[id]/test/route";
@@ -360,6 +362,19 @@ describe("Test connection", () => {
       plainReply = { status: 204 };
     });
 
+    it("a self-signed certificate: the TLS handshake fails, said so", async () => {
+      const tls = https.createServer({ cert: SELF_SIGNED.cert, key: SELF_SIGNED.key }, (_req, res) => res.end("never reached"));
+      await new Promise<void>((resolve) => tls.listen(0, "127.0.0.1", resolve));
+      try {
+        const siteId = await site("none", {}, `https://127.0.0.1:${(tls.address() as AddressInfo).port}/hooks`);
+        const test = await testConnection(deps(), actor, siteId);
+        expect(test.outcome).toMatchObject({ kind: "error", stage: "send", error: "connection failed (DEPTH_ZERO_SELF_SIGNED_CERT)" });
+        if (test.outcome.kind === "error") expect(test.outcome.explanation).toMatch(/TLS \(https\) handshake with 127\.0\.0\.1:\d+ failed: the receiver's TLS certificate is self-signed/);
+      } finally {
+        await new Promise((resolve) => tls.close(resolve));
+      }
+    });
+
     it("a private address not allowed: refused, naming ALLOW_PRIVATE_TARGETS", async () => {
       const siteId = await site("none", {}, `${plain.url}/private`);
       const test = await testConnection({ ...deps(), fetch: createGuardedFetch({ allow: "" }) }, actor, siteId);
@@ -510,3 +525,23 @@ function clientCredentialsFor(server: OAuthTestServer) {
     clientSecret: server.clients.basic.clientSecret,
   };
 }
+
+/** A self-signed certificate for 127.0.0.1 (EC P-256, valid until 2126), made with openssl for this test. */
+const SELF_SIGNED = {
+  cert: `-----BEGIN CERTIFICATE-----
+MIIBjzCCATagAwIBAgIUJyu6GnfgReTXrXWgX3UgPFjTGjMwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTIwMjAzMzczMVoYDzIxMjYxMTA4
+MDMzNzMxWjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAATsqueMO2igOnmiKbEX/4P+p23gtidfwgC7NpjPckkUwAWLAc42UJtm
+Eu6CKdwMD2sh0VKpxqLvIN2a4O7f5rsfo2QwYjAdBgNVHQ4EFgQUV3K4m0dlqELI
+nneGRJRF0hSo3qUwHwYDVR0jBBgwFoAUV3K4m0dlqELInneGRJRF0hSo3qUwDwYD
+VR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0cAMEQC
+IH51q+Mmg1xsWLdjvSoBRt0XpAewiVDS4n2BsiuphLMYAiBLQp07ms65Y9Fv770l
+so/Hg0e9ojqb5u9AFatoCLr8qg==
+-----END CERTIFICATE-----`,
+  key: `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgrxQpflzSxX2jEV7M
+hB75qzw9nbKgS0Uwc4ZTWT5CQKuhRANCAATsqueMO2igOnmiKbEX/4P+p23gtidf
+wgC7NpjPckkUwAWLAc42UJtmEu6CKdwMD2sh0VKpxqLvIN2a4O7f5rsf
+-----END PRIVATE KEY-----`,
+};
