@@ -169,9 +169,9 @@ async function runTest(deps: TestConnectionDeps, message: TestMessage, active: b
   const explain = async (sent: OutgoingRequest) => {
     const method = authMethodModule(site.authMethod);
     if (!method.explain) return null;
-    const params = openParams(site.authMethod, site.authParams, deps.box);
-    const secretValues = secretsOf(deps.box, site, [], tokens);
     try {
+      const params = openParams(site.authMethod, site.authParams, deps.box);
+      const secretValues = secretsOf(deps.box, site, [], tokens);
       return await method.explain(sent, params, { tokenExchanges: recorder.exchanges, tokenExpiresAt, secretValues });
     } catch (error) {
       // The request went out and its answer is what matters; an explanation that fails is only missing.
