@@ -8,11 +8,8 @@
  * in flight, customers found or created by their external id), then idle latency event → receiver
  * over 50 events one at a time. Numbers on a shared machine are only as good as its load.
  */
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { createApiToken } from "../lib/api-tokens/manage-api-tokens";
 import type { Actor } from "../lib/backoffice-auth/actor";
 import { readEnv } from "../lib/env";
@@ -20,6 +17,7 @@ import { createWorkflow } from "../lib/workflows/save-workflow";
 import { setWorkflowStatus } from "../lib/workflows/set-workflow-status";
 import { startWebServer, type WebServer } from "../tests/helpers/web-server";
 import { insertBenchSite, startBenchDatabase } from "./bench/bench-database";
+import { ensureBuild } from "./bench/ensure-build";
 import { percentile, startLoopbackReceiver, type LoopbackReceiver } from "./bench/loopback-receiver";
 import { resultsTable } from "./bench/results-table";
 
@@ -40,13 +38,6 @@ async function until(check: () => boolean, timeoutMs: number, what: string, poll
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, pollMs));
   }
-}
-
-function ensureBuild() {
-  if (fs.existsSync(path.resolve(".next/BUILD_ID"))) return;
-  console.error("bench: no production build (.next/BUILD_ID): running npm run build");
-  const built = spawnSync("npm", ["run", "build"], { stdio: "inherit" });
-  if (built.status !== 0) throw new Error(`npm run build exited ${built.status}`);
 }
 
 function poster(server: WebServer, token: string) {

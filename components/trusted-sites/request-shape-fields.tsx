@@ -80,48 +80,61 @@ export function RequestShapeFields({ form }: { form: Form }) {
 function ExtraHeaders({ form }: { form: Form }) {
   const rows = useFieldArray({ control: form.control, name: "headers" });
   const errors = form.formState.errors.headers;
+  const entered = form.watch("headers");
+  // A secret header that came with the form has its value stored: blank keeps it.
+  const stored = new Set((form.formState.defaultValues?.headers ?? []).filter((h) => h?.secret && h.name).map((h) => h!.name!.toLowerCase()));
   return (
     <fieldset className="flex min-w-0 flex-col gap-2">
       <legend className="text-sm font-medium text-slate-700">Extra headers (optional)</legend>
       <p className="text-xs text-slate-500">
-        Sent with every request. The Logs show their names only. Put credentials in Authentication, where they are encrypted.
+        Sent with every request. The Logs show their names only. Mark a value secret (an API key) to store it encrypted; it is never shown again.
       </p>
-      {rows.fields.map((row, i) => (
-        <div key={row.id} className="flex flex-col gap-1">
-          <div className="flex items-center gap-2">
-            <input
-              aria-label={`Header name ${i + 1}`}
-              placeholder="X-Tenant"
-              aria-invalid={errors?.[i]?.name ? true : undefined}
-              className="w-40 min-w-0 shrink rounded-md border border-slate-300 px-3 py-2 font-mono text-sm"
-              {...form.register(`headers.${i}.name`)}
-            />
-            <input
-              aria-label={`Header value ${i + 1}`}
-              placeholder="value"
-              aria-invalid={errors?.[i]?.value ? true : undefined}
-              className="min-w-0 flex-1 rounded-md border border-slate-300 px-3 py-2 font-mono text-sm"
-              {...form.register(`headers.${i}.value`)}
-            />
-            <button
-              type="button"
-              onClick={() => rows.remove(i)}
-              aria-label={`Remove header ${i + 1}`}
-              className="rounded p-2 text-slate-500 hover:bg-slate-100 hover:text-red-700"
-            >
-              <Trash2 className="size-4" aria-hidden />
-            </button>
+      {rows.fields.map((row, i) => {
+        const secret = entered?.[i]?.secret === true;
+        const kept = secret && stored.has((entered?.[i]?.name ?? "").toLowerCase());
+        return (
+          <div key={row.id} className="flex flex-col gap-1">
+            <div className="flex items-center gap-2">
+              <input
+                aria-label={`Header name ${i + 1}`}
+                placeholder="X-Tenant"
+                aria-invalid={errors?.[i]?.name ? true : undefined}
+                className="w-40 min-w-0 shrink rounded-md border border-slate-300 px-3 py-2 font-mono text-sm"
+                {...form.register(`headers.${i}.name`)}
+              />
+              <input
+                aria-label={`Header value ${i + 1}`}
+                type={secret ? "password" : "text"}
+                autoComplete="off"
+                placeholder={kept ? "Stored: leave blank to keep" : "value"}
+                aria-invalid={errors?.[i]?.value ? true : undefined}
+                className="min-w-0 flex-1 rounded-md border border-slate-300 px-3 py-2 font-mono text-sm"
+                {...form.register(`headers.${i}.value`)}
+              />
+              <label className="flex shrink-0 items-center gap-1 text-xs text-slate-600">
+                <input type="checkbox" aria-label={`Header ${i + 1} is secret`} {...form.register(`headers.${i}.secret`)} />
+                Secret
+              </label>
+              <button
+                type="button"
+                onClick={() => rows.remove(i)}
+                aria-label={`Remove header ${i + 1}`}
+                className="rounded p-2 text-slate-500 hover:bg-slate-100 hover:text-red-700"
+              >
+                <Trash2 className="size-4" aria-hidden />
+              </button>
+            </div>
+            {[errors?.[i]?.name?.message, errors?.[i]?.value?.message].filter(Boolean).map((message) => (
+              <p key={message} className="text-xs font-medium text-red-600">
+                {message}
+              </p>
+            ))}
           </div>
-          {[errors?.[i]?.name?.message, errors?.[i]?.value?.message].filter(Boolean).map((message) => (
-            <p key={message} className="text-xs font-medium text-red-600">
-              {message}
-            </p>
-          ))}
-        </div>
-      ))}
+        );
+      })}
       {errors?.message && <p className="text-xs font-medium text-red-600">{errors.message}</p>}
       <div>
-        <Button type="button" variant="secondary" onClick={() => rows.append({ name: "", value: "" })}>
+        <Button type="button" variant="secondary" onClick={() => rows.append({ name: "", value: "", secret: false })}>
           <Plus className="size-4" aria-hidden /> Add header
         </Button>
       </div>

@@ -12,11 +12,12 @@ import type { ExtraHeader, RequestShape } from "@/lib/trusted-sites/request-shap
 import { siteFieldsSchema } from "@/lib/trusted-sites/site-fields";
 import type { SiteView } from "@/lib/trusted-sites/site-view";
 import { authFormValues, authRequestParams, type AuthFormValues } from "./auth-form-values";
+import { ClientCertificateFields, type ClientCertificateFormValues } from "./client-certificate-fields";
 import { AuthMethodFields, missingRequiredParams } from "./method-fields";
 import { RequestShapeFields, type RequestShapeFormValues } from "./request-shape-fields";
 import { TestTokenEndpoint } from "./test-token-endpoint";
 
-export interface SiteFormValues extends AuthFormValues, RequestShape {
+export interface SiteFormValues extends AuthFormValues, RequestShape, ClientCertificateFormValues {
   name: string;
   url: string;
   contentType: string;
@@ -86,6 +87,7 @@ export function SiteForm({ methods, site }: { methods: MethodChoice[]; site?: Si
         <h2 className="text-base font-semibold">Authentication</h2>
         <AuthMethodFields form={form as unknown as UseFormReturn<AuthFormValues>} methods={methods} storedMethod={site?.authMethod} secretsSet={site?.secretsSet} />
         {method.canTestTokenEndpoint && <TestTokenEndpoint form={form as unknown as UseFormReturn<AuthFormValues>} method={method} site={site} />}
+        <ClientCertificateFields form={form as unknown as UseFormReturn<ClientCertificateFormValues>} stored={site?.clientCertificate} />
       </section>
 
       <section className="flex flex-col gap-4 rounded-lg border border-slate-200 bg-white p-6">
@@ -169,6 +171,7 @@ function initialValues(methods: MethodChoice[], site?: SiteView): SiteFormValues
     httpMethod: site?.httpMethod ?? "POST",
     bodyEncoding: site?.bodyEncoding ?? "json",
     headers: (site?.headers as ExtraHeader[] | undefined) ?? [],
+    clientCertificate: site?.clientCertificate ? { certificate: site.clientCertificate.certificate, privateKey: "", ca: site.clientCertificate.ca } : null,
     rps: String(site?.rps ?? 10),
     threads: String(site?.threads ?? 1),
     timeoutMs: String(site?.timeoutMs ?? 10_000),
@@ -185,6 +188,7 @@ function toRequestBody(values: SiteFormValues, method: MethodChoice, site?: Site
     httpMethod: values.httpMethod,
     bodyEncoding: values.bodyEncoding,
     headers: values.headers,
+    clientCertificate: values.clientCertificate,
     authMethod: method.method,
     authParams: authRequestParams(values, method, site?.authMethod === method.method ? site.secretsSet : {}),
     rps: values.rps,

@@ -2,6 +2,7 @@
 export const AUTH_METHODS = [
   "none",
   "basic",
+  "static-header",
   "aws",
   "aws-s3",
   "jwt",

@@ -8,11 +8,13 @@ import { noneMethod } from "./none";
 import { oauth2Method } from "./oauth2";
 import { oauth2ClientCredentialsMethod } from "./oauth2-client-credentials";
 import { oauth2JwtPrivateKeyMethod } from "./oauth2-jwt-private-key";
+import { staticHeaderMethod } from "./static-header";
 
 /** Every authentication method; a method missing here does not compile. */
 export const authMethods = {
   none: noneMethod,
   basic: basicMethod,
+  "static-header": staticHeaderMethod,
   aws: awsMethod,
   "aws-s3": awsS3Method,
   jwt: jwtMethod,

@@ -18,7 +18,9 @@ import {
 } from "drizzle-orm/pg-core";
 import { AUTH_METHODS } from "../auth-methods/method-names";
 import type { StoredSigningSecret } from "../signing-secrets/stored-signing-secret";
-import type { BodyEncoding, ExtraHeader, HttpMethod } from "../trusted-sites/request-shape";
+import type { BodyEncoding, HttpMethod } from "../trusted-sites/request-shape";
+import type { StoredClientCertificate } from "../trusted-sites/stored-client-certificate";
+import type { StoredHeader } from "../trusted-sites/stored-headers";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).defaultNow().notNull();
 const updatedAt = () =>
@@ -49,8 +51,10 @@ export const trustedSites = pgTable(
     /** How the request is sent (lib/trusted-sites/request-shape.ts). */
     httpMethod: text("http_method").$type<HttpMethod>().notNull().default("POST"),
     bodyEncoding: text("body_encoding").$type<BodyEncoding>().notNull().default("json"),
-    /** Extra request headers `[{name, value}]`, sent with every request before the method authenticates it. */
-    headers: jsonb("headers").$type<ExtraHeader[]>().notNull().default([]),
+    /** Extra request headers `[{name, value, secret}]` (secret values encrypted), sent with every request before the method authenticates it. */
+    headers: jsonb("headers").$type<StoredHeader[]>().notNull().default([]),
+    /** Mutual TLS: the certificate presented to the receiver, its key encrypted; null: none. */
+    clientCertificate: jsonb("client_certificate").$type<StoredClientCertificate | null>(),
     /** Standard Webhooks signing secrets, newest first, each sealed (lib/signing-secrets); none: requests are not signed. */
     signingSecrets: jsonb("signing_secrets").$type<StoredSigningSecret[]>().notNull().default([]),
     /**

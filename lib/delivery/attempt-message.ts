@@ -1,5 +1,6 @@
 import type { AuthContext, OutgoingRequest, TokenStore } from "../auth-methods/types";
 import type { Database } from "../db";
+import { clientCertificateSenders, type ClientCertificateSenders } from "../outbound/client-certificate-senders";
 import type { GuardedRequest } from "../outbound/guarded-fetch";
 import { observeAttempt } from "../observability/observe-attempt";
 import type { SecretBox } from "../secrets";
@@ -11,6 +12,7 @@ import { describeOutage, isDatabaseOutage } from "./database-outage";
 import { AuthorizeFailure, PrepareError, SendFailure } from "./delivery-errors";
 import { LATE_START_MS, USER_AGENT } from "./delivery-rules";
 import { encodedEnvelope } from "./envelope";
+import { openSecretHeaders, plainHeaders } from "../trusted-sites/stored-headers";
 import { recordedRequest } from "./recorded-request";
 import { withPayloadSignature } from "./sign-payload";
 import { recordOutcome, type AttemptResult, type OutcomeRecorder, type RecordedOutcome } from "./record-outcome";
@@ -24,6 +26,8 @@ export interface DeliveryDeps {
   fetch: typeof fetch;
   /** Outbound HTTP for the webhook itself when set (guarded the same way); token requests keep using fetch. */
   request?: GuardedRequest;
+  /** Outbound HTTP for sites with a client certificate (mutual TLS); defaults to pools under ALLOW_PRIVATE_TARGETS. */
+  clientCertificates?: ClientCertificateSenders;
   tokens: TokenStore;
   retryIntervalMs: number;
   /** Converts reserved start times to this process's clock. */
@@ -183,7 +187,7 @@ async function send(
     while (deps.clock.now() < localStart) await new Promise((r) => setTimeout(r, localStart - deps.clock.now()));
     const request = stamped(prepared, new Date());
     try {
-      signed = await signAndAuthorize(deps.box, message.site, request, ctx);
+      signed = await signAndAuthorize(deps, message.site, request, ctx);
     } catch (error) {
       if (!(error instanceof AuthorizeFailure)) throw error;
       return { succeeded: false, startedAt: new Date(), error: error.message, request: recordedRequest(request, message.site.bodyEncoding) };
@@ -201,7 +205,7 @@ async function send(
   }
   let response: SendResult;
   try {
-    response = await sendRequest(signed, message.site.timeoutMs, deps.fetch, deps.request);
+    response = await sendRequest(signed, message.site.timeoutMs, deps.fetch, webhookSender(deps, message.site));
   } catch (error) {
     if (!(error instanceof SendFailure)) throw error;
     return { succeeded: false, startedAt, error: error.message, durationMs: failureDuration(error), request: recordedRequest(signed, message.site.bodyEncoding) };
@@ -228,7 +232,7 @@ async function resendWithNewToken(
   const request = stamped(prepared, new Date());
   let signed: OutgoingRequest;
   try {
-    signed = await signAndAuthorize(deps.box, message.site, request, ctx);
+    signed = await signAndAuthorize(deps, message.site, request, ctx);
   } catch (error) {
     if (!(error instanceof AuthorizeFailure)) throw error;
     const error401 = `${describeStatus(401)}; getting a new access token failed: ${error.message}`;
@@ -236,7 +240,7 @@ async function resendWithNewToken(
   }
   let response: SendResult;
   try {
-    response = await sendRequest(signed, message.site.timeoutMs, deps.fetch, deps.request);
+    response = await sendRequest(signed, message.site.timeoutMs, deps.fetch, webhookSender(deps, message.site));
   } catch (error) {
     if (!(error instanceof SendFailure)) throw error;
     const durationMs = refused.durationMs + (failureDuration(error) ?? 0);
@@ -272,22 +276,49 @@ function describeStatus(code: number): string {
   return `the receiver answered ${code}`;
 }
 
-/** The payload signature (when the site signs), then the site's authentication method. */
-export function signAndAuthorize(
-  box: SecretBox,
-  site: Pick<ClaimedMessage["site"], "signingSecrets" | "authMethod" | "authParams">,
-  request: OutgoingRequest,
-  ctx: AuthContext,
-) {
-  const signed = withPayloadSignature(request, site.signingSecrets, box, new Date());
-  return authorizeRequest(signed, site, box, ctx);
+/** The secret extra headers, the payload signature (when the site signs), then the site's authentication method. */
+export function signAndAuthorize(deps: SendDeps, site: ClaimedMessage["site"], request: OutgoingRequest, ctx: AuthContext) {
+  // A client certificate that cannot be used fails here, before anything is sent (its pool is kept for the send).
+  webhookSender(deps, site);
+  const withSecrets = withSecretHeaders(request, site.headers, deps.box);
+  const signed = withPayloadSignature(withSecrets, site.signingSecrets, deps.box, new Date());
+  return authorizeRequest(signed, site, deps.box, ctx);
+}
+
+/** What signing and sending need of the delivery's dependencies (Test connection passes the same). */
+export type SendDeps = Pick<DeliveryDeps, "box" | "request" | "clientCertificates">;
+
+let defaultCertificateSenders: ClientCertificateSenders | undefined;
+
+/** How the webhook is sent: over the site's own mutual-TLS pool when it has a client certificate. */
+export function webhookSender(deps: SendDeps, site: Pick<ClaimedMessage["site"], "clientCertificate">): GuardedRequest | undefined {
+  const certificate = site.clientCertificate;
+  if (!certificate) return deps.request;
+  const senders = deps.clientCertificates ?? (defaultCertificateSenders ??= clientCertificateSenders());
+  return senders.requestFor(`${certificate.fingerprint256} ${certificate.privateKey} ${certificate.ca}`, () => {
+    try {
+      return { cert: certificate.certificate, key: deps.box.decrypt(certificate.privateKey), ca: certificate.ca || undefined };
+    } catch {
+      throw new AuthorizeFailure("the site's client certificate key cannot be decrypted (was APP_ENCRYPTION_KEY changed?): enter the key again on the site");
+    }
+  });
+}
+
+function withSecretHeaders(request: OutgoingRequest, headers: ClaimedMessage["site"]["headers"], box: SecretBox): OutgoingRequest {
+  if (!headers.some((h) => h.secret)) return request;
+  try {
+    return { ...request, headers: { ...request.headers, ...openSecretHeaders(headers, box) } };
+  } catch {
+    // Sending without it would only be refused; say what to do instead.
+    throw new AuthorizeFailure("a secret extra header cannot be decrypted (was APP_ENCRYPTION_KEY changed?): enter its value again on the site");
+  }
 }
 
 /** What every receiver gets (DESIGN §3), shaped by the site (method, encoding, extra headers); the body is the same on every attempt. */
 export function prepareRequest(message: Pick<ClaimedMessage, "id" | "action" | "customerId" | "payload" | "createdAt" | "site">): OutgoingRequest {
   if (!URL.canParse(message.site.url)) throw new PrepareError("the site's URL is not a valid URL");
   const { site } = message;
-  const extra = Object.fromEntries(site.headers.map((h) => [h.name.toLowerCase(), h.value]));
+  const extra = plainHeaders(site.headers);
   return {
     method: site.httpMethod,
     url: site.url,

@@ -5,7 +5,9 @@ import { executePrepared } from "../db/prepared";
 import { IN_FLIGHT } from "./delivery-rules";
 import { ASYNC_COMMIT } from "./reserve-send";
 import type { StoredSigningSecret } from "../signing-secrets/stored-signing-secret";
-import type { BodyEncoding, ExtraHeader, HttpMethod } from "../trusted-sites/request-shape";
+import type { BodyEncoding, HttpMethod } from "../trusted-sites/request-shape";
+import type { StoredClientCertificate } from "../trusted-sites/stored-client-certificate";
+import type { StoredHeader } from "../trusted-sites/stored-headers";
 
 /** A claimed message with what its attempt needs: the current attempt row and the site as it is now. */
 export interface ClaimedMessage {
@@ -30,7 +32,8 @@ export interface ClaimedMessage {
     contentType: string;
     httpMethod: HttpMethod;
     bodyEncoding: BodyEncoding;
-    headers: ExtraHeader[];
+    headers: StoredHeader[];
+    clientCertificate: StoredClientCertificate | null;
     authMethod: AuthMethod;
     authParams: Record<string, unknown>;
     signingSecrets: StoredSigningSecret[];
@@ -122,7 +125,7 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
       extract(epoch from c.created_at)::float8 * 1000 as created_ms,
       a.id as attempt_id, a.attempt_no, (a.started_at is not null) as interrupted,
       coalesce(pg_postmaster_start_time() > a.started_at, false) as database_restarted,
-      s.id as site_id, s.name as site_name, s.url, s.content_type, s.http_method, s.body_encoding, s.headers, s.auth_method, s.auth_params, s.signing_secrets, s.rps, s.threads, s.timeout_ms
+      s.id as site_id, s.name as site_name, s.url, s.content_type, s.http_method, s.body_encoding, s.headers, s.client_certificate, s.auth_method, s.auth_params, s.signing_secrets, s.rps, s.threads, s.timeout_ms
     from claimed c
     join trusted_sites s on s.id = c.site_id
     join lateral (
@@ -149,7 +152,8 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
       contentType: r.content_type as string,
       httpMethod: r.http_method as HttpMethod,
       bodyEncoding: r.body_encoding as BodyEncoding,
-      headers: r.headers as ExtraHeader[],
+      headers: r.headers as StoredHeader[],
+      clientCertificate: (r.client_certificate as StoredClientCertificate | null) ?? null,
       authMethod: r.auth_method as AuthMethod,
       authParams: r.auth_params as Record<string, unknown>,
       signingSecrets: r.signing_secrets as StoredSigningSecret[],

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type postgres from "postgres";
 import type { Database } from "../db";
 import { createDatabaseTokenStore } from "../oauth/token-store";
+import { clientCertificateSenders } from "../outbound/client-certificate-senders";
 import { createGuardedAgent, createGuardedFetch, createGuardedRequest } from "../outbound/guarded-fetch";
 import { secrets, type SecretBox } from "../secrets";
 import { DUE_CHANNEL } from "./announce";
@@ -63,6 +64,7 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
     box,
     fetch: createGuardedFetch({}, outbound),
     request: createGuardedRequest(outbound),
+    clientCertificates: clientCertificateSenders({ allow: options.allowPrivateTargets }),
     tokens: createDatabaseTokenStore(db, box),
     retryIntervalMs: options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS,
     clock: databaseClock(undefined, preciseClock),

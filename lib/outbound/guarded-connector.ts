@@ -1,5 +1,6 @@
 import dns from "node:dns";
 import { isIP, type LookupFunction } from "node:net";
+import type { ConnectionOptions } from "node:tls";
 import { buildConnector } from "undici";
 import type { AddressPolicy } from "./address-policy";
 import { OutboundAddressRefusedError, type AddressRefusal } from "./refused-error";
@@ -32,8 +33,8 @@ export function guardedLookup(policy: AddressPolicy): LookupFunction {
  * An undici connector that only opens sockets to addresses the policy allows. Node skips
  * `lookup` for IP-literal hosts, so those are checked here before connecting.
  */
-export function createGuardedConnector(policy: AddressPolicy): buildConnector.connector {
-  const connect = buildConnector({ lookup: guardedLookup(policy) });
+export function createGuardedConnector(policy: AddressPolicy, tls: Pick<ConnectionOptions, "cert" | "key" | "ca"> = {}): buildConnector.connector {
+  const connect = buildConnector({ ...tls, lookup: guardedLookup(policy) });
   return (options, callback) => {
     const host = options.hostname.replace(/^\[(.*)\]$/, "$1");
     if (isIP(host) !== 0) {

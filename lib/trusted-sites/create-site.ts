@@ -10,17 +10,21 @@ import { parseOrThrow } from "../validation";
 import { siteInputSchema } from "./site-input";
 import { rethrowDuplicateName } from "./unique-name";
 import { toSiteView } from "./site-view";
+import { clientCertificateToStore } from "./stored-client-certificate";
+import { headersToStore } from "./stored-headers";
 
 /** Validates and stores a new site as a draft, secrets encrypted, with an audit event. */
 export async function createSite(db: Database, box: SecretBox, actor: Actor, input: unknown) {
   const site = parseOrThrow(siteInputSchema, input);
-  const refused = await refusedTargetIssues(site);
+  const { headers, issues } = headersToStore(site.headers, [], box);
+  const certificate = clientCertificateToStore(site.clientCertificate, null, site.url, box);
+  const refused = [...issues, ...certificate.issues, ...(await refusedTargetIssues(site))];
   if (refused.length > 0) throw new ValidationError(refused);
   const row = await db
     .transaction(async (tx) => {
       const [created] = await tx
         .insert(trustedSites)
-        .values({ ...site, authParams: sealParams(site.authMethod, site.authParams, box), status: "draft" })
+        .values({ ...site, headers, clientCertificate: certificate.clientCertificate, authParams: sealParams(site.authMethod, site.authParams, box), status: "draft" })
         .returning();
       await recordAuditEvent(tx, { actor, action: "site.created", siteId: created!.id, details: { name: site.name } });
       return created!;

@@ -36,19 +36,32 @@ const RESERVED_HEADERS = new Set([
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+/** A header name a site may set: an HTTP token, not one the delivery sets itself. */
+export const headerNameSchema = z
+  .string({ error: "Header name is required" })
+  .trim()
+  .min(1, "Header name is required")
+  .max(100, "A header name is at most 100 characters")
+  .regex(TOKEN, "A header name is letters, digits and - (no spaces or colons)")
+  .refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()), { error: "This header is set by the delivery itself" });
+
+/** A header value: bounded, on one line. */
+export const headerValueSchema = z
+  .string({ error: "Header value is required" })
+  .max(2000, "A header value is at most 2000 characters")
+  // CR or LF would end the header and let a value inject others.
+  .refine((value) => !/[\r\n\0]/.test(value), { error: "A header value cannot contain line breaks" })
+  // HTTP sends header values as Latin-1 bytes: a character beyond it would fail every send.
+  .refine((value) => !/[^\u0000-\u00ff]/.test(value), { error: "A header value can only use Latin-1 characters (no emoji or CJK)" });
+
+/**
+ * An extra header. A secret one (an API key the receiver wants beside the method's credentials) is
+ * stored encrypted and never sent back: a blank value on an edit keeps the stored one.
+ */
 export const extraHeaderSchema = z.object({
-  name: z
-    .string({ error: "Header name is required" })
-    .trim()
-    .min(1, "Header name is required")
-    .max(100, "A header name is at most 100 characters")
-    .regex(TOKEN, "A header name is letters, digits and - (no spaces or colons)")
-    .refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()), { error: "This header is set by the delivery itself" }),
-  value: z
-    .string({ error: "Header value is required" })
-    .max(2000, "A header value is at most 2000 characters")
-    // CR or LF would end the header and let a value inject others.
-    .refine((value) => !/[\r\n\0]/.test(value), { error: "A header value cannot contain line breaks" }),
+  name: headerNameSchema,
+  value: headerValueSchema,
+  secret: z.boolean({ error: "Secret is true or false" }).default(false),
 });
 export type ExtraHeader = z.output<typeof extraHeaderSchema>;
 

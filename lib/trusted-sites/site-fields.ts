@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AUTH_METHODS } from "../auth-methods/method-names";
 import { httpUrl } from "../outbound/http-url";
+import { clientCertificateSchema } from "./client-certificate";
 import { requestShapeFields } from "./request-shape";
 
 /**
@@ -21,6 +22,7 @@ export const siteFieldsSchema = z.object({
     .regex(/^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w.+-]+=[^;]+)*$/, "Content type must look like application/json")
     .default("application/json"),
   ...requestShapeFields,
+  clientCertificate: clientCertificateSchema,
   authMethod: z.enum(AUTH_METHODS, { error: "Choose an authentication method" }),
   authParams: z.record(z.string(), z.unknown()).default({}),
   rps: z.coerce

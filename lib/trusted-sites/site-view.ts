@@ -1,6 +1,8 @@
 import { redactParams } from "../auth-methods/stored-params";
 import type { TrustedSite } from "../db/schema";
 import { signingSecretViews } from "../signing-secrets/stored-signing-secret";
+import { clientCertificateView } from "./stored-client-certificate";
+import { headerViews } from "./stored-headers";
 
 /** A site as it may leave the server: secrets replaced by whether they are set. */
 export function toSiteView(site: TrustedSite) {
@@ -12,7 +14,9 @@ export function toSiteView(site: TrustedSite) {
     contentType: site.contentType,
     httpMethod: site.httpMethod,
     bodyEncoding: site.bodyEncoding,
-    headers: site.headers,
+    headers: headerViews(site.headers),
+    /** Mutual TLS: the certificate's public parts and whether its key is set. */
+    clientCertificate: clientCertificateView(site.clientCertificate),
     /** Standard Webhooks signing: the secrets that sign now (none: unsigned), never the secrets themselves. */
     signingSecrets: signingSecretViews(site.signingSecrets),
     authMethod: site.authMethod,

@@ -5,7 +5,7 @@ import { openParams, TOKEN_FIELDS } from "../auth-methods/stored-params";
 import type { AuthContext, Explanation, OutgoingRequest, TokenStore } from "../auth-methods/types";
 import type { Actor } from "../backoffice-auth/actor";
 import type { Database } from "../db";
-import { prepareRequest, signAndAuthorize, stamped } from "../delivery/attempt-message";
+import { prepareRequest, signAndAuthorize, stamped, webhookSender, type SendDeps } from "../delivery/attempt-message";
 import { forgetCredentials } from "../delivery/authorize-request";
 import type { ClaimedMessage } from "../delivery/claim-messages";
 import { AuthorizeFailure, PrepareError, SendFailure } from "../delivery/delivery-errors";
@@ -14,8 +14,10 @@ import { bookEachStart, releaseLease, takeSpareThread } from "../delivery/reserv
 import { failureDuration, sendRequest } from "../delivery/send-request";
 import { ConflictError } from "../errors";
 import { redactUrl } from "../observability/redact-url";
+import type { GuardedRequest } from "../outbound/guarded-fetch";
 import type { SecretBox } from "../secrets";
 import { getSiteOrThrow } from "./get-site";
+import { openSecretHeaders } from "./stored-headers";
 import { recordingTokenFetch, watchedTokenStore } from "./token-exchange-recorder";
 import { describeSendFailure, describeStatus } from "./describe-test-outcome";
 
@@ -35,6 +37,8 @@ export interface TestConnectionDeps {
   fetch: typeof fetch;
   /** The site's token cache, as deliveries use it. */
   tokens: TokenStore;
+  /** Mutual-TLS pools for sites with a client certificate (default: the process's own, as deliveries). */
+  clientCertificates?: SendDeps["clientCertificates"];
 }
 
 export interface ShownRequest {
@@ -113,6 +117,7 @@ export async function testConnection(deps: TestConnectionDeps, actor: Actor, sit
       httpMethod: row.httpMethod,
       bodyEncoding: row.bodyEncoding,
       headers: row.headers,
+      clientCertificate: row.clientCertificate ?? null,
       authMethod: row.authMethod,
       authParams: row.authParams,
       signingSecrets: row.signingSecrets,
@@ -165,7 +170,8 @@ async function runTest(deps: TestConnectionDeps, message: TestMessage, active: b
       tokenExpiresAt = token.expiresAt;
     }),
   };
-  const authorize = () => signAndAuthorize(deps.box, site, stamped(prepared, new Date()), ctx);
+  const sendDeps: SendDeps = { box: deps.box, clientCertificates: deps.clientCertificates };
+  const authorize = () => signAndAuthorize(sendDeps, site, stamped(prepared, new Date()), ctx);
   const explain = async (sent: OutgoingRequest) => {
     const method = authMethodModule(site.authMethod);
     if (!method.explain) return null;
@@ -221,7 +227,7 @@ async function runTest(deps: TestConnectionDeps, message: TestMessage, active: b
       if (!(error instanceof AuthorizeFailure)) throw error;
       return authorizationFailed(error, stamped(prepared, new Date()), pacing);
     }
-    let outcome = await send(signed, site.timeoutMs, deps.fetch);
+    let outcome = await send(signed, site.timeoutMs, deps.fetch, webhookSender(sendDeps, site));
     let resent = false;
     const sentHeaders = credentialValues(signed, message);
     if (outcome.kind === "response" && outcome.status === 401 && (await forgetCredentials(site, ctx, signed).catch(() => false))) {
@@ -232,7 +238,7 @@ async function runTest(deps: TestConnectionDeps, message: TestMessage, active: b
         return authorizationFailed(error, stamped(prepared, new Date()), pacing);
       }
       sentHeaders.push(...credentialValues(signed, message));
-      outcome = await send(signed, site.timeoutMs, deps.fetch);
+      outcome = await send(signed, site.timeoutMs, deps.fetch, webhookSender(sendDeps, site));
       resent = true;
     }
     if (outcome.kind === "response") outcome = { ...outcome, resentAfterTokenRefresh: resent };
@@ -244,16 +250,24 @@ async function runTest(deps: TestConnectionDeps, message: TestMessage, active: b
 
 const NOT_SENT = "Nothing was sent.";
 
-async function send(request: OutgoingRequest, timeoutMs: number, guarded: typeof fetch): Promise<TestOutcome> {
+async function send(request: OutgoingRequest, timeoutMs: number, guarded: typeof fetch, withCertificate: GuardedRequest | undefined): Promise<TestOutcome> {
   let headers: [string, string][] = [];
-  // The delivery's sendRequest over the guarded fetch; this wrapper only keeps the response headers to show.
+  const keep = (entries: [string, string][]) => {
+    headers = entries.slice(0, MAX_RESPONSE_HEADERS).map(([name, value]) => [name, value.slice(0, MAX_HEADER_VALUE)]);
+  };
+  // The delivery's sendRequest over the guarded fetch (or the site's mutual-TLS pool); these wrappers only keep the response headers to show.
   const keepingHeaders: typeof fetch = async (input, init) => {
     const response = await guarded(input, init);
-    headers = [...response.headers].slice(0, MAX_RESPONSE_HEADERS).map(([name, value]) => [name, value.slice(0, MAX_HEADER_VALUE)]);
+    keep([...response.headers]);
     return response;
   };
+  const keepingHeadersTls: GuardedRequest | undefined = withCertificate && (async (req, signal) => {
+    const response = await withCertificate(req, signal);
+    keep(Object.entries(response.headers ?? {}).flatMap(([name, value]) => (value === undefined ? [] : [[name, [value].flat().join(", ")] as [string, string]])));
+    return response;
+  });
   try {
-    const result = await sendRequest(request, timeoutMs, keepingHeaders);
+    const result = await sendRequest(request, timeoutMs, keepingHeaders, keepingHeadersTls);
     return {
       kind: "response",
       ok: result.responseCode >= 200 && result.responseCode < 300,
@@ -282,7 +296,8 @@ function shownRequest(request: OutgoingRequest, message: TestMessage): ShownRequ
 /** The values of the headers the shown request redacts, but for the site's own extra headers (shown on its page). */
 function credentialValues(request: OutgoingRequest, message: TestMessage): string[] {
   const shown = recordedRequest(request, message.site.bodyEncoding).headers;
-  const extra = new Set(message.site.headers.map((h) => h.name.toLowerCase()));
+  // Plain extra headers are shown on the site page; secret ones are credentials like any other.
+  const extra = new Set(message.site.headers.filter((h) => !h.secret).map((h) => h.name.toLowerCase()));
   return Object.entries(request.headers)
     .filter(([name]) => shown[name] === REDACTED && !extra.has(name))
     // "Bearer <token>": the token alone too, should a receiver echo only that.
@@ -298,7 +313,13 @@ function secretsOf(box: SecretBox, site: TestMessage["site"], sentHeaders: strin
   } catch {
     // Parameters that no longer decrypt cannot leak.
   }
-  const values = [...fields.map((f) => opened[f]), ...sentHeaders, ...tokens].filter((v): v is string => typeof v === "string" && v.length >= 4);
+  let secretHeaders: string[] = [];
+  try {
+    secretHeaders = Object.values(openSecretHeaders(site.headers, box));
+  } catch {
+    // As above.
+  }
+  const values = [...fields.map((f) => opened[f]), ...secretHeaders, ...sentHeaders, ...tokens].filter((v): v is string => typeof v === "string" && v.length >= 4);
   return [...new Set(values)];
 }
 

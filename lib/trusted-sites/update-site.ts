@@ -12,9 +12,11 @@ import { parseOrThrow } from "../validation";
 import { getSiteOrThrow } from "./get-site";
 import { siteInputSchema } from "./site-input";
 import { toSiteView } from "./site-view";
+import { clientCertificateChanged, clientCertificateEntry, clientCertificateToStore } from "./stored-client-certificate";
+import { headersChanged, headersToStore, headerViews } from "./stored-headers";
 import { rethrowDuplicateName } from "./unique-name";
 
-const EDITABLE = ["name", "url", "contentType", "httpMethod", "bodyEncoding", "headers", "authMethod", "rps", "threads", "timeoutMs"] as const;
+const EDITABLE = ["name", "url", "contentType", "httpMethod", "bodyEncoding", "headers", "clientCertificate", "authMethod", "rps", "threads", "timeoutMs"] as const;
 const patchSchema = z.record(z.string(), z.unknown(), { error: "The request body must be a JSON object" });
 
 /**
@@ -30,16 +32,22 @@ export async function updateSite(db: Database, box: SecretBox, actor: Actor, id:
       const storedParams = withoutTokenState(openParams(stored.authMethod, stored.authParams, box));
       const candidate = mergePatch(stored, storedParams, patch);
       const site = parseOrThrow(siteInputSchema, candidate);
-      const refused = await refusedTargetIssues(site);
+      const { headers, issues } = headersToStore(site.headers, stored.headers, box);
+      const certificate = clientCertificateToStore(site.clientCertificate, stored.clientCertificate, site.url, box);
+      const refused = [...issues, ...certificate.issues, ...(await refusedTargetIssues(site))];
       if (refused.length > 0) throw new ValidationError(refused);
       const { authParams, changed: authChanged } = paramsToStore(stored, site, box);
       const [updated] = await tx
         .update(trustedSites)
-        .set({ ...site, authParams })
+        .set({ ...site, headers, clientCertificate: certificate.clientCertificate, authParams })
         .where(eq(trustedSites.id, id))
         .returning();
       const changed = [
-        ...EDITABLE.filter((f) => JSON.stringify(site[f]) !== JSON.stringify(stored[f])),
+        ...EDITABLE.filter((f) => {
+          if (f === "headers") return headersChanged(stored.headers, site.headers);
+          if (f === "clientCertificate") return clientCertificateChanged(stored.clientCertificate, certificate.clientCertificate);
+          return JSON.stringify(site[f]) !== JSON.stringify(stored[f]);
+        }),
         ...(authChanged ? ["authParams"] : []),
       ];
       if (changed.length > 0) {
@@ -54,6 +62,9 @@ export async function updateSite(db: Database, box: SecretBox, actor: Actor, id:
 function mergePatch(stored: TrustedSite, storedParams: Record<string, unknown>, patch: Record<string, unknown>) {
   const merged: Record<string, unknown> = {};
   for (const field of EDITABLE) merged[field] = field in patch ? patch[field] : stored[field];
+  // Secret header values stay sealed in the row: what is not edited goes in blank, meaning "keep".
+  if (!("headers" in patch)) merged.headers = headerViews(stored.headers);
+  if (!("clientCertificate" in patch)) merged.clientCertificate = clientCertificateEntry(stored.clientCertificate);
   const sameMethod = merged.authMethod === stored.authMethod;
   const incoming = isObject(patch.authParams) ? patch.authParams : undefined;
   if (!incoming) {

@@ -6,6 +6,7 @@ import { methodChoices, type MethodChoice } from "@/lib/trusted-sites/method-cho
 import { authMethodFixtures } from "../helpers/auth-fixtures";
 import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
+import { makeTestPki } from "../helpers/tls-certificates";
 import { startWebServer, type WebServer } from "../helpers/web-server";
 
 let browser: Browser;
@@ -95,13 +96,65 @@ describe("adding sites through the form", () => {
     await page.getByRole("button", { name: "Save as draft" }).click();
     await page.getByText("This header is set by the delivery itself").waitFor();
     await page.getByLabel("Header name 1").fill("X-Tenant");
+    // A second header holds an API key: marked secret, it is typed as a password and stored encrypted.
+    await page.getByRole("button", { name: "Add header" }).click();
+    await page.getByLabel("Header name 2").fill("X-Api-Key");
+    await page.getByLabel("Header 2 is secret").check();
+    expect(await page.getByLabel("Header value 2").getAttribute("type")).toBe("password");
+    await page.getByLabel("Header value 2").fill("typed-api-key-123");
     await page.getByRole("button", { name: "Save as draft" }).click();
     await page.waitForURL(/\/trusted-sites\/[0-9a-f-]{36}$/);
     await page.getByText("PUT · URL-encoded form (application/x-www-form-urlencoded)").waitFor();
     await page.getByText("X-Tenant: mine").waitFor();
+    await page.getByText("secret (stored encrypted)").waitFor();
+    expect(await page.content()).not.toContain("typed-api-key-123");
     const [row] = await database.db.select().from(trustedSites).where(eq(trustedSites.name, "Form-encoded receiver"));
-    expect(row).toMatchObject({ httpMethod: "PUT", bodyEncoding: "form", headers: [{ name: "X-Tenant", value: "mine" }] });
+    expect(row).toMatchObject({ httpMethod: "PUT", bodyEncoding: "form", headers: [{ name: "X-Tenant", value: "mine" }, { name: "X-Api-Key", secret: true }] });
+    expect(JSON.stringify(row!.headers)).not.toContain("typed-api-key-123");
+
+    // Editing shows the secret blank, says it is stored, and a save without typing it keeps it.
+    await page.getByRole("link", { name: "Edit" }).click();
+    await page.waitForURL(/\/edit$/);
+    expect(await page.getByLabel("Header value 2").getAttribute("placeholder")).toBe("Stored: leave blank to keep");
+    expect(await page.getByLabel("Header value 2").inputValue()).toBe("");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.waitForURL(/\/trusted-sites\/[0-9a-f-]{36}$/);
+    await page.getByText("secret (stored encrypted)").waitFor();
+    const [kept] = await database.db.select().from(trustedSites).where(eq(trustedSites.name, "Form-encoded receiver"));
+    expect(kept!.headers[1]!.value).toBe(row!.headers[1]!.value);
     expect(errors.filter((e) => !e.includes("favicon"))).toEqual([]);
+    await page.close();
+  });
+
+  it("creates a site with a client certificate (mutual TLS), checked on save, its key kept on edit", async () => {
+    const pki = makeTestPki();
+    const { page, errors } = await openNewSiteForm();
+    await page.getByLabel("Name").fill("mTLS receiver");
+    await page.getByLabel("URL", { exact: true }).fill("https://mtls.example.com/hooks");
+    await page.getByLabel("Present a client certificate (mutual TLS)").check();
+    await page.getByLabel("Certificate (PEM)").fill(pki.client.certificate);
+    await page.getByLabel("Private key (PEM, unencrypted)").fill(pki.strangerClient.key);
+    await page.getByLabel("CA certificates to trust for the receiver (PEM, optional)").fill(pki.ca.certificate);
+    await page.getByRole("button", { name: "Save as draft" }).click();
+    await page.getByText("This private key does not belong to the certificate").waitFor();
+    await page.getByLabel("Private key (PEM, unencrypted)").fill(pki.client.key);
+    await page.getByRole("button", { name: "Save as draft" }).click();
+    await page.waitForURL(/\/trusted-sites\/[0-9a-f-]{36}$/);
+    await page.getByText("CN=loyalty-sender, issued by CN=Test CA").waitFor();
+    const keyLine = pki.client.key.split("\n")[1]!;
+    expect(await page.content()).not.toContain(keyLine);
+    const [row] = await database.db.select().from(trustedSites).where(eq(trustedSites.name, "mTLS receiver"));
+    expect(JSON.stringify(row!.clientCertificate)).not.toContain(keyLine);
+
+    await page.getByRole("link", { name: "Edit" }).click();
+    await page.waitForURL(/\/edit$/);
+    expect(await page.getByLabel("Private key (PEM, unencrypted)").getAttribute("placeholder")).toBe("•••••••• (stored)");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.waitForURL(/\/trusted-sites\/[0-9a-f-]{36}$/);
+    await page.getByText("CN=loyalty-sender, issued by CN=Test CA").waitFor();
+    const [kept] = await database.db.select().from(trustedSites).where(eq(trustedSites.name, "mTLS receiver"));
+    expect(kept!.clientCertificate!.privateKey).toBe(row!.clientCertificate!.privateKey);
+    expect(errors.filter((e) => !e.includes("favicon") && !e.includes("422"))).toEqual([]);
     await page.close();
   });
 

@@ -5,6 +5,7 @@ import { trustedSites, type TrustedSite } from "../../db/schema";
 import type { Transaction } from "../../delivery/announce";
 import type { FieldIssue } from "../../errors";
 import { refusedTargetIssues } from "../../outbound/refused-target-issues";
+import { headersToStore, headerViews } from "../../trusted-sites/stored-headers";
 import type { legacyWebhookConfigSchema } from "./kinds";
 import type { NodeCheckContext, NodeKindModule } from "./types";
 import { queueNodeMessage } from "./webhook-message";
@@ -21,14 +22,16 @@ type LegacyConfig = z.output<typeof legacyWebhookConfigSchema>;
  */
 export const legacyWebhookMessageNode: NodeKindModule<typeof legacyWebhookConfigSchema> = {
   async check(config, ctx) {
-    const { params } = await enteredParams(config, ctx);
+    const { stored, params } = await enteredParams(config, ctx);
+    const headerIssues = headersToStore(config.headers, stored?.headers ?? [], ctx.secrets()).issues;
     const parsed = authMethodModule(config.authMethod).schema.safeParse(params);
-    if (!parsed.success) return parsed.error.issues.map((issue): FieldIssue => ({ path: ["authParams", ...issue.path.map(String)], message: issue.message }));
-    return refusedTargetIssues({ url: config.url, authParams: parsed.data as Record<string, unknown> });
+    if (!parsed.success) return [...headerIssues, ...parsed.error.issues.map((issue): FieldIssue => ({ path: ["authParams", ...issue.path.map(String)], message: issue.message }))];
+    return [...headerIssues, ...(await refusedTargetIssues({ url: config.url, authParams: parsed.data as Record<string, unknown> }))];
   },
   async save(config, ctx) {
     const { stored, params } = await enteredParams(config, ctx);
     const authParams = authMethodModule(config.authMethod).schema.parse(params) as Record<string, unknown>;
+    const { headers } = headersToStore(config.headers, stored?.headers ?? [], ctx.secrets());
     const next = { authMethod: config.authMethod, authParams };
     const connection = {
       name: `${ctx.workflowName} › ${ctx.nodeId} (legacy node)`,
@@ -36,7 +39,7 @@ export const legacyWebhookMessageNode: NodeKindModule<typeof legacyWebhookConfig
       contentType: config.contentType,
       httpMethod: config.httpMethod,
       bodyEncoding: config.bodyEncoding,
-      headers: config.headers,
+      headers,
       timeoutMs: config.timeoutMs,
       authMethod: config.authMethod,
       authParams: paramsToStore(stored, next, ctx.secrets()).authParams,
@@ -51,7 +54,7 @@ export const legacyWebhookMessageNode: NodeKindModule<typeof legacyWebhookConfig
         targetWhere: sql`${trustedSites.workflowId} is not null`,
         set: connection,
       });
-    return { ...config, authParams: redactParams(config.authMethod, authParams).params };
+    return { ...config, headers: headerViews(headers), authParams: redactParams(config.authMethod, authParams).params };
   },
   async run(config, ctx) {
     const site = await legacyNodeSite(ctx.tx, ctx.workflowId, ctx.nodeId);

@@ -7,6 +7,7 @@ import { fixture as jwtFixture } from "./jwt";
 import { fixture as oauth2Fixture } from "./oauth2";
 import { fixture as oauth2ClientCredentialsFixture } from "./oauth2-client-credentials";
 import { fixture as oauth2JwtPrivateKeyFixture } from "./oauth2-jwt-private-key";
+import { fixture as staticHeaderFixture } from "./static-header";
 
 export interface AuthMethodFixture {
   /** A complete, valid configuration. */
@@ -15,12 +16,15 @@ export interface AuthMethodFixture {
   invalid: readonly { field: string; value: unknown }[];
   /** The secret strings in `valid`, which must never leak. */
   secretValues: readonly string[];
+  /** Secrets the method sends as they are, by design (a static API key): allowed in that one header only. */
+  sentAsIs?: { header: string; value: string };
 }
 
 /** One fixture per method: a method without one fails to compile here. */
 export const authMethodFixtures: Record<AuthMethod, AuthMethodFixture> = {
   none: { valid: {}, invalid: [], secretValues: [] },
   basic: basicFixture,
+  "static-header": staticHeaderFixture,
   aws: awsFixture,
   "aws-s3": awsS3Fixture,
   jwt: jwtFixture,

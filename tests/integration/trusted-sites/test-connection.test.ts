@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { POST as postTest } from "@/app/api/trusted-sites/[id]/test/route";
@@ -25,6 +26,7 @@ import { startReceiver, type ReceivedRequest, type Receiver } from "../../helper
 import { startIntrospectingReceiver, startOAuthServer, type OAuthTestServer } from "../../helpers/oauth-server";
 import { closedPort } from "../../helpers/ports";
 import { startS3Server, type S3Server } from "../../helpers/s3-server";
+import { makeTestPki, type TestPki } from "../../helpers/tls-certificates";
 import { startWebhookReceiver, type WebhookReceiver } from "../../helpers/webhook-receiver";
 
 /**
@@ -40,6 +42,11 @@ let oauth: OAuthTestServer;
 let plain: WebhookReceiver;
 /** What the plain receiver answers next. */
 let plainReply: { status: number; body?: string; headers?: Record<string, string> } | "hang" = { status: 204 };
+let pki: TestPki;
+/** An https receiver that asks for a client certificate (403 without one its CA signed). */
+let tls: https.Server;
+let tlsUrl: string;
+const tlsSeen: { authorized: boolean; subject: string | null; secret: string | undefined }[] = [];
 
 beforeAll(async () => {
   vi.stubEnv("ALLOW_PRIVATE_TARGETS", "127.0.0.1");
@@ -48,10 +55,22 @@ beforeAll(async () => {
   useAsAppDatabase(database);
   oauth = await startOAuthServer({ clientCredentialsTtl: 600 });
   plain = await startWebhookReceiver(() => plainReply);
+  pki = makeTestPki();
+  tls = https.createServer({ key: pki.server.key, cert: pki.server.certificate, ca: pki.ca.certificate, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+    const socket = req.socket as TLSSocket;
+    const peer = socket.getPeerCertificate();
+    tlsSeen.push({ authorized: socket.authorized, subject: peer?.subject?.CN ? String(peer.subject.CN) : null, secret: req.headers["x-api-secret"] as string | undefined });
+    req.resume();
+    req.on("end", () => res.writeHead(socket.authorized ? 200 : 403, { "x-receiver": "mtls" }).end(socket.authorized ? "hello" : "client certificate required"));
+  });
+  await new Promise<void>((resolve) => tls.listen(0, "127.0.0.1", resolve));
+  tlsUrl = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/hooks`;
 });
 afterAll(async () => {
   vi.unstubAllEnvs();
   await plain?.close();
+  tls?.closeAllConnections();
+  await new Promise((resolve) => tls?.close(resolve));
   await oauth?.close();
   await database?.drop();
 });
@@ -132,6 +151,19 @@ describe("Test connection", () => {
     expect(Buffer.from(arrival.headers.authorization!.replace("Basic ", ""), "base64").toString()).toBe(`loyalty-app:${password}`);
     expect(item(test.explanation, "username")).toBe("loyalty-app");
     expectNoSecrets(test, [password, arrival.headers.authorization!]);
+  });
+
+  it("static header: the header named, its value redacted and nowhere in the answer", async () => {
+    plainReply = { status: 200 };
+    const key = "static-api-key-value-8080";
+    const siteId = await site("static-header", { headerName: "X-Api-Key", headerValue: key }, `${plain.url}/static`);
+    const test = await testConnection(deps(), actor, siteId);
+    const arrival = plain.arrivals.at(-1)!;
+    expect(arrival.headers["x-api-key"]).toBe(key);
+    expectShownAsReceived(test, arrival);
+    expect(test.request!.headers["x-api-key"]).toBe("[redacted]");
+    expect(item(test.explanation, "headerName")).toBe("x-api-key");
+    expectNoSecrets(test, [key]);
   });
 
   it("a receiver that echoes the request back does not reveal the credentials it carried", async () => {
@@ -362,17 +394,11 @@ describe("Test connection", () => {
       plainReply = { status: 204 };
     });
 
-    it("a self-signed certificate: the TLS handshake fails, said so", async () => {
-      const tls = https.createServer({ cert: SELF_SIGNED.cert, key: SELF_SIGNED.key }, (_req, res) => res.end("never reached"));
-      await new Promise<void>((resolve) => tls.listen(0, "127.0.0.1", resolve));
-      try {
-        const siteId = await site("none", {}, `https://127.0.0.1:${(tls.address() as AddressInfo).port}/hooks`);
-        const test = await testConnection(deps(), actor, siteId);
-        expect(test.outcome).toMatchObject({ kind: "error", stage: "send", error: "connection failed (DEPTH_ZERO_SELF_SIGNED_CERT)" });
-        if (test.outcome.kind === "error") expect(test.outcome.explanation).toMatch(/TLS \(https\) handshake with 127\.0\.0\.1:\d+ failed: the receiver's TLS certificate is self-signed/);
-      } finally {
-        await new Promise((resolve) => tls.close(resolve));
-      }
+    it("a receiver certificate this server does not trust: the TLS handshake fails, said so", async () => {
+      const siteId = await site("none", {}, tlsUrl);
+      const test = await testConnection(deps(), actor, siteId);
+      expect(test.outcome).toMatchObject({ kind: "error", stage: "send", error: "connection failed (SELF_SIGNED_CERT_IN_CHAIN)" });
+      if (test.outcome.kind === "error") expect(test.outcome.explanation).toMatch(/^The TLS \(https\) handshake with 127\.0\.0\.1:\d+ failed: the receiver's TLS certificate chain ends in a self-signed certificate/);
     });
 
     it("a private address not allowed: refused, naming ALLOW_PRIVATE_TARGETS", async () => {
@@ -380,6 +406,25 @@ describe("Test connection", () => {
       const test = await testConnection({ ...deps(), fetch: createGuardedFetch({ allow: "" }) }, actor, siteId);
       expect(test.outcome).toMatchObject({ kind: "error", stage: "send" });
       if (test.outcome.kind === "error") expect(test.outcome.explanation).toMatch(/ALLOW_PRIVATE_TARGETS/);
+    });
+  });
+
+  describe("client certificate and secret extra headers", () => {
+    it("presents the site's client certificate (its mutual-TLS pool), shows the answer's headers, and never the secret header's value", async () => {
+      const secretValue = "secret-extra-header-value-5150";
+      const siteId = await site("none", {}, tlsUrl, {
+        clientCertificate: { certificate: pki.client.certificate, privateKey: pki.client.key, ca: pki.ca.certificate },
+        headers: [
+          { name: "X-Tenant", value: "tenant-1" },
+          { name: "X-Api-Secret", value: secretValue, secret: true },
+        ],
+      });
+      const test = await testConnection(deps(), actor, siteId);
+      expect(tlsSeen.at(-1)).toMatchObject({ authorized: true, subject: "loyalty-sender", secret: secretValue });
+      expect(test.outcome).toMatchObject({ kind: "response", ok: true, status: 200, bodyExcerpt: "hello" });
+      if (test.outcome.kind === "response") expect(test.outcome.headers).toContainEqual(["x-receiver", "mtls"]);
+      expect(test.request!.headers["x-api-secret"]).toBe("[redacted]");
+      expectNoSecrets(test, [secretValue, pki.client.key]);
     });
   });
 
@@ -526,22 +571,3 @@ function clientCredentialsFor(server: OAuthTestServer) {
   };
 }
 
-/** A self-signed certificate for 127.0.0.1 (EC P-256, valid until 2126), made with openssl for this test. */
-const SELF_SIGNED = {
-  cert: `-----BEGIN CERTIFICATE-----
-MIIBjzCCATagAwIBAgIUJyu6GnfgReTXrXWgX3UgPFjTGjMwCgYIKoZIzj0EAwIw
-FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTIwMjAzMzczMVoYDzIxMjYxMTA4
-MDMzNzMxWjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO
-PQMBBwNCAATsqueMO2igOnmiKbEX/4P+p23gtidfwgC7NpjPckkUwAWLAc42UJtm
-Eu6CKdwMD2sh0VKpxqLvIN2a4O7f5rsfo2QwYjAdBgNVHQ4EFgQUV3K4m0dlqELI
-nneGRJRF0hSo3qUwHwYDVR0jBBgwFoAUV3K4m0dlqELInneGRJRF0hSo3qUwDwYD
-VR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0cAMEQC
-IH51q+Mmg1xsWLdjvSoBRt0XpAewiVDS4n2BsiuphLMYAiBLQp07ms65Y9Fv770l
-so/Hg0e9ojqb5u9AFatoCLr8qg==
------END CERTIFICATE-----`,
-  key: `-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgrxQpflzSxX2jEV7M
-hB75qzw9nbKgS0Uwc4ZTWT5CQKuhRANCAATsqueMO2igOnmiKbEX/4P+p23gtidf
-wgC7NpjPckkUwAWLAc42UJtmEu6CKdwMD2sh0VKpxqLvIN2a4O7f5rsf
------END PRIVATE KEY-----`,
-};

@@ -147,6 +147,25 @@ describe("the Webhook message (legacy) node", () => {
     expect(arrival.headers.authorization).toBe(`Basic ${Buffer.from(`loyalty:${PASSWORD}`).toString("base64")}`);
   });
 
+  it("seals a secret extra header in the node's site row, keeps it out of the graph, and keeps it when an edit leaves it blank", async () => {
+    const apiKey = "legacy-api-key-4711";
+    const headers = [{ name: "X-Api-Key", value: apiKey, secret: true }];
+    expect(await issuesOf(createWorkflow(database.db, actor, legacyWorkflow(legacyConfig({ headers: [{ ...headers[0], value: "" }] })), { box }))).toEqual([
+      { path: "graph.nodes.0.config.headers.0.value", message: "Header value is required" },
+    ]);
+    const workflow = await createWorkflow(database.db, actor, legacyWorkflow(legacyConfig({ headers })), { box });
+    const [version] = await database.db.select().from(workflowVersions).where(eq(workflowVersions.id, workflow.version.id));
+    expect(JSON.stringify(version!.graph)).not.toContain(apiKey);
+    const [site] = await database.db.select().from(trustedSites).where(eq(trustedSites.workflowId, workflow.id));
+    expect(JSON.stringify(site!.headers)).not.toContain(apiKey);
+
+    const edited = legacyWorkflow(legacyConfig({ headers: [{ name: "X-Api-Key", value: "", secret: true }] }));
+    await updateWorkflow(database.db, actor, workflow.id, { ...edited, name: workflow.name, trigger: { event: workflow.triggerEvent } }, { box });
+    await setWorkflowStatus(database.db, actor, workflow.id, { status: "active" }, { box });
+    await runToCompletion(workflow.triggerEvent);
+    expect(receiver.arrivals.at(-1)!.headers["x-api-key"]).toBe(apiKey);
+  });
+
   it("refuses bad connection settings with the path of each field", async () => {
     const config = legacyConfig({
       url: "ftp://example.com",

@@ -69,9 +69,26 @@ export default backofficePage(async function SitePage({ params }: { params: Prom
                 <dd className="flex flex-col font-mono text-xs">
                   {site.headers.map((h) => (
                     <span key={h.name} className="break-all">
-                      {h.name}: {h.value}
+                      {h.name}: {h.secret ? <span className="font-sans text-slate-500">secret (stored encrypted)</span> : h.value}
                     </span>
                   ))}
+                </dd>
+              </>
+            )}
+            {site.clientCertificate && (
+              <>
+                <dt className="text-slate-500">Client certificate</dt>
+                <dd className="flex flex-col text-xs">
+                  <span className="break-words">
+                    {site.clientCertificate.subject}, issued by {site.clientCertificate.issuer}
+                  </span>
+                  <span>
+                    Valid until <DateTime value={site.clientCertificate.validTo} />
+                    {new Date(site.clientCertificate.validTo).getTime() - Date.now() < 30 * 86_400_000 && (
+                      <span className="ml-1 font-medium text-amber-700">(renew soon)</span>
+                    )}
+                  </span>
+                  <span className="break-all font-mono text-slate-500">SHA-256 {site.clientCertificate.fingerprint256}</span>
                 </dd>
               </>
             )}

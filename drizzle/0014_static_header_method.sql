@@ -1,0 +1,1 @@
+ALTER TYPE "public"."auth_method" ADD VALUE 'static-header' BEFORE 'aws';
