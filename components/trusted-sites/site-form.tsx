@@ -15,6 +15,7 @@ import { authFormValues, authRequestParams, type AuthFormValues } from "./auth-f
 import { ClientCertificateFields, type ClientCertificateFormValues } from "./client-certificate-fields";
 import { AuthMethodFields, missingRequiredParams } from "./method-fields";
 import { RequestShapeFields, type RequestShapeFormValues } from "./request-shape-fields";
+import { TestTokenEndpoint } from "./test-token-endpoint";
 
 export interface SiteFormValues extends AuthFormValues, RequestShape, ClientCertificateFormValues {
   name: string;
@@ -85,6 +86,7 @@ export function SiteForm({ methods, site }: { methods: MethodChoice[]; site?: Si
       <section className="flex flex-col gap-4 rounded-lg border border-slate-200 bg-white p-6">
         <h2 className="text-base font-semibold">Authentication</h2>
         <AuthMethodFields form={form as unknown as UseFormReturn<AuthFormValues>} methods={methods} storedMethod={site?.authMethod} secretsSet={site?.secretsSet} />
+        {method.canTestTokenEndpoint && <TestTokenEndpoint form={form as unknown as UseFormReturn<AuthFormValues>} method={method} site={site} />}
         <ClientCertificateFields form={form as unknown as UseFormReturn<ClientCertificateFormValues>} stored={site?.clientCertificate} />
       </section>
 

@@ -14,6 +14,7 @@ export type AuditAction =
   | "site.signing_enabled"
   | "site.signing_rotated"
   | "site.signing_disabled"
+  | "site.tested"
   | "messages.resent"
   | "message.cancelled"
   | "message.retried-now";

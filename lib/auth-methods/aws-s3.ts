@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { awsCredentialFields, awsCredentialsSchema, optionalScopePart, scopePart } from "./aws/fields";
-import { signAwsV4 } from "./aws/sigv4";
+import { explainAwsV4, signAwsV4 } from "./aws/sigv4";
+import { signingExplanation } from "./aws/explanation";
 import { buildObjectKey, encodeObjectKey, FILENAME_FORMAT_HELP, filenameFormatSchema } from "./s3-object-key";
 import type { AuthMethodModule, OutgoingRequest } from "./types";
 
@@ -24,6 +25,11 @@ const S3_HOST_WITH_REGION =
 /** The region an S3 endpoint URL names, if it names one. */
 export function regionFromS3Url(url: URL): string | undefined {
   return S3_HOST_WITH_REGION.exec(url.hostname)?.[1];
+}
+
+/** The region in the URL, else the configured one, else us-east-1. */
+function signingRegion(url: URL, params: AwsS3Params): string {
+  return regionFromS3Url(url) ?? params.region ?? DEFAULT_REGION;
 }
 
 /** `<site URL>/<object key>`, the key RFC 3986-encoded so the path is already S3's canonical form. */
@@ -73,7 +79,7 @@ export const awsS3Method = {
   ],
   async authorize(request, params, ctx) {
     const url = objectUrl(request.url, buildObjectKey(params.filenameFormat, ctx.message));
-    const region = regionFromS3Url(url) ?? params.region ?? DEFAULT_REGION;
+    const region = signingRegion(url, params);
     const bodyHash = createHash("sha256").update(request.body, "utf8").digest("hex");
     const put: OutgoingRequest = {
       method: "PUT",
@@ -88,6 +94,22 @@ export const awsS3Method = {
       ctx.now(),
       // aws4fetch knows that S3 paths are encoded once only for the service name "s3"; the path already is.
       { singleEncodePath: params.service !== "s3" },
+    );
+  },
+  async explain(sent, params) {
+    const region = signingRegion(new URL(sent.url), params);
+    const explained = await explainAwsV4(
+      sent,
+      { accessKeyId: params.accessKeyId, secretAccessKey: params.secretAccessKey },
+      { region, service: params.service },
+      { singleEncodePath: params.service !== "s3" },
+    );
+    return signingExplanation(
+      `PUT of the object ${new URL(sent.url).pathname}, signed with AWS Signature V4 (aws4fetch), scope ${region}/${params.service}/aws4_request`,
+      explained.canonicalRequest,
+      explained.stringToSign,
+      explained.authorization === sent.headers.authorization,
+      "authorization",
     );
   },
 } satisfies AuthMethodModule<AwsS3Params>;

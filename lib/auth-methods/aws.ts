@@ -1,8 +1,9 @@
 import { z } from "zod";
-import { signEscherRequest } from "./aws/escher-signer";
+import { explainEscherRequest, signEscherRequest } from "./aws/escher-signer";
 import { awsCredentialFields, awsCredentialsSchema, optionalText, scopePart } from "./aws/fields";
-import { signAwsV4, type AwsCredentials, type AwsScope } from "./aws/sigv4";
-import type { AuthMethodModule, OutgoingRequest } from "./types";
+import { signingExplanation } from "./aws/explanation";
+import { explainAwsV4, fromAmzDate, signAwsV4, type AwsCredentials, type AwsScope } from "./aws/sigv4";
+import type { AuthMethodModule, Explanation, OutgoingRequest } from "./types";
 
 export { signAwsV4 } from "./aws/sigv4";
 
@@ -46,6 +47,14 @@ export function signSigV4Variant(
   scope: AwsScope,
   now: Date,
 ): OutgoingRequest {
+  const { escherRequest, config, headerNames } = variantSigning(request, variant, credentials, scope);
+  const signed = signEscherRequest(escherRequest, config, now, headerNames);
+  // The HTTP client sends `host` from the URL.
+  return { ...request, headers: Object.fromEntries(signed.headers.filter(([name]) => name !== "host")) };
+}
+
+/** What escher-auth signs for `request`: its own date and auth headers and `host` left out, to be set by the signer. */
+function variantSigning(request: OutgoingRequest, variant: SigV4Variant, credentials: AwsCredentials, scope: AwsScope) {
   const prefix = variant.algorithmPrefix.toUpperCase();
   const vendor = variant.vendorKey.toLowerCase();
   const dateHeaderName = `x-${vendor}-date`;
@@ -54,9 +63,11 @@ export function signSigV4Variant(
   const headers = Object.entries(request.headers).filter(
     ([name]) => name !== dateHeaderName && name !== authHeaderName && name !== "host",
   );
-  const signed = signEscherRequest(
-    { method: request.method, url: url.pathname + url.search, headers: [["host", url.host], ...headers], body: request.body },
-    {
+  return {
+    dateHeaderName,
+    authHeaderName,
+    escherRequest: { method: request.method, url: url.pathname + url.search, headers: [["host", url.host], ...headers] as [string, string][], body: request.body },
+    config: {
       algoPrefix: prefix,
       vendorKey: variant.vendorKey,
       credentialScope: `${scope.region}/${scope.service}/${prefix.toLowerCase()}_request`,
@@ -65,11 +76,37 @@ export function signSigV4Variant(
       authHeaderName,
       dateHeaderName,
     },
-    now,
-    headers.map(([name]) => name),
+    headerNames: headers.map(([name]) => name),
+  };
+}
+
+/** The canonical request and string to sign of a request as sent, and whether they give the signature it carries. */
+async function explainAws(sent: OutgoingRequest, params: AwsParams): Promise<Explanation> {
+  const credentials = { accessKeyId: params.accessKeyId, secretAccessKey: params.secretAccessKey };
+  const scope = { region: params.region, service: params.service };
+  const { algorithmPrefix, vendorKey } = params;
+  if (algorithmPrefix && vendorKey) {
+    const { escherRequest, config, headerNames, dateHeaderName, authHeaderName } = variantSigning(
+      sent, { algorithmPrefix, vendorKey }, credentials, scope,
+    );
+    const signedAt = fromAmzDate(sent.headers[dateHeaderName] ?? "");
+    const explained = explainEscherRequest(escherRequest, config, signedAt, headerNames);
+    return signingExplanation(
+      `Signed with ${config.algoPrefix}-HMAC-SHA256 (a SigV4 variant, escher-auth), scope ${config.credentialScope}`,
+      explained.canonicalRequest,
+      explained.stringToSign,
+      explained.authHeader === sent.headers[authHeaderName],
+      authHeaderName,
+    );
+  }
+  const explained = await explainAwsV4(sent, credentials, scope);
+  return signingExplanation(
+    `Signed with AWS Signature V4 (aws4fetch), scope ${params.region}/${params.service}/aws4_request`,
+    explained.canonicalRequest,
+    explained.stringToSign,
+    explained.authorization === sent.headers.authorization,
+    "authorization",
   );
-  // The HTTP client sends `host` from the URL.
-  return { ...request, headers: Object.fromEntries(signed.headers.filter(([name]) => name !== "host")) };
 }
 
 export const awsMethod = {
@@ -129,4 +166,5 @@ export const awsMethod = {
     }
     return signAwsV4(request, credentials, scope, ctx.now());
   },
+  explain: (sent, params) => explainAws(sent, params),
 } satisfies AuthMethodModule<AwsParams>;

@@ -51,4 +51,10 @@ export const basicMethod = {
       headers: { ...request.headers, authorization: basicCredentials(params.username, params.password) },
     };
   },
+  async explain(_sent, params) {
+    return {
+      summary: "Authorization: Basic with base64 of username:password (the password is not shown).",
+      items: [{ key: "username", label: "Username", value: params.username, format: "text" }],
+    };
+  },
 } satisfies AuthMethodModule<BasicParams>;

@@ -1,4 +1,4 @@
-import { SignJWT } from "jose";
+import { decodeJwt, decodeProtectedHeader, SignJWT } from "jose";
 import { z } from "zod";
 import { withBearer } from "@/lib/oauth/bearer";
 import { requiredText } from "./common-fields";
@@ -129,5 +129,18 @@ export const jwtMethod = {
       throw new AuthorizationError(`the token could not be signed with ${params.algorithm}`);
     }
     return withBearer(request, token);
+  },
+  async explain(sent) {
+    const token = /^Bearer (.+)$/.exec(sent.headers.authorization ?? "")?.[1];
+    if (!token) return { summary: "The request carries no bearer token.", items: [] };
+    const claims = decodeJwt(token);
+    const lifetime = claims.iat !== undefined && claims.exp !== undefined ? ` valid ${claims.exp - claims.iat} s from ${new Date(claims.iat * 1000).toISOString()}` : "";
+    return {
+      summary: `Authorization: Bearer with a JWT${lifetime}. Its decoded header and claims (the token and its signature are not shown):`,
+      items: [
+        { key: "header", label: "JWT header", value: JSON.stringify(decodeProtectedHeader(token), null, 2), format: "json" },
+        { key: "claims", label: "JWT claims", value: JSON.stringify(claims, null, 2), format: "json" },
+      ],
+    };
   },
 } satisfies AuthMethodModule<JwtParams>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { explainBearerToken } from "@/lib/oauth/token-response-view";
 import { authorizeWithSiteToken, forgetSiteToken } from "@/lib/oauth/bearer";
 import {
   contentTypeField,
@@ -76,4 +77,6 @@ export const oauth2ClientCredentialsMethod = {
   authorize: (request, params, ctx) =>
     authorizeWithSiteToken(request, ctx, () => fetchClientCredentialsToken(params, ctx)),
   onUnauthorized: forgetSiteToken,
+  explain: (_sent, _params, ctx) => explainBearerToken(ctx),
+  canTestTokenEndpoint: true,
 } satisfies AuthMethodModule<OAuth2ClientCredentialsParams>;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { SignJWT } from "jose";
 import { z } from "zod";
+import { explainBearerToken } from "@/lib/oauth/token-response-view";
 import { authorizeWithSiteToken, forgetSiteToken } from "@/lib/oauth/bearer";
 import {
   contentTypeField,
@@ -157,4 +158,6 @@ export const oauth2JwtPrivateKeyMethod = {
   ],
   authorize: (request, params, ctx) => authorizeWithSiteToken(request, ctx, () => fetchJwtGrantToken(params, ctx)),
   onUnauthorized: forgetSiteToken,
+  explain: (_sent, _params, ctx) => explainBearerToken(ctx),
+  canTestTokenEndpoint: true,
 } satisfies AuthMethodModule<OAuth2JwtPrivateKeyParams>;

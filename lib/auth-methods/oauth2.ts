@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { explainBearerToken } from "@/lib/oauth/token-response-view";
 import { authorizeWithSiteToken, forgetSiteToken } from "@/lib/oauth/bearer";
 import { optionalText, scopeField, tokenUrlField } from "@/lib/oauth/token-endpoint-fields";
 import { expiresAtFrom } from "@/lib/oauth/token-freshness";
@@ -102,4 +103,5 @@ export const oauth2Method = {
   authorize: (request, params, ctx) =>
     authorizeWithSiteToken(request, ctx, (expired) => refreshAccessToken(params, ctx, expired)),
   onUnauthorized: forgetSiteToken,
+  explain: (_sent, _params, ctx) => explainBearerToken(ctx),
 } satisfies AuthMethodModule<OAuth2Params>;

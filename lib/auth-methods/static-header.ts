@@ -39,4 +39,10 @@ export const staticHeaderMethod = {
     const name = params.headerName.toLowerCase();
     return { ...request, headers: { ...request.headers, [name]: params.headerValue } };
   },
+  async explain(_sent, params) {
+    return {
+      summary: `Sends the header ${params.headerName} with its stored value (not shown).`,
+      items: [{ key: "headerName", label: "Header", value: params.headerName.toLowerCase(), format: "text" }],
+    };
+  },
 } satisfies AuthMethodModule<StaticHeaderParams>;

@@ -86,6 +86,50 @@ export interface AuthMethodModule<Params = Record<string, unknown>> {
    * `refused`, so drop what it carried; the delivery then authorizes and sends once more at once.
    */
   onUnauthorized?(ctx: AuthContext, refused: OutgoingRequest): Promise<void>;
+  /**
+   * What the method did to `sent` (a request it authorized), for Test connection: the AWS canonical
+   * request and string to sign, a JWT's decoded header and claims, the token response, … Never a
+   * secret: the result is shown in the browser.
+   */
+  explain?(sent: OutgoingRequest, params: Params, ctx: ExplainContext): Promise<Explanation>;
+  /** The site form can try the method's token endpoint with the values typed in ("Test token endpoint"). */
+  canTestTokenEndpoint?: boolean;
+}
+
+/** One token-endpoint exchange seen while authorizing (the test connection watches ctx.fetch). */
+export interface TokenExchange {
+  /** Origin and path only. */
+  url: string;
+  status: number | null;
+  durationMs: number;
+  /** The response body as parsed JSON (an object), when it was one. */
+  json: Record<string, unknown> | null;
+  /** The start of the body when it was not a JSON object. */
+  text: string;
+  /** Credentials the request carried (client secret, assertion, Authorization): cut out of anything shown. */
+  sentCredentials: string[];
+}
+
+export interface ExplainContext {
+  /** Token requests made while authorizing, in order. */
+  tokenExchanges: readonly TokenExchange[];
+  /** The access token expiry the token cache handed out, when the method asked it for one. */
+  tokenExpiresAt: Date | null;
+  /** Secret values the explanation must not quote (what the site's secret fields hold). */
+  secretValues: readonly string[];
+}
+
+/** One labelled part of an explanation: shown as text, as a monospaced block, or as JSON. */
+export interface ExplanationItem {
+  key: string;
+  label: string;
+  value: string;
+  format: "text" | "code" | "json";
+}
+
+export interface Explanation {
+  summary: string;
+  items: ExplanationItem[];
 }
 
 /** Thrown when credentials cannot be obtained (token endpoint refused, …): the attempt fails. */

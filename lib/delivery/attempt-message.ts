@@ -187,7 +187,7 @@ async function send(
     while (deps.clock.now() < localStart) await new Promise((r) => setTimeout(r, localStart - deps.clock.now()));
     const request = stamped(prepared, new Date());
     try {
-      signed = await signAndAuthorize(deps, message, request, ctx);
+      signed = await signAndAuthorize(deps, message.site, request, ctx);
     } catch (error) {
       if (!(error instanceof AuthorizeFailure)) throw error;
       return { succeeded: false, startedAt: new Date(), error: error.message, request: recordedRequest(request, message.site.bodyEncoding) };
@@ -205,7 +205,7 @@ async function send(
   }
   let response: SendResult;
   try {
-    response = await sendRequest(signed, message.site.timeoutMs, deps.fetch, webhookSender(deps, message));
+    response = await sendRequest(signed, message.site.timeoutMs, deps.fetch, webhookSender(deps, message.site));
   } catch (error) {
     if (!(error instanceof SendFailure)) throw error;
     return { succeeded: false, startedAt, error: error.message, durationMs: failureDuration(error), request: recordedRequest(signed, message.site.bodyEncoding) };
@@ -232,7 +232,7 @@ async function resendWithNewToken(
   const request = stamped(prepared, new Date());
   let signed: OutgoingRequest;
   try {
-    signed = await signAndAuthorize(deps, message, request, ctx);
+    signed = await signAndAuthorize(deps, message.site, request, ctx);
   } catch (error) {
     if (!(error instanceof AuthorizeFailure)) throw error;
     const error401 = `${describeStatus(401)}; getting a new access token failed: ${error.message}`;
@@ -240,7 +240,7 @@ async function resendWithNewToken(
   }
   let response: SendResult;
   try {
-    response = await sendRequest(signed, message.site.timeoutMs, deps.fetch, webhookSender(deps, message));
+    response = await sendRequest(signed, message.site.timeoutMs, deps.fetch, webhookSender(deps, message.site));
   } catch (error) {
     if (!(error instanceof SendFailure)) throw error;
     const durationMs = refused.durationMs + (failureDuration(error) ?? 0);
@@ -277,19 +277,22 @@ function describeStatus(code: number): string {
 }
 
 /** The secret extra headers, the payload signature (when the site signs), then the site's authentication method. */
-function signAndAuthorize(deps: DeliveryDeps, message: ClaimedMessage, request: OutgoingRequest, ctx: AuthContext) {
+export function signAndAuthorize(deps: SendDeps, site: ClaimedMessage["site"], request: OutgoingRequest, ctx: AuthContext) {
   // A client certificate that cannot be used fails here, before anything is sent (its pool is kept for the send).
-  webhookSender(deps, message);
-  const withSecrets = withSecretHeaders(request, message.site.headers, deps.box);
-  const signed = withPayloadSignature(withSecrets, message.site.signingSecrets, deps.box, new Date());
-  return authorizeRequest(signed, message.site, deps.box, ctx);
+  webhookSender(deps, site);
+  const withSecrets = withSecretHeaders(request, site.headers, deps.box);
+  const signed = withPayloadSignature(withSecrets, site.signingSecrets, deps.box, new Date());
+  return authorizeRequest(signed, site, deps.box, ctx);
 }
+
+/** What signing and sending need of the delivery's dependencies (Test connection passes the same). */
+export type SendDeps = Pick<DeliveryDeps, "box" | "request" | "clientCertificates">;
 
 let defaultCertificateSenders: ClientCertificateSenders | undefined;
 
 /** How the webhook is sent: over the site's own mutual-TLS pool when it has a client certificate. */
-function webhookSender(deps: DeliveryDeps, message: ClaimedMessage): GuardedRequest | undefined {
-  const certificate = message.site.clientCertificate;
+export function webhookSender(deps: SendDeps, site: Pick<ClaimedMessage["site"], "clientCertificate">): GuardedRequest | undefined {
+  const certificate = site.clientCertificate;
   if (!certificate) return deps.request;
   const senders = deps.clientCertificates ?? (defaultCertificateSenders ??= clientCertificateSenders());
   return senders.requestFor(`${certificate.fingerprint256} ${certificate.privateKey} ${certificate.ca}`, () => {
@@ -312,7 +315,7 @@ function withSecretHeaders(request: OutgoingRequest, headers: ClaimedMessage["si
 }
 
 /** What every receiver gets (DESIGN §3), shaped by the site (method, encoding, extra headers); the body is the same on every attempt. */
-function prepareRequest(message: ClaimedMessage): OutgoingRequest {
+export function prepareRequest(message: Pick<ClaimedMessage, "id" | "action" | "customerId" | "payload" | "createdAt" | "site">): OutgoingRequest {
   if (!URL.canParse(message.site.url)) throw new PrepareError("the site's URL is not a valid URL");
   const { site } = message;
   const extra = plainHeaders(site.headers);
@@ -330,7 +333,7 @@ function prepareRequest(message: ClaimedMessage): OutgoingRequest {
 }
 
 /** Webhook-Timestamp is the send time in unix seconds, taken after any pacing wait. */
-function stamped(request: OutgoingRequest, now: Date): OutgoingRequest {
+export function stamped(request: OutgoingRequest, now: Date): OutgoingRequest {
   return { ...request, headers: { ...request.headers, "webhook-timestamp": String(Math.floor(now.getTime() / 1000)) } };
 }
 

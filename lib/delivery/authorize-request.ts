@@ -43,7 +43,8 @@ export async function authorizeRequest(
   }
 }
 
-function describeAuthorizeError(error: unknown): string {
+/** What keeps a method from authorizing, in words that quote no parameter. */
+export function describeAuthorizeError(error: unknown): string {
   if (error instanceof AuthorizationError) return `authorization failed: ${error.message}`;
   const refusal = findOutboundRefusal(error);
   if (refusal) return `authorization failed: ${refusal.message}`;

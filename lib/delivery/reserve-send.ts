@@ -286,6 +286,29 @@ async function unreserve(db: Database, r: SendReservation, leaseId: number): Pro
     update webhook_attempts set started_at = null where id = ${r.attemptId} and exists (select 1 from counted)`);
 }
 
+/**
+ * One of the site's thread slots for a send that belongs to no message (Test connection), held by
+ * `holderId` (recorded as the slot's message id, so releaseLease frees it) until released or `ttlMs`
+ * passed; null while every thread is busy. The same slot rows as deliveries, so a test counts
+ * against the site's threads like any send.
+ */
+export async function takeSpareThread(db: Database, site: { siteId: string; threads: number }, holderId: string, ttlMs: number): Promise<number | null> {
+  for (;;) {
+    const [row] = await db.execute<{ id: string }>(sql`
+      with free as (
+        select id from site_leases
+        where site_id = ${site.siteId} and slot < ${site.threads} and expires_at <= clock_timestamp()
+        order by slot limit 1
+        for update skip locked
+      )
+      update site_leases l set message_id = ${holderId}, expires_at = clock_timestamp() + ${ttlMs}::float8 * interval '1 millisecond'
+      from free where l.id = free.id
+      returning l.id`);
+    if (row) return Number(row.id);
+    if (!(await addMissingSlots(db, site.siteId, site.threads))) return null;
+  }
+}
+
 /** Creates the site's slot rows up to `threads` (a new site, or more threads); false when none were missing. */
 async function addMissingSlots(db: Database, siteId: string, threads: number): Promise<boolean> {
   const added = await executePrepared(db, sql`

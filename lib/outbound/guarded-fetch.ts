@@ -61,6 +61,8 @@ export function createGuardedAgent(options: GuardedFetchOptions = {}): Dispatche
 
 export interface GuardedResponse {
   status: number;
+  /** As undici gives them: lower-case names, repeated ones as arrays. */
+  headers?: Record<string, string | string[] | undefined>;
   body: AsyncIterable<Uint8Array> & { destroy(): void };
 }
 
@@ -87,7 +89,7 @@ export function createGuardedRequest(dispatcher: Dispatcher): GuardedRequest {
         body: request.body,
         signal,
       });
-      return { status: response.statusCode, body: response.body };
+      return { status: response.statusCode, headers: response.headers, body: response.body };
     } catch (error) {
       throw findOutboundRefusal(error) ?? error;
     }

@@ -10,6 +10,8 @@ export interface MethodChoice {
   description: string;
   fields: FieldSpec[];
   secretFields: string[];
+  /** The form offers "Test token endpoint". */
+  canTestTokenEndpoint: boolean;
 }
 
 export function methodChoices(): MethodChoice[] {
@@ -19,6 +21,7 @@ export function methodChoices(): MethodChoice[] {
     description: m.description,
     fields: [...m.fields],
     secretFields: [...m.secretFields],
+    canTestTokenEndpoint: "canTestTokenEndpoint" in m && m.canTestTokenEndpoint === true,
   }));
 }
 

@@ -207,8 +207,14 @@ function hostileRequest(random: Random, routes: { method: string; path: string }
   const auth = random.next() < 0.7 ? "token" : "session";
   const query = route.method === "GET" || random.next() < 0.2 ? hostileQuery(random) : "";
   if (route.method === "GET" || route.method === "DELETE") return { method: route.method, path: path + query, auth };
-  return { method: route.method, path: path + query, auth, body: poison(random, baseBody(route.method, route.path)) };
+  const body = poison(random, baseBody(route.method, route.path));
+  // No body is the valid request of an action that takes no fields (Test connection, turning signing on): not hostile there.
+  const takesNoFields = NO_FIELD_ACTIONS.some((re) => re.test(route.path));
+  return { method: route.method, path: path + query, auth, body: takesNoFields && body.trim() === "" ? "{}}" : body };
 }
+
+/** POST routes whose valid request has no body (readNoFieldsBody). */
+const NO_FIELD_ACTIONS = [/\/test$/, /\/signing-secrets$/];
 
 async function send(request: HostileRequest): Promise<Response> {
   const headers: Record<string, string> =

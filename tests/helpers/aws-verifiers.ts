@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { Sha256 } from "@aws-crypto/sha256-js";
-import { SignatureV4 } from "@smithy/signature-v4";
+import { getCanonicalHeaders, getPayloadHash, SignatureV4 } from "@smithy/signature-v4";
 import Escher from "escher-auth";
 import type { ReceivedRequest, ReceiverDecision } from "./http-receiver";
 
@@ -100,4 +100,55 @@ export function escherVerifier(config: Partial<Escher.Config>, secrets: Record<s
       return { accepted: false, reason: (error as Error).message };
     }
   };
+}
+
+/** The official signer's own canonical request and string to sign (protected in @smithy/signature-v4: reached through a subclass). */
+class ExplainingSignatureV4 extends SignatureV4 {
+  async explain(request: Parameters<SignatureV4["sign"]>[0], signedHeaders: string[], longDate: string, scope: string) {
+    const canonicalRequest = this.createCanonicalRequest(
+      request,
+      getCanonicalHeaders(request, undefined, new Set(signedHeaders)),
+      await getPayloadHash(request, Sha256),
+    );
+    return { canonicalRequest, stringToSign: await this.createStringToSign(longDate, scope, canonicalRequest, "AWS4-HMAC-SHA256") };
+  }
+}
+
+/**
+ * What a SigV4 receiver computes for a request it received: @smithy/signature-v4's canonical
+ * request and string to sign, over the headers the request says it signed.
+ */
+export async function receiverStringToSign(received: ReceivedRequest, options: { uriEscapePath: boolean }) {
+  const match = AWS_AUTHORIZATION.exec(received.headers.authorization ?? "");
+  if (!match) throw new Error("no SigV4 Authorization header");
+  const [, accessKeyId, date, region, service, signedHeaderList] = match as unknown as string[];
+  const signedHeaders = signedHeaderList!.split(";");
+  const [path, search = ""] = received.path.split(/\?(.*)/s);
+  const query: Record<string, string | string[]> = {};
+  for (const [name, value] of new URLSearchParams(search)) {
+    const previous = query[name];
+    query[name] = previous === undefined ? value : [...[previous].flat(), value];
+  }
+  const signer = new ExplainingSignatureV4({
+    service: service!,
+    region: region!,
+    credentials: { accessKeyId: accessKeyId!, secretAccessKey: "not needed for the string to sign" },
+    sha256: Sha256,
+    uriEscapePath: options.uriEscapePath,
+    applyChecksum: false,
+  });
+  return signer.explain(
+    {
+      method: received.method,
+      protocol: "http:",
+      hostname: (received.headers.host ?? "").replace(/:\d+$/, ""),
+      path: path!,
+      query,
+      headers: Object.fromEntries(signedHeaders.map((name) => [name, received.headers[name] ?? ""])),
+      body: received.body,
+    },
+    signedHeaders,
+    received.headers["x-amz-date"] ?? "",
+    `${date}/${region}/${service}/aws4_request`,
+  );
 }

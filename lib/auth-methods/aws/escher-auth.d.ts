@@ -1,4 +1,4 @@
-// escher-auth ships no types: declarations for the parts we use (lib/escher.js, lib/authhelper.js, lib/utils.js).
+// escher-auth ships no types: declarations for the parts we use (lib/escher.js, lib/authhelper.js, lib/canonicalizer.js, lib/signer.js, lib/utils.js).
 
 declare module "escher-auth" {
   namespace Escher {
@@ -57,4 +57,24 @@ declare module "escher-auth/lib/utils.js" {
     static addDefaultHeaders(defaultHeaders: Record<string, string>, request: Escher.Request): void;
   }
   export = Utils;
+}
+
+declare module "escher-auth/lib/canonicalizer.js" {
+  import type Escher from "escher-auth";
+
+  class Canonicalizer {
+    constructor(hashAlgo?: "SHA256" | "SHA512");
+    canonicalizeRequest(request: Escher.Request, body: string | Buffer, headersToSign: string[]): string;
+  }
+  export = Canonicalizer;
+}
+
+declare module "escher-auth/lib/signer.js" {
+  import type Escher from "escher-auth";
+
+  class Signer {
+    constructor(config: Partial<Escher.Config>, currentDate: Date);
+    getStringToSign(request: Escher.Request, body: string | Buffer, headersToSign: string[]): string;
+  }
+  export = Signer;
 }

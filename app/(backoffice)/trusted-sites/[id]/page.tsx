@@ -5,6 +5,7 @@ import { notFound } from "next/navigation";
 import { OAuthConnection } from "@/components/trusted-sites/oauth-connection";
 import { SigningSecrets } from "@/components/trusted-sites/signing-secrets";
 import { SiteActions } from "@/components/trusted-sites/site-actions";
+import { TestConnection } from "@/components/trusted-sites/test-connection";
 import { CopyButton } from "@/components/ui/copy-button";
 import { DateTime } from "@/components/ui/date-time";
 import { PageHeader } from "@/components/ui/page-header";
@@ -123,6 +124,7 @@ export default backofficePage(async function SitePage({ params }: { params: Prom
           <SigningSecrets siteId={site.id} secrets={site.signingSecrets} />
         </div>
       </div>
+      <TestConnection siteId={site.id} />
 
       <h2 className="mb-3 mt-8 text-base font-semibold">Workflows using this site</h2>
       {usedBy.length === 0 ? (
@@ -210,6 +212,7 @@ const ACTIONS: Record<string, string> = {
   "site.signing_enabled": "Turned on signed payloads",
   "site.signing_rotated": "Rotated the signing secret",
   "site.signing_disabled": "Turned off signed payloads",
+  "site.tested": "Tested the connection",
   "messages.resent": "Resent messages",
   "message.cancelled": "Cancelled a paused message",
   "message.retried-now": "Retried a waiting message now",
@@ -219,6 +222,7 @@ function describeEvent(action: string, details: Record<string, unknown>): string
   const base = ACTIONS[action] ?? action;
   if (action === "site.updated" && Array.isArray(details.changed)) return `${base} ${details.changed.join(", ")}`;
   if (action === "messages.resent" && typeof details.count === "number") return `${base} (${details.count})`;
+  if (action === "site.tested") return typeof details.status === "number" ? `${base} (answered ${details.status})` : `${base} (${details.failed} failed)`;
   if (action === "site.signing_rotated" && typeof details.overlapHours === "number") {
     return `${base} (the previous one signs for ${details.overlapHours} more hours)`;
   }
