@@ -7,13 +7,16 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/lib/db";
 import { listSites } from "@/lib/trusted-sites/list-sites";
+import { readSiteSparklines } from "@/lib/trusted-sites/site-health";
 import { methodLabel } from "@/lib/trusted-sites/method-choices";
 import { backofficePage } from "@/components/backoffice/backoffice-page";
 
 export const metadata: Metadata = { title: "Trusted sites" };
 
 export default backofficePage(async function TrustedSitesPage() {
-  const sites = await listSites(await getDb());
+  const db = await getDb();
+  const sites = await listSites(db);
+  const sparklines = await readSiteSparklines(db, sites.map((s) => s.id));
   const addButton = (
     <Button asChild>
       <Link href="/trusted-sites/new">
@@ -34,7 +37,7 @@ export default backofficePage(async function TrustedSitesPage() {
           be called. Once a site is active, Webhook message nodes in workflows can deliver to it.
         </EmptyState>
       ) : (
-        <SitesTable sites={sites.map((s) => ({ ...s, authMethodLabel: methodLabel(s.authMethod) }))} />
+        <SitesTable sites={sites.map((s) => ({ ...s, authMethodLabel: methodLabel(s.authMethod), lastDay: sparklines.get(s.id) ?? [] }))} />
       )}
     </>
   );
