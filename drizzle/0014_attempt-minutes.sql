@@ -17,13 +17,24 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
   SELECT width_bucket(duration_ms, '{1,2,3,4,5,6,7,8,10,12,14,16,20,23,27,32,39,46,54,64,77,91,108,128,153,182,216,256,305,363,431,512,609,725,862,1024,1218,1449,1723,2048,2436,2897,3445,4096,4871,5793,6889,8192,9742,11586,13778,16384,19484,23171,27555,32768,38968,46341,55109,65536,77936,92682,110218}'::integer[])
 $$;
 --> statement-breakpoint
--- A durations array counting the given durations (nulls are not counted).
+-- A durations array counting the given durations (nulls are not counted). PL/pgSQL, because its
+-- plans are cached per session: a SQL function with a subquery is planned again on every call, a
+-- cost paid by every statement that records outcomes.
 CREATE FUNCTION attempt_durations(duration_ms integer[]) RETURNS integer[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT array_agg(coalesce(h.n, 0) ORDER BY b.i)
-  FROM generate_series(0, 63) AS b(i)
-  LEFT JOIN (SELECT attempt_duration_bucket(d) AS i, count(*)::integer AS n FROM unnest(duration_ms) AS d WHERE d IS NOT NULL GROUP BY 1) h ON h.i = b.i
-$$;
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+  histogram integer[] := array_fill(0, ARRAY[64]);
+  d integer;
+  b integer;
+BEGIN
+  FOREACH d IN ARRAY coalesce(duration_ms, '{}') LOOP
+    IF d IS NOT NULL THEN
+      b := attempt_duration_bucket(d) + 1;
+      histogram[b] := histogram[b] + 1;
+    END IF;
+  END LOOP;
+  RETURN histogram;
+END $$;
 --> statement-breakpoint
 -- Element-wise sum; PL/pgSQL adds in place (an expanded array), ~30 % faster as the aggregate's step
 -- than unnest + array_agg.
