@@ -39,8 +39,8 @@ export interface PurgePartOptions {
 
 /**
  * One bounded part of the purge: at most `maxBatches` delete statements (attempts first, then
- * messages, then rollup minutes, oldest first). `more` says whether expired rows are left; the next part resumes where
- * this one stopped, as every statement deletes the oldest rows still there.
+ * messages, then rollup minutes, oldest first). `more` says whether expired rows are left; the next
+ * part resumes where this one stopped, as every statement deletes the oldest rows still there.
  */
 export async function purgeExpiredPart(db: Database, options: PurgePartOptions) {
   const cutoff = options.cutoff.toISOString();
