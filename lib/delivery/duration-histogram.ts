@@ -3,7 +3,8 @@
  * fixed, log-spaced range of whole milliseconds, so percentiles of any set of rows can be read by
  * adding their arrays. Bucket 0 is [0, 1 ms); bucket i ≥ 1 is [DURATION_BOUNDS[i-1], DURATION_BOUNDS[i]),
  * the last one open-ended. Bounds grow by a factor 2^¼ (≈ 19 %), rounded up to whole milliseconds
- * and de-duplicated, so short durations are counted exactly and long ones within 19 %.
+ * and de-duplicated: durations up to 8 ms are counted exactly, then buckets are at most 25 % wide
+ * (2 ms at 8–10 ms), ≤ 21 % from 64 ms and ≈ 19 % from 256 ms on.
  *
  * The database places a duration with `attempt_duration_bucket` (the migration's copy of these
  * bounds; tests/integration/delivery/attempt-minutes.test.ts checks both agree). Client-safe.
