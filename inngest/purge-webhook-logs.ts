@@ -24,7 +24,7 @@ export const purgeWebhookLogs = inngest.createFunction(
   async ({ step }) => {
     // One cutoff for the whole run, taken in a step so that replays agree on it.
     const cutoff = await step.run("cutoff", () => purgeCutoff().toISOString());
-    const total = { attempts: 0, messages: 0, parts: 0, more: true };
+    const total = { attempts: 0, messages: 0, minutes: 0, parts: 0, more: true };
     while (total.more && total.parts < PURGE_PARTS_PER_RUN) {
       total.parts++;
       const part = await step.run(`purge-${total.parts}`, async () =>
@@ -32,6 +32,7 @@ export const purgeWebhookLogs = inngest.createFunction(
       );
       total.attempts += part.attempts;
       total.messages += part.messages;
+      total.minutes += part.minutes;
       total.more = part.more;
     }
     return total;

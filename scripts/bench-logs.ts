@@ -11,6 +11,9 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import * as schema from "../lib/db/schema";
 import { startDatabase } from "../lib/db/start";
 import { getMessage, listAttemptLogs, listInFlight } from "../lib/delivery/read-messages";
+import { attemptsPerMinute } from "../lib/delivery/attempts-per-minute";
+import { SEED_SITES } from "../lib/db/seed-deliveries";
+import { readSiteHealth, readSiteSparklines } from "../lib/trusted-sites/site-health";
 import { chartQueries, runChartQuery } from "./bench-logs/chart-queries";
 import { findFixtures } from "./bench-logs/fixtures";
 import { explain, fmt, time, type CapturedQuery, type PlanSummary, type Timing } from "./bench-logs/measure";
@@ -67,6 +70,12 @@ await runCli(async () => {
       ["time range (1 day)+status=failed", logs({ from: days(3), to: days(2), status: "failed" })],
       ["time range (1 day)+site+status=failed", logs({ from: days(3), to: days(2), siteId: f.sites.healthiest, status: "failed" })],
       ["time range (1 h)+customer (typical)", logs({ from: days(3), to: days(3 - 1 / 24), customerId: f.customers.typical })],
+      ["chart (app): last 7 days", () => attemptsPerMinute(db, { from: days(7) })],
+      ["chart (app): last 7 days, site (largest)", () => attemptsPerMinute(db, { from: days(7), siteId: f.sites.largest })],
+      ["chart (app): last 24 hours", () => attemptsPerMinute(db, { from: days(1) })],
+      ["chart (app): last 7 days, customer (largest)", () => attemptsPerMinute(db, { from: days(7), customerId: f.customers.largest })],
+      ["site health (largest site)", () => readSiteHealth(db, f.sites.largest)],
+      ["sparklines (every site)", () => readSiteSparklines(db, SEED_SITES.map((s) => f.siteNamed(s.name)))],
       ["queue (in flight)", () => listInFlight(db, {})],
       ["message with 5 attempts", () => getMessage(db, f.failedMessageId)],
     ];

@@ -17,8 +17,11 @@ import {
 import { ArrowDown, ArrowUp, ArrowUpDown, Search } from "lucide-react";
 import Link from "next/link";
 import { useState } from "react";
+import { Bar, BarChart } from "recharts";
+import { STATUS_COLORS } from "@/components/webhooks/status-colors";
 import { StatusBadge } from "@/components/ui/status-badge";
 import { Table, Td, Th } from "@/components/ui/table";
+import type { SparklineHour } from "@/lib/trusted-sites/site-health";
 
 export interface SiteRow {
   id: string;
@@ -29,6 +32,8 @@ export interface SiteRow {
   status: string;
   /** Set when the provider refused the site's OAuth grant ("Needs re-authorisation", …). */
   tokenProblem?: string;
+  /** Succeeded and failed attempts per hour, oldest first (site-health.ts readSiteSparklines). */
+  lastDay: SparklineHour[];
 }
 
 const features = tableFeatures({
@@ -72,7 +77,34 @@ const columns: ColumnDef<typeof features, SiteRow>[] = [
       </span>
     ),
   },
+  {
+    id: "lastDay",
+    header: "Last 24 h",
+    // Sorts by failed attempts; the search does not look at it.
+    accessorFn: (site) => site.lastDay.reduce((n, h) => n + h.failed, 0),
+    enableGlobalFilter: false,
+    cell: (info) => <Sparkline hours={info.row.original.lastDay} />,
+  },
 ];
+
+/** Attempts per hour over the last 24 hours, succeeded stacked under failed. */
+function Sparkline({ hours }: { hours: SparklineHour[] }) {
+  const succeeded = hours.reduce((n, h) => n + h.succeeded, 0);
+  const failed = hours.reduce((n, h) => n + h.failed, 0);
+  if (succeeded + failed === 0) {
+    return <span data-testid="sparkline" className="text-xs text-slate-400">No attempts</span>;
+  }
+  const label = `${succeeded.toLocaleString("en")} succeeded, ${failed.toLocaleString("en")} failed`;
+  return (
+    <span data-testid="sparkline" className="flex items-center gap-2" title={`Last 24 hours: ${label}`}>
+      <BarChart width={96} height={24} data={hours} margin={{ top: 0, right: 0, bottom: 0, left: 0 }} barCategoryGap={1} accessibilityLayer={false}>
+        <Bar dataKey="succeeded" stackId="a" fill={STATUS_COLORS.done} isAnimationActive={false} />
+        <Bar dataKey="failed" stackId="a" fill={STATUS_COLORS.failed} isAnimationActive={false} />
+      </BarChart>
+      <span className="sr-only">{label}</span>
+    </span>
+  );
+}
 
 /** The sites list: sortable columns and a search over every column, in the browser. */
 export function SitesTable({ sites }: { sites: SiteRow[] }) {

@@ -340,6 +340,35 @@ export const webhookAttempts = pgTable(
   ],
 );
 
+/**
+ * Per-minute rollup of finished attempts (docs/design.md §2): one row per site, minute of the
+ * attempt's `created_at` and its final status (`resent`, `failed`, `done`; queued attempts are not
+ * finished and are counted from webhook_attempts). Written in the statement that records outcomes
+ * (record-outcome.ts) and by cancel-message.ts; purged with the attempts. Charts and site health
+ * read these rows instead of the attempts.
+ */
+export const attemptMinutes = pgTable(
+  "attempt_minutes",
+  {
+    siteId: uuid("site_id")
+      .notNull()
+      .references(() => trustedSites.id, { onDelete: "cascade" }),
+    /** Start of the minute (UTC, whole minutes since the epoch) the attempts were created in. */
+    minute: timestamp("minute", { withTimezone: true }).notNull(),
+    status: deliveryStatus("status").notNull(),
+    attempts: integer("attempts").notNull(),
+    /** Sum of the attempts' `duration_ms` (attempts without one add nothing). */
+    durationMsSum: bigint("duration_ms_sum", { mode: "number" }).notNull().default(0),
+    /** Attempts per duration bucket (lib/delivery/duration-histogram.ts); attempts without a duration are not counted. */
+    durations: integer("durations").array().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.siteId, t.minute, t.status] }),
+    // The chart over every site, and the purge.
+    index("attempt_minutes_minute_idx").on(t.minute),
+  ],
+);
+
 /** GCRA state per site: the theoretical arrival time of the next request (DESIGN §4). */
 export const sitePacing = pgTable("site_pacing", {
   siteId: uuid("site_id")

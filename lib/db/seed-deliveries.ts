@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { addToAttemptMinutes } from "../delivery/attempt-minutes";
 import { USER_AGENT } from "../delivery/delivery-rules";
 import type { Database } from "./client";
 
@@ -106,11 +107,16 @@ export async function seedDeliveryHistory(
     const messages = await step("messages", insertMessages(), run);
     const attempts = await step("attempts", insertAttempts(), run);
     if (attempts !== target) throw new Error(`seeded ${attempts} attempts instead of ${target}`);
+    // What recording the outcomes would have added to the per-minute rollup.
+    await step("attempt minutes", sql`with finished as (
+        select a.site_id, a.created_at, a.status, a.duration_ms from webhook_attempts a join seed_sites s on s.id = a.site_id
+        where a.status <> 'queued')
+      ${addToAttemptMinutes(sql`finished`)}`, run);
     return { sites, customers, messages, attempts };
   });
   // What autovacuum does soon after a bulk insert: planner statistics and the visibility map that
   // index-only scans need. Outside the transaction: VACUUM cannot run in one.
-  await step("vacuum analyze", sql`vacuum (analyze) webhook_messages, webhook_attempts, customers, trusted_sites`, async (s) => {
+  await step("vacuum analyze", sql`vacuum (analyze) webhook_messages, webhook_attempts, attempt_minutes, customers, trusted_sites`, async (s) => {
     await db.execute(s);
     return { count: 0 };
   });

@@ -4,6 +4,7 @@ import { recordAuditEvent } from "../audit/record-audit-event";
 import { describeActor, type Actor } from "../backoffice-auth/actor";
 import type { Database } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
+import { addToAttemptMinutes } from "./attempt-minutes";
 import { IN_FLIGHT } from "./delivery-rules";
 
 /**
@@ -39,12 +40,16 @@ export async function cancelMessage(db: Database, id: string, actor: Actor) {
         set status = 'failed', finished_at = clock_timestamp(), next_attempt_at = null, locked_until = null, locked_by = null
         where id = ${id}
         returning id
+      ), attempt as (
+        update webhook_attempts a set status = 'failed', finished_at = clock_timestamp(), error = ${reason}
+        from message
+        where a.message_id = message.id
+          and a.attempt_no = (select max(attempt_no) from webhook_attempts where message_id = ${id})
+        returning a.attempt_no, a.site_id, a.created_at, a.status, a.duration_ms
+      ), rollup as (
+        ${addToAttemptMinutes(sql`attempt`)}
       )
-      update webhook_attempts a set status = 'failed', finished_at = clock_timestamp(), error = ${reason}
-      from message
-      where a.message_id = message.id
-        and a.attempt_no = (select max(attempt_no) from webhook_attempts where message_id = ${id})
-      returning a.attempt_no`);
+      select attempt_no from attempt`);
     await recordAuditEvent(tx, {
       actor,
       action: "message.cancelled",

@@ -12,17 +12,17 @@ export interface PurgeOptions {
 const DEFAULT_BATCH_SIZE = 1000;
 
 /**
- * Deletes attempts and finished messages older than the retention (90 days, DESIGN §3), batch by
- * batch, each batch its own short statement. In-flight messages and their queued attempt are never
- * touched.
+ * Deletes attempts and finished messages older than the retention (90 days, DESIGN §3), and the
+ * per-minute rollup rows of minutes that ended before it, batch by batch, each batch its own short
+ * statement. In-flight messages and their queued attempt are never touched.
  */
 export async function purgeExpired(db: Database, options: PurgeOptions = {}) {
-  const { attempts, messages } = await purgeExpiredPart(db, {
+  const { attempts, messages, minutes } = await purgeExpiredPart(db, {
     cutoff: purgeCutoff(options.now, options.retentionMs),
     batchSize: options.batchSize,
     maxBatches: Infinity,
   });
-  return { attempts, messages };
+  return { attempts, messages, minutes };
 }
 
 /** Everything older than this is purged. */
@@ -39,8 +39,8 @@ export interface PurgePartOptions {
 
 /**
  * One bounded part of the purge: at most `maxBatches` delete statements (attempts first, then
- * messages, oldest first). `more` says whether expired rows are left; the next part resumes where
- * this one stopped, as every statement deletes the oldest rows still there.
+ * messages, then rollup minutes, oldest first). `more` says whether expired rows are left; the next
+ * part resumes where this one stopped, as every statement deletes the oldest rows still there.
  */
 export async function purgeExpiredPart(db: Database, options: PurgePartOptions) {
   const cutoff = options.cutoff.toISOString();
@@ -55,7 +55,7 @@ export async function purgeExpiredPart(db: Database, options: PurgePartOptions) 
     batches,
   );
   batches -= attempts.batches;
-  if (attempts.more) return { attempts: attempts.deleted, messages: 0, more: true };
+  if (attempts.more) return { attempts: attempts.deleted, messages: 0, minutes: 0, more: true };
   const messages = await deleteInBatches(
     db,
     sql`delete from webhook_messages where id in (
@@ -64,7 +64,19 @@ export async function purgeExpiredPart(db: Database, options: PurgePartOptions) 
     batchSize,
     batches,
   );
-  return { attempts: attempts.deleted, messages: messages.deleted, more: messages.more };
+  batches -= messages.batches;
+  if (messages.more) return { attempts: attempts.deleted, messages: messages.deleted, minutes: 0, more: true };
+  // A rollup row goes once its whole minute is before the cutoff: a minute the cutoff falls in still
+  // counts attempts that are kept.
+  const minutes = await deleteInBatches(
+    db,
+    sql`delete from attempt_minutes where (site_id, minute, status) in (
+      select site_id, minute, status from attempt_minutes where minute <= ${cutoff}::timestamptz - interval '1 minute'
+      order by minute limit ${batchSize} for update skip locked)`,
+    batchSize,
+    batches,
+  );
+  return { attempts: attempts.deleted, messages: messages.deleted, minutes: minutes.deleted, more: minutes.more };
 }
 
 async function deleteInBatches(db: Database, statement: ReturnType<typeof sql>, batchSize: number, maxBatches: number) {

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db";
 import { executePrepared } from "../db/prepared";
+import { addToAttemptMinutes } from "./attempt-minutes";
 import type { ClaimedMessage } from "./claim-messages";
 import { isDatabaseOutage } from "./database-outage";
 import { MAX_ATTEMPTS, type AttemptStatus } from "./delivery-rules";
@@ -96,7 +97,9 @@ export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]):
         error = o.error, response_excerpt = o.response_excerpt, request = o.request
       from outcome o join msg on msg.id = o.message_id
       where a.id = o.attempt_id
-      returning a.id
+      returning a.id, a.site_id, a.created_at, a.status, a.duration_ms
+    ), rollup as (
+      ${addToAttemptMinutes(sql`attempt`)}
     ), next_attempt as (
       insert into webhook_attempts (message_id, site_id, customer_id, action, attempt_no, status, scheduled_at)
       select id, site_id, customer_id, action, attempt_no + 1, 'queued', next_attempt_at from msg
@@ -108,7 +111,7 @@ export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]):
       where l.id = o.lease_id and l.message_id = o.message_id
       returning l.id
     )
-    -- attempt, next_attempt and lease run to completion though unread (PostgreSQL's rule for WITH).
+    -- attempt, rollup, next_attempt and lease run to completion though unread (PostgreSQL's rule for WITH).
     select id, extract(epoch from next_attempt_at)::float8 * 1000 as next_ms from msg`);
   const byMessage = new Map(recorded.map((r) => [r.id, r]));
   return outcomes.map(({ message, result }): RecordedOutcome => {

@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from "../helpers/database";
 const TABLES = [
   "accounts",
   "api_tokens",
+  "attempt_minutes",
   "audit_events",
   "auth_rate_limits",
   "customers",

@@ -6,6 +6,7 @@ import { enqueue } from "@/lib/delivery/enqueue";
 import { logsFilterSchema, logsQuerySchema } from "@/lib/delivery/logs-query";
 import { listAttemptLogs } from "@/lib/delivery/read-messages";
 import { ValidationError } from "@/lib/errors";
+import { rebuildAttemptMinutes } from "../../helpers/attempt-minutes";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
 import { insertCustomer, insertSite } from "../../helpers/delivery-fixtures";
 
@@ -41,6 +42,8 @@ beforeAll(async () => {
       .set({ createdAt, scheduledAt: createdAt, status })
       .where(eq(webhookAttempts.messageId, id));
   }
+  // The statuses were set around the delivery core: count them into the rollup as it would have.
+  await rebuildAttemptMinutes(database.db, [siteId, otherSite]);
 });
 afterAll(() => database?.drop());
 

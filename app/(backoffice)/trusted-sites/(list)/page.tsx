@@ -10,6 +10,7 @@ import { isTokenMethod } from "@/lib/auth-methods/method-names";
 import { refusedSites } from "@/lib/oauth/token-health";
 import { REFUSAL_LABELS } from "@/lib/oauth/token-refusal";
 import { listSites } from "@/lib/trusted-sites/list-sites";
+import { readSiteSparklines } from "@/lib/trusted-sites/site-health";
 import { methodLabel } from "@/lib/trusted-sites/method-choices";
 import { backofficePage } from "@/components/backoffice/backoffice-page";
 
@@ -18,6 +19,7 @@ export const metadata: Metadata = { title: "Trusted sites" };
 export default backofficePage(async function TrustedSitesPage() {
   const db = await getDb();
   const [sites, refused] = await Promise.all([listSites(db), refusedSites(db)]);
+  const sparklines = await readSiteSparklines(db, sites.map((s) => s.id));
   const addButton = (
     <Button asChild>
       <Link href="/trusted-sites/new">
@@ -41,7 +43,7 @@ export default backofficePage(async function TrustedSitesPage() {
         <SitesTable
           sites={sites.map((s) => {
             const refusal = isTokenMethod(s.authMethod) ? refused.get(s.id) : undefined;
-            return { ...s, authMethodLabel: methodLabel(s.authMethod), tokenProblem: refusal && REFUSAL_LABELS[refusal] };
+            return { ...s, authMethodLabel: methodLabel(s.authMethod), tokenProblem: refusal && REFUSAL_LABELS[refusal], lastDay: sparklines.get(s.id) ?? [] };
           })}
         />
       )}

@@ -3,6 +3,7 @@ import { headers } from "next/headers";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { OAuthConnection } from "@/components/trusted-sites/oauth-connection";
+import { SiteHealthPanel } from "@/components/trusted-sites/site-health";
 import { SigningSecrets } from "@/components/trusted-sites/signing-secrets";
 import { SiteActions } from "@/components/trusted-sites/site-actions";
 import { TestConnection } from "@/components/trusted-sites/test-connection";
@@ -23,6 +24,7 @@ import { secrets } from "@/lib/secrets";
 import { getSiteOrThrow } from "@/lib/trusted-sites/get-site";
 import { bodyEncodingLabels } from "@/lib/trusted-sites/request-shape";
 import { oauthRedirectUrl } from "@/lib/trusted-sites/oauth-redirect-url";
+import { readSiteHealth } from "@/lib/trusted-sites/site-health";
 import { workflowsUsingSite } from "@/lib/trusted-sites/site-workflows";
 import { toSiteView } from "@/lib/trusted-sites/site-view";
 import { backofficePage } from "@/components/backoffice/backoffice-page";
@@ -40,6 +42,7 @@ export default backofficePage(async function SitePage({ params }: { params: Prom
   );
   const trail = await listSiteAuditEvents(db, site.id);
   const usedBy = await workflowsUsingSite(db, site.id);
+  const health = await readSiteHealth(db, site.id);
   const method = authMethodModule(site.authMethod);
 
   return (
@@ -124,6 +127,7 @@ export default backofficePage(async function SitePage({ params }: { params: Prom
           <SigningSecrets siteId={site.id} secrets={site.signingSecrets} />
         </div>
       </div>
+      <SiteHealthPanel health={health} />
       <TestConnection siteId={site.id} />
 
       <h2 className="mb-3 mt-8 text-base font-semibold">Workflows using this site</h2>
