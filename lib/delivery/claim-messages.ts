@@ -3,6 +3,7 @@ import type { AuthMethod } from "../auth-methods/method-names";
 import type { Database } from "../db";
 import { executePrepared } from "../db/prepared";
 import { IN_FLIGHT } from "./delivery-rules";
+import { storedRetryPolicy, type RetryPolicy } from "./retry-policy";
 import { ASYNC_COMMIT } from "./reserve-send";
 import type { StoredSigningSecret } from "../signing-secrets/stored-signing-secret";
 import type { BodyEncoding, ExtraHeader, HttpMethod } from "../trusted-sites/request-shape";
@@ -37,6 +38,8 @@ export interface ClaimedMessage {
     rps: number;
     threads: number;
     timeoutMs: number;
+    /** Read at claim time, so a policy change applies from the next attempt of every message. */
+    retryPolicy: RetryPolicy;
   };
 }
 
@@ -122,7 +125,7 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
       extract(epoch from c.created_at)::float8 * 1000 as created_ms,
       a.id as attempt_id, a.attempt_no, (a.started_at is not null) as interrupted,
       coalesce(pg_postmaster_start_time() > a.started_at, false) as database_restarted,
-      s.id as site_id, s.name as site_name, s.url, s.content_type, s.http_method, s.body_encoding, s.headers, s.auth_method, s.auth_params, s.signing_secrets, s.rps, s.threads, s.timeout_ms
+      s.id as site_id, s.name as site_name, s.url, s.content_type, s.http_method, s.body_encoding, s.headers, s.auth_method, s.auth_params, s.signing_secrets, s.rps, s.threads, s.timeout_ms, s.retry_policy
     from claimed c
     join trusted_sites s on s.id = c.site_id
     join lateral (
@@ -156,6 +159,7 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
       rps: Number(r.rps),
       threads: Number(r.threads),
       timeoutMs: Number(r.timeout_ms),
+      retryPolicy: storedRetryPolicy(r.retry_policy),
     },
   }));
 }

@@ -26,7 +26,10 @@ export interface LocalWorkerOptions {
   concurrency?: number;
   /** How long a claim lasts without renewal: after a crash, the dead worker's messages wait this long. */
   claimTtlMs?: number;
+  /** The default policy's interval between attempts (WEBHOOK_RETRY_INTERVAL_MS). */
   retryIntervalMs?: number;
+  /** Exponential backoff's jitter source (tests inject one); Math.random by default. */
+  random?: () => number;
   pacingHorizonMs?: number;
   threadWaitMs?: number;
   /** How often the retention purge runs; 0 turns it off. */
@@ -65,6 +68,7 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
     request: createGuardedRequest(outbound),
     tokens: createDatabaseTokenStore(db, box),
     retryIntervalMs: options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS,
+    random: options.random,
     clock: databaseClock(undefined, preciseClock),
     pacingHorizonMs: options.pacingHorizonMs ?? PACING_HORIZON_MS,
     threadWaitMs: options.threadWaitMs ?? THREAD_WAIT_MS,

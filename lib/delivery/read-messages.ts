@@ -5,7 +5,8 @@ import { positionBound, positionOf } from "../db/page-position";
 import { customers, trustedSites, webhookAttempts, webhookMessages, workflowRuns, workflows } from "../db/schema";
 import { NotFoundError } from "../errors";
 import { parseOrThrow } from "../validation";
-import { IN_FLIGHT, MAX_ATTEMPTS } from "./delivery-rules";
+import { IN_FLIGHT } from "./delivery-rules";
+import { MAX_POLICY_ATTEMPTS } from "./retry-policy";
 import { logsQuerySchema, queueQuerySchema } from "./logs-query";
 
 /**
@@ -136,7 +137,7 @@ function page<T extends { id: string | number; position: string }>(rows: T[], li
  * A message with its attempts (oldest first), `paused` while in flight to a site that is not active,
  * the payload as stored, the messages it was resent as, and the workflow run that made it (`madeBy`).
  * The three reads are independent and run at once, so the message page waits one round trip, not
- * one per read; each is one index lookup (attempts: at most MAX_ATTEMPTS rows by the
+ * one per read; each is one index lookup (attempts: at most MAX_POLICY_ATTEMPTS rows by the
  * (message_id, attempt_no) key).
  */
 export async function getMessage(db: Database, id: string) {
@@ -166,7 +167,7 @@ export async function getMessage(db: Database, id: string) {
       .from(webhookAttempts)
       .where(eq(webhookAttempts.messageId, id))
       .orderBy(asc(webhookAttempts.attemptNo))
-      .limit(MAX_ATTEMPTS),
+      .limit(MAX_POLICY_ATTEMPTS),
     db
       .select({ id: webhookMessages.id, status: webhookMessages.status, createdAt: webhookMessages.createdAt })
       .from(webhookMessages)

@@ -61,6 +61,8 @@ export function createGuardedAgent(options: GuardedFetchOptions = {}): Dispatche
 
 export interface GuardedResponse {
   status: number;
+  /** The response's Retry-After header, if any (the delivery core reads no other). */
+  retryAfter?: string | null;
   body: AsyncIterable<Uint8Array> & { destroy(): void };
 }
 
@@ -87,7 +89,8 @@ export function createGuardedRequest(dispatcher: Dispatcher): GuardedRequest {
         body: request.body,
         signal,
       });
-      return { status: response.statusCode, body: response.body };
+      const retryAfter = response.headers["retry-after"];
+      return { status: response.statusCode, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : (retryAfter ?? null), body: response.body };
     } catch (error) {
       throw findOutboundRefusal(error) ?? error;
     }

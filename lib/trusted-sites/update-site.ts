@@ -5,6 +5,7 @@ import { openParams, paramsToStore, withoutTokenState, withStoredSecrets } from 
 import type { Actor } from "../backoffice-auth/actor";
 import type { Database } from "../db";
 import { trustedSites, type TrustedSite } from "../db/schema";
+import { storedRetryPolicy } from "../delivery/retry-policy";
 import type { SecretBox } from "../secrets";
 import { ValidationError } from "../errors";
 import { refusedTargetIssues } from "../outbound/refused-target-issues";
@@ -14,7 +15,7 @@ import { siteInputSchema } from "./site-input";
 import { toSiteView } from "./site-view";
 import { rethrowDuplicateName } from "./unique-name";
 
-const EDITABLE = ["name", "url", "contentType", "httpMethod", "bodyEncoding", "headers", "authMethod", "rps", "threads", "timeoutMs"] as const;
+const EDITABLE = ["name", "url", "contentType", "httpMethod", "bodyEncoding", "headers", "authMethod", "rps", "threads", "timeoutMs", "retryPolicy"] as const;
 const patchSchema = z.record(z.string(), z.unknown(), { error: "The request body must be a JSON object" });
 
 /**
@@ -38,8 +39,9 @@ export async function updateSite(db: Database, box: SecretBox, actor: Actor, id:
         .set({ ...site, authParams })
         .where(eq(trustedSites.id, id))
         .returning();
+      const before = { ...stored, retryPolicy: storedRetryPolicy(stored.retryPolicy) };
       const changed = [
-        ...EDITABLE.filter((f) => JSON.stringify(site[f]) !== JSON.stringify(stored[f])),
+        ...EDITABLE.filter((f) => JSON.stringify(site[f]) !== JSON.stringify(before[f])),
         ...(authChanged ? ["authParams"] : []),
       ];
       if (changed.length > 0) {
@@ -54,6 +56,8 @@ export async function updateSite(db: Database, box: SecretBox, actor: Actor, id:
 function mergePatch(stored: TrustedSite, storedParams: Record<string, unknown>, patch: Record<string, unknown>) {
   const merged: Record<string, unknown> = {};
   for (const field of EDITABLE) merged[field] = field in patch ? patch[field] : stored[field];
+  // A policy in a patch changes the fields it names; the others keep their stored values.
+  if (isObject(patch.retryPolicy)) merged.retryPolicy = { ...storedRetryPolicy(stored.retryPolicy), ...patch.retryPolicy };
   const sameMethod = merged.authMethod === stored.authMethod;
   const incoming = isObject(patch.authParams) ? patch.authParams : undefined;
   if (!incoming) {
