@@ -96,10 +96,19 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
     if (stopping || at >= wakeAt) return;
     clearTimeout(wakeTimer);
     wakeAt = at;
-    wakeTimer = setTimeout(() => {
+    // A timer can fire a few ms early (libuv counts from the loop's cached time). Woken early, the
+    // claim finds the message not yet due and nextDueAt no longer lists it (it is due by then), so it
+    // would wait for the claim-TTL fallback: wait out the rest instead.
+    const fire = () => {
+      const left = Math.ceil(at - Date.now());
+      if (left > 0) {
+        wakeTimer = setTimeout(fire, left);
+        return;
+      }
       wakeAt = Infinity;
       void claimPass();
-    }, Math.max(0, at - Date.now()));
+    };
+    wakeTimer = setTimeout(fire, Math.max(0, Math.ceil(at - Date.now())));
   }
 
   async function claimPass(): Promise<void> {

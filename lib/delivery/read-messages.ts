@@ -6,7 +6,7 @@ import { customers, trustedSites, webhookAttempts, webhookMessages, workflowRuns
 import { NotFoundError } from "../errors";
 import { parseOrThrow } from "../validation";
 import { IN_FLIGHT } from "./delivery-rules";
-import { MAX_POLICY_ATTEMPTS } from "./retry-policy";
+import { DEFAULT_ATTEMPTS, MAX_POLICY_ATTEMPTS } from "./retry-policy";
 import { logsQuerySchema, queueQuerySchema } from "./logs-query";
 
 /**
@@ -35,7 +35,18 @@ const messageAttemptColumns = {
   customerId: webhookAttempts.customerId,
 };
 
-const attemptColumns = { ...messageAttemptColumns, siteName: trustedSites.name, customerName: customers.name };
+/**
+ * The n of "attempt k of n": the site's policy as it is now (read at send time, so it is what the
+ * next attempt obeys), or more when a message already made more attempts under an earlier policy.
+ */
+const policyAttempts = sql`coalesce((${trustedSites.retryPolicy} ->> 'attempts')::int, ${sql.raw(String(DEFAULT_ATTEMPTS))})`;
+
+const attemptColumns = {
+  ...messageAttemptColumns,
+  siteName: trustedSites.name,
+  customerName: customers.name,
+  maxAttempts: sql<number>`greatest(${policyAttempts}, ${webhookAttempts.attemptNo})::int`,
+};
 
 /** Attempts, newest first, filtered as the Logs page filters them. */
 export async function listAttemptLogs(db: Database, query: unknown) {
@@ -91,6 +102,8 @@ const messageColumns = {
   customerName: customers.name,
   // Attempts started so far: after a failure the next one is queued, not sent, and not counted.
   attempts: webhookMessages.attempts,
+  /** "of n" (see policyAttempts); a queued next attempt counts too. */
+  maxAttempts: sql<number>`greatest(${policyAttempts}, ${webhookMessages.attempts} + case when ${inArray(webhookMessages.status, [...IN_FLIGHT])} then 1 else 0 end)::int`,
   nextAttemptAt: webhookMessages.nextAttemptAt,
   paused,
 };
@@ -178,7 +191,12 @@ export async function getMessage(db: Database, id: string) {
   const { workflowId, workflowName, ...rest } = message;
   const madeBy = rest.workflowRunId && workflowId && workflowName ? { runId: rest.workflowRunId, workflowId, workflowName } : null;
   // An attempt's site and customer are its message's: no join needed to name them.
-  const attemptLog = attempts.map((a) => ({ ...a, siteName: message.siteName, customerName: message.customerName }));
+  const attemptLog = attempts.map((a) => ({
+    ...a,
+    siteName: message.siteName,
+    customerName: message.customerName,
+    maxAttempts: Math.max(message.maxAttempts, a.attemptNo),
+  }));
   return { ...rest, madeBy, attemptLog, resentAs };
 }
 
