@@ -90,15 +90,33 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
   let claimAgain = false;
   let wakeTimer: NodeJS.Timeout | undefined;
   let wakeAt = Infinity;
+  /** The armed wake-up is a due time this worker's own attempt asked for (not a guess from a query). */
+  let wakeIsDue = false;
+  /**
+   * Due times of this worker's own retries and postponements that a sooner wake-up shadowed, ascending:
+   * each is armed in turn. Without them a due time was left to the pass woken sooner, whose nextDueAt
+   * misses a message that falls due between that pass's claim and its query (no longer in the future,
+   * not claimed either), which then waited for the claim-TTL fallback.
+   */
+  const dueLater: number[] = [];
   let outageBackoffMs = 0;
 
-  function wakeAtTime(at: number) {
-    if (stopping || at >= wakeAt) return;
+  function wakeAtTime(at: number, due = false) {
+    if (stopping) return;
+    if (at >= wakeAt) {
+      if (due && at !== wakeAt) insertSorted(dueLater, at);
+      return;
+    }
+    if (wakeIsDue) insertSorted(dueLater, wakeAt);
+    arm(at, due);
+  }
+
+  function arm(at: number, due: boolean) {
     clearTimeout(wakeTimer);
     wakeAt = at;
-    // A timer can fire a few ms early (libuv counts from the loop's cached time). Woken early, the
-    // claim finds the message not yet due and nextDueAt no longer lists it (it is due by then), so it
-    // would wait for the claim-TTL fallback: wait out the rest instead.
+    wakeIsDue = due;
+    // A timer can fire a few ms early (libuv counts from the loop's cached time): wait out the rest,
+    // or the claim finds the message not yet due.
     const fire = () => {
       const left = Math.ceil(at - Date.now());
       if (left > 0) {
@@ -106,6 +124,12 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
         return;
       }
       wakeAt = Infinity;
+      wakeIsDue = false;
+      // This pass claims whatever is due by now; the next remembered due time is armed.
+      const now = Date.now();
+      while (dueLater.length > 0 && dueLater[0]! <= now) dueLater.shift();
+      const next = dueLater.shift();
+      if (next !== undefined) arm(next, true);
       void claimPass();
     };
     wakeTimer = setTimeout(fire, Math.max(0, Math.ceil(at - Date.now())));
@@ -204,8 +228,8 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
 
   // A paused message needs no timer: activating its site notifies the workers.
   function afterAttempt(outcome: AttemptOutcome) {
-    if (outcome.kind === "retry") wakeAtTime(outcome.nextAttemptAt.getTime());
-    else if (outcome.kind === "postponed") wakeAtTime(outcome.until.getTime());
+    if (outcome.kind === "retry") wakeAtTime(outcome.nextAttemptAt.getTime(), true);
+    else if (outcome.kind === "postponed") wakeAtTime(outcome.until.getTime(), true);
   }
 
   const renewal = setInterval(() => {
@@ -249,6 +273,18 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       clearInterval(renewal);
     },
   };
+}
+
+/** Inserts `value` into the ascending `list` unless it is there already. */
+function insertSorted(list: number[], value: number) {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  if (list[lo] !== value) list.splice(lo, 0, value);
 }
 
 async function listenForDueMessages(sql: postgres.Sql, onDue: () => void, log: (line: string) => void, stopped: () => boolean) {

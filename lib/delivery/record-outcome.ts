@@ -144,7 +144,8 @@ export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]):
         and s.failing_since <= clock_timestamp() - f.deactivate_after_ms * interval '1 millisecond'
     )
     -- attempt, next_attempt, lease and failing run to completion though unread (PostgreSQL's rule for WITH).
-    select msg.id, extract(epoch from msg.next_attempt_at)::float8 * 1000 as next_ms, t.since_ms as failing_since_ms
+    -- Rounded up: a JS Date keeps whole ms, and a wake-up at the truncated time would find the attempt not yet due.
+    select msg.id, ceil(extract(epoch from msg.next_attempt_at)::float8 * 1000) as next_ms, t.since_ms as failing_since_ms
     from msg left join failing_too_long t on t.site_id = msg.site_id`);
   const byMessage = new Map(recorded.map((r) => [r.id, r]));
   return outcomes.map(({ message, result }): RecordedOutcome => {
