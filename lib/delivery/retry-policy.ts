@@ -99,8 +99,10 @@ export function storedRetryPolicy(stored: unknown): RetryPolicy {
   return parsed.success ? parsed.data : DEFAULT_RETRY_POLICY;
 }
 
-/** "1 h", "90 s", "2 d 3 h": a duration in seconds, as the site page shows it. */
+/** "1 h", "24 h", "1 min 30 s", "3 d": a duration in seconds, as the site page shows it. */
 export function formatSeconds(total: number): string {
+  // Whole hours up to two days read better as hours: "24 h", not "1 d".
+  if (total >= 3_600 && total <= 48 * 3_600 && total % 3_600 === 0) return `${total / 3_600} h`;
   const units: [number, string][] = [
     [86_400, "d"],
     [3_600, "h"],

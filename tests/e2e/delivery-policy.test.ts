@@ -79,7 +79,7 @@ describe("a site's delivery policy", () => {
     expect(shown).toContain("7 attempts, exponential backoff with full jitter from 2 s, at most 10 min between attempts");
     expect(shown).toContain("On 429 and 503, honoured when longer, up to 10 min");
     expect(shown).toContain("On (except 408, 409, 425, 429)");
-    expect(shown).toContain("After 1 d of failures");
+    expect(shown).toContain("After 24 h of failures");
     expect(await banner(page).count()).toBe(0);
 
     // The edit form shows the stored policy.
