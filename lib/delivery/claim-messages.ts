@@ -181,13 +181,14 @@ export async function releaseClaim(db: Database, message: Pick<ClaimedMessage, "
 }
 
 /**
- * The next time a message falls due, if any is scheduled in the future (served by the due index); paused
- * ones never do. Rounded up to the ms, so a wake-up at it finds the message due.
+ * The next time a message falls due after `after` (default: now), served by the due index; paused ones
+ * never do. Rounded up to the ms, so a wake-up at it finds the message due.
  */
-export async function nextDueAt(db: Database): Promise<Date | null> {
+export async function nextDueAt(db: Database, after?: Date): Promise<Date | null> {
   const [row] = await executePrepared<{ due_ms: number | null }>(db, sql`
     select ceil(extract(epoch from min(next_attempt_at))::float8 * 1000) as due_ms from webhook_messages m
-    where m.status in (${IN_FLIGHT_SQL}) and m.next_attempt_at > clock_timestamp() and ${siteSendable}`);
+    where m.status in (${IN_FLIGHT_SQL}) and m.next_attempt_at > coalesce(${after?.toISOString() ?? null}::timestamptz, clock_timestamp())
+      and ${siteSendable}`);
   return row?.due_ms == null ? null : new Date(row.due_ms);
 }
 

@@ -7,7 +7,7 @@ import { secrets, type SecretBox } from "../secrets";
 import { DUE_CHANNEL } from "./announce";
 import { attemptMessage, type AttemptOutcome, type DeliveryDeps } from "./attempt-message";
 import { claimDueMessages, extendClaims, nextDueAt, type ClaimedMessage } from "./claim-messages";
-import { calibrateDatabaseClock, databaseClock, preciseClock } from "./database-clock";
+import { calibrateDatabaseClock, databaseClock, preciseClock, type DatabaseClock } from "./database-clock";
 import { describeOutage, isDatabaseOutage } from "./database-outage";
 import { DEFAULT_CLAIM_TTL_MS, DEFAULT_RETRY_INTERVAL_MS, PACING_HORIZON_MS, THREAD_WAIT_MS } from "./delivery-rules";
 import { purgeExpired } from "./purge-expired";
@@ -90,49 +90,18 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
   let claimAgain = false;
   let wakeTimer: NodeJS.Timeout | undefined;
   let wakeAt = Infinity;
-  /** The armed wake-up is a due time this worker's own attempt asked for (not a guess from a query). */
-  let wakeIsDue = false;
-  /**
-   * Due times of this worker's own retries and postponements that a sooner wake-up shadowed, ascending:
-   * each is armed in turn. Without them a due time was left to the pass woken sooner, whose nextDueAt
-   * misses a message that falls due between that pass's claim and its query (no longer in the future,
-   * not claimed either), which then waited for the claim-TTL fallback.
-   */
-  const dueLater: number[] = [];
   let outageBackoffMs = 0;
+  /** When (on the database's clock, at the earliest) the pass's last claim was issued. */
+  let lastClaimAt = 0;
 
-  function wakeAtTime(at: number, due = false) {
-    if (stopping) return;
-    if (at >= wakeAt) {
-      if (due && at !== wakeAt) insertSorted(dueLater, at);
-      return;
-    }
-    if (wakeIsDue) insertSorted(dueLater, wakeAt);
-    arm(at, due);
-  }
-
-  function arm(at: number, due: boolean) {
+  function wakeAtTime(at: number) {
+    if (stopping || at >= wakeAt) return;
     clearTimeout(wakeTimer);
     wakeAt = at;
-    wakeIsDue = due;
-    // A timer can fire a few ms early (libuv counts from the loop's cached time): wait out the rest,
-    // or the claim finds the message not yet due.
-    const fire = () => {
-      const left = Math.ceil(at - Date.now());
-      if (left > 0) {
-        wakeTimer = setTimeout(fire, left);
-        return;
-      }
+    wakeTimer = setTimeout(() => {
       wakeAt = Infinity;
-      wakeIsDue = false;
-      // This pass claims whatever is due by now; the next remembered due time is armed.
-      const now = Date.now();
-      while (dueLater.length > 0 && dueLater[0]! <= now) dueLater.shift();
-      const next = dueLater.shift();
-      if (next !== undefined) arm(next, true);
       void claimPass();
-    };
-    wakeTimer = setTimeout(fire, Math.max(0, Math.ceil(at - Date.now())));
+    }, Math.max(0, at - Date.now()));
   }
 
   async function claimPass(): Promise<void> {
@@ -151,7 +120,14 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       } while (claimAgain && !stopping);
       // Only when nothing more is due is the next due time worth a query; a full worker claims
       // again as soon as an attempt finishes.
-      if (drained && !stopping) wakeAtTime(Math.min((await nextDueAt(db))?.getTime() ?? Infinity, Date.now() + claimTtlMs));
+      // Due after the last claim, not after now: a message that fell due while that claim and this
+      // query ran was neither claimed nor in the future any more, and waited for the fallback (a
+      // wake-up timer firing a few ms early made it common). One due meanwhile but not claimable
+      // (held, site full) costs one more pass, whose claim is later than it.
+      if (drained && !stopping) {
+        const due = await nextDueAt(db, new Date(lastClaimAt));
+        wakeAtTime(Math.min(due?.getTime() ?? Infinity, Date.now() + claimTtlMs));
+      }
       outageBackoffMs = 0;
     } catch (error) {
       // Most likely PostgreSQL is restarting: try again shortly; postgres.js reconnects by itself.
@@ -180,6 +156,7 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       if (free < claimBatch && inFlight.size > 0) return false;
       const full = [...perSite].filter(([, s]) => s.count >= s.threads).map(([site]) => site);
       const counts = Object.fromEntries([...perSite].map(([site, s]) => [site, s.count]));
+      lastClaimAt = earliestDatabaseTime(deps.clock);
       const claimed = await claimDueMessages(db, id, free, claimTtlMs, counts, full, [...inFlight.keys()]);
       for (const message of claimed) {
         const site = perSite.get(message.site.id) ?? { count: 0, threads: message.site.threads };
@@ -228,8 +205,8 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
 
   // A paused message needs no timer: activating its site notifies the workers.
   function afterAttempt(outcome: AttemptOutcome) {
-    if (outcome.kind === "retry") wakeAtTime(outcome.nextAttemptAt.getTime(), true);
-    else if (outcome.kind === "postponed") wakeAtTime(outcome.until.getTime(), true);
+    if (outcome.kind === "retry") wakeAtTime(outcome.nextAttemptAt.getTime());
+    else if (outcome.kind === "postponed") wakeAtTime(outcome.until.getTime());
   }
 
   const renewal = setInterval(() => {
@@ -275,16 +252,10 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
   };
 }
 
-/** Inserts `value` into the ascending `list` unless it is there already. */
-function insertSorted(list: number[], value: number) {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  if (list[lo] !== value) list.splice(lo, 0, value);
+/** The earliest the database's clock can read now (unsampled, or behind it: this process's clock). */
+function earliestDatabaseTime(clock: DatabaseClock): number {
+  const local = clock.now();
+  return local - Math.max(0, clock.toLocal(local) - local);
 }
 
 async function listenForDueMessages(sql: postgres.Sql, onDue: () => void, log: (line: string) => void, stopped: () => boolean) {
