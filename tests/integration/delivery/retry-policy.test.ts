@@ -75,6 +75,7 @@ async function siteWith(retryPolicy: RetryPolicyInput, threads = 4) {
     url: `${receiver.url}/hooks`,
     authMethod: "none",
     threads,
+    rps: 1_000,
     retryPolicy,
   });
   await setSiteStatus(database.db, actor, site.id, { status: "active" });
