@@ -53,7 +53,7 @@ describe("a site's delivery policy", () => {
     await page.getByLabel("URL", { exact: true }).fill(`${receiver.url}/hooks`);
     const section = page.locator("section", { has: page.getByRole("heading", { name: "Delivery policy" }) });
     // The defaults: the original 5 attempts, 10 s apart.
-    expect(await section.getByLabel("Attempts").inputValue()).toBe("5");
+    await expect.poll(() => section.getByLabel("Attempts").inputValue(), { timeout: 10_000 }).toBe("5");
     expect(await section.getByLabel("Schedule").inputValue()).toBe("fixed");
     expect(await section.getByLabel("Interval (seconds)").getAttribute("placeholder")).toBe("10 (default)");
     expect(await section.getByLabel("Deactivate automatically").inputValue()).toBe("");
@@ -82,9 +82,9 @@ describe("a site's delivery policy", () => {
     expect(shown).toContain("After 24 h of failures");
     expect(await banner(page).count()).toBe(0);
 
-    // The edit form shows the stored policy.
+    // The edit form shows the stored policy (react-hook-form fills the inputs once the page is hydrated).
     await page.goto(`/trusted-sites/${siteId}/edit`);
-    expect(await page.getByLabel("Attempts").inputValue()).toBe("7");
+    await expect.poll(() => page.getByLabel("Attempts").inputValue(), { timeout: 10_000 }).toBe("7");
     expect(await page.getByLabel("Schedule").inputValue()).toBe("exponential");
     expect(await page.getByLabel("Fail fast on 4xx").isChecked()).toBe(true);
     expect(await page.getByLabel("Deactivate automatically").inputValue()).toBe("86400");
