@@ -13,11 +13,12 @@ import { siteFieldsSchema } from "@/lib/trusted-sites/site-fields";
 import type { SiteView } from "@/lib/trusted-sites/site-view";
 import { authFormValues, authRequestParams, type AuthFormValues } from "./auth-form-values";
 import { ClientCertificateFields, type ClientCertificateFormValues } from "./client-certificate-fields";
+import { DeliveryPolicyFields, deliveryPolicyFormValues, type DeliveryPolicyFormValues } from "./delivery-policy-fields";
 import { AuthMethodFields, missingRequiredParams } from "./method-fields";
 import { RequestShapeFields, type RequestShapeFormValues } from "./request-shape-fields";
 import { TestTokenEndpoint } from "./test-token-endpoint";
 
-export interface SiteFormValues extends AuthFormValues, RequestShape, ClientCertificateFormValues {
+export interface SiteFormValues extends AuthFormValues, RequestShape, ClientCertificateFormValues, DeliveryPolicyFormValues {
   name: string;
   url: string;
   contentType: string;
@@ -118,6 +119,11 @@ export function SiteForm({ methods, site }: { methods: MethodChoice[]; site?: Si
         />
       </section>
 
+      <section className="flex flex-col gap-4 rounded-lg border border-slate-200 bg-white p-6">
+        <h2 className="text-base font-semibold">Delivery policy</h2>
+        <DeliveryPolicyFields form={form as unknown as UseFormReturn<DeliveryPolicyFormValues>} />
+      </section>
+
       {problem && (
         <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
           {problem}
@@ -175,6 +181,7 @@ function initialValues(methods: MethodChoice[], site?: SiteView): SiteFormValues
     rps: String(site?.rps ?? 10),
     threads: String(site?.threads ?? 1),
     timeoutMs: String(site?.timeoutMs ?? 10_000),
+    retryPolicy: deliveryPolicyFormValues(site?.retryPolicy),
     ...authFormValues(method, site?.authMethod === method.method ? site.authParams : {}),
   };
 }
@@ -194,5 +201,6 @@ function toRequestBody(values: SiteFormValues, method: MethodChoice, site?: Site
     rps: values.rps,
     threads: values.threads,
     timeoutMs: values.timeoutMs,
+    retryPolicy: values.retryPolicy,
   };
 }

@@ -18,6 +18,8 @@ export interface AttemptRow {
   customerId: string;
   customerName: string;
   siteName: string;
+  /** The n of "attempt k of n": the site's retry policy (read-messages.ts). */
+  maxAttempts: number;
   responseCode: number | null;
   status: string;
   attemptNo: number;
@@ -76,7 +78,7 @@ const columns: ColumnDef<typeof features, AttemptRow>[] = [
     header: "Attempt",
     cell: (info) => (
       <span className="inline-flex items-center gap-1.5 tabular-nums">
-        {info.row.original.attemptNo} of 5
+        {info.row.original.attemptNo} of {info.row.original.maxAttempts}
         {info.row.original.resentFromMessageId && (
           <span title="This message was resent from an earlier one" className="text-slate-400">
             <Repeat className="size-3.5" aria-label="resend" />

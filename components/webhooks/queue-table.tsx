@@ -12,8 +12,9 @@ interface InFlightRow {
   siteName: string;
   /** The site is a legacy workflow node's connection, with no page of its own. */
   siteWorkflowId: string | null;
-  /** Attempts sent (started) so far, of 5. */
+  /** Attempts sent (started) so far, of `maxAttempts` (the site's retry policy). */
   attempts: number;
+  maxAttempts: number;
   status: string;
   nextAttemptAt: Date | null;
   /** The site is inactive: nothing is sent until it is activated. */
@@ -62,7 +63,7 @@ export function QueueTable({ messages, canRetryNow }: { messages: InFlightRow[];
                 {m.siteName}
               </Link>
             </Td>
-            <Td className="tabular-nums">{m.attempts} of 5</Td>
+            <Td className="tabular-nums">{m.attempts} of {m.maxAttempts}</Td>
             <Td><StatusBadge status={m.paused ? "paused" : m.status} /></Td>
             <Td>
               {m.paused ? (

@@ -1,5 +1,4 @@
-import type { Actor } from "../backoffice-auth/actor";
-import { describeActor } from "../backoffice-auth/actor";
+import { describeActor, type Actor } from "../backoffice-auth/actor-kinds";
 import type { Database } from "../db";
 import { auditEvents } from "../db/schema";
 

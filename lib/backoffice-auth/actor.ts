@@ -2,16 +2,9 @@ import { verifyApiToken } from "../api-tokens/manage-api-tokens";
 import { getDb } from "../db";
 import { ForbiddenError } from "../errors";
 import { getBackofficeAuth } from ".";
+import type { Actor } from "./actor-kinds";
 
-/** Who is making a request: a signed-in backoffice user or a machine client with an API token. */
-export type Actor =
-  | { kind: "user"; userId: string; email: string }
-  | { kind: "api-token"; tokenId: string; name: string };
-
-/** How the audit trail names an actor. */
-export function describeActor(actor: Actor): string {
-  return actor.kind === "user" ? actor.email : `API token "${actor.name}"`;
-}
+export { describeActor, SYSTEM_ACTOR, type Actor } from "./actor-kinds";
 
 /**
  * The signed-in user behind a request that only a person may make (creating or revoking API

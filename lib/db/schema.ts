@@ -17,6 +17,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { AUTH_METHODS } from "../auth-methods/method-names";
+import type { RetryPolicyInput } from "../delivery/retry-policy";
 import type { StoredSigningSecret } from "../signing-secrets/stored-signing-secret";
 import type { BodyEncoding, HttpMethod } from "../trusted-sites/request-shape";
 import type { StoredClientCertificate } from "../trusted-sites/stored-client-certificate";
@@ -57,6 +58,12 @@ export const trustedSites = pgTable(
     clientCertificate: jsonb("client_certificate").$type<StoredClientCertificate | null>(),
     /** Standard Webhooks signing secrets, newest first, each sealed (lib/signing-secrets); none: requests are not signed. */
     signingSecrets: jsonb("signing_secrets").$type<StoredSigningSecret[]>().notNull().default([]),
+    /** Attempts, schedule, fail-fast and automatic deactivation (lib/delivery/retry-policy.ts); `{}` is the default policy. */
+    retryPolicy: jsonb("retry_policy").$type<RetryPolicyInput>().notNull().default({}),
+    /** Since when every attempt to the site has failed (set by the first failure after a success, cleared by a success). */
+    failingSince: timestamp("failing_since", { withTimezone: true }),
+    /** Why the system set the site inactive (410 Gone, failing too long); cleared when the status changes again. */
+    statusReason: text("status_reason"),
     /**
      * Set for the site a workflow's legacy node keeps its connection in (DESIGN §10): it is not listed
      * with the trusted sites, not editable as one, and its name is free (the unique name is for listed sites).
@@ -245,7 +252,7 @@ export const webhookMessages = pgTable(
     contentHash: text("content_hash").notNull(),
     idempotencyKey: text("idempotency_key"),
     status: deliveryStatus("status").notNull().default("queued"),
-    /** Attempts started so far (0..5). */
+    /** Attempts started so far (0..20: the most a site's retry policy allows). */
     attempts: smallint("attempts").notNull().default(0),
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
     /** A worker's claim on the message; after it passes, another worker may take the attempt. */
@@ -279,7 +286,7 @@ export const webhookMessages = pgTable(
     index("webhook_messages_finished_idx")
       .on(t.finishedAt)
       .where(sql`${t.finishedAt} is not null`),
-    check("webhook_messages_attempts_range", sql`${t.attempts} between 0 and 5`),
+    check("webhook_messages_attempts_range", sql`${t.attempts} between 0 and 20`),
   ],
 );
 
@@ -336,7 +343,7 @@ export const webhookAttempts = pgTable(
     index("webhook_attempts_customer_idx").on(t.customerId, t.createdAt, t.id, t.siteId, t.status, t.action),
     index("webhook_attempts_status_idx").on(t.status, t.createdAt, t.id, t.action),
     index("webhook_attempts_action_idx").on(t.action, t.createdAt, t.id, t.status),
-    check("webhook_attempts_attempt_no_range", sql`${t.attemptNo} between 1 and 5`),
+    check("webhook_attempts_attempt_no_range", sql`${t.attemptNo} between 1 and 20`),
   ],
 );
 

@@ -9,6 +9,7 @@ import type { ClaimedMessage } from "./claim-messages";
 import { releaseClaim, releaseUnsent } from "./claim-messages";
 import type { DatabaseClock } from "./database-clock";
 import { describeOutage, isDatabaseOutage } from "./database-outage";
+import { deactivateSiteBySystem } from "./deactivate-site";
 import { AuthorizeFailure, PrepareError, SendFailure } from "./delivery-errors";
 import { LATE_START_MS, USER_AGENT } from "./delivery-rules";
 import { encodedEnvelope } from "./envelope";
@@ -16,6 +17,8 @@ import { openSecretHeaders, plainHeaders } from "../trusted-sites/stored-headers
 import { recordedRequest } from "./recorded-request";
 import { withPayloadSignature } from "./sign-payload";
 import { recordOutcome, type AttemptResult, type OutcomeRecorder, type RecordedOutcome } from "./record-outcome";
+import { decideRetry, type RetryDecision } from "./retry-decision";
+import { formatSeconds, type RetryPolicy } from "./retry-policy";
 import { releaseLease, reserveSend, reserveStartAgain, type StartBooker, type ThreadTaker } from "./reserve-send";
 import { failureDuration, sendRequest, type SendResult } from "./send-request";
 
@@ -29,7 +32,10 @@ export interface DeliveryDeps {
   /** Outbound HTTP for sites with a client certificate (mutual TLS); defaults to pools under ALLOW_PRIVATE_TARGETS. */
   clientCertificates?: ClientCertificateSenders;
   tokens: TokenStore;
+  /** The default fixed interval between attempts (a site's policy without an interval of its own uses it). */
   retryIntervalMs: number;
+  /** The randomness of exponential backoff's full jitter, in [0, 1); Math.random unless a test injects one. */
+  random?: () => number;
   /** Converts reserved start times to this process's clock. */
   clock: DatabaseClock;
   /** How far ahead a send slot may be reserved and waited for (pacing). */
@@ -88,7 +94,7 @@ const INTERRUPTED = {
 export async function attemptMessage(deps: DeliveryDeps, message: ClaimedMessage): Promise<AttemptOutcome> {
   if (message.attempt.interrupted) {
     const error = message.attempt.databaseRestarted ? INTERRUPTED.databaseAway : INTERRUPTED.workerStopped;
-    return record(deps, message, { succeeded: false, error }, undefined, 0);
+    return record(deps, message, { succeeded: false, error }, undefined, { retryAtOnce: true });
   }
   let request: OutgoingRequest;
   try {
@@ -349,16 +355,52 @@ function authContext(deps: DeliveryDeps, message: ClaimedMessage): AuthContext {
   };
 }
 
-/** Records the result, retrying while the database is unreachable, so a finished send is not lost to a restart. */
-function record(
+/**
+ * Records the result with the retry its site's policy decides (retry-decision.ts), retrying while
+ * the database is unreachable, so a finished send is not lost to a restart. Then, when the receiver
+ * answered 410 Gone or every attempt has failed for the policy's deactivation period, the system
+ * sets the site inactive (its messages pause; activating resumes them).
+ */
+async function record(
   deps: DeliveryDeps,
   message: ClaimedMessage,
   result: AttemptResult,
   leaseId: number | undefined,
-  retryInMs = deps.retryIntervalMs,
+  /** An interrupted attempt is followed by the next at once, when the policy allows one. */
+  options: { retryAtOnce?: boolean } = {},
 ): Promise<RecordedOutcome> {
+  const policy = message.site.retryPolicy;
+  const decision = decideRetry(policy, message.attempt.attemptNo, result, {
+    defaultIntervalMs: deps.retryIntervalMs,
+    now: new Date(),
+    random: deps.random,
+  });
+  const retryInMs = decision.retry ? (options.retryAtOnce ? 0 : decision.delayMs) : null;
+  const deactivateAfterMs = policy.deactivateAfterSeconds === null ? null : policy.deactivateAfterSeconds * 1000;
   const write = deps.recordOutcome ?? ((...args: Parameters<OutcomeRecorder>) => recordOutcome(deps.db, ...args));
-  return whileDatabaseAway(deps, () => write(message, result, { retryInMs, leaseId }));
+  const outcome = await whileDatabaseAway(deps, () => write(message, result, { retryInMs, leaseId, deactivateAfterMs }));
+  const reason = deactivationReason(decision, outcome, policy);
+  if (reason) {
+    await whileDatabaseAway(deps, () => deactivateSiteBySystem(deps.db, message.site.id, reason)).catch((error: unknown) => {
+      // The outcome is recorded; the next such answer tries again.
+      deps.log?.(`site ${message.site.id} could not be deactivated: ${error instanceof Error ? error.name : "error"}`);
+    });
+  }
+  return outcome;
+}
+
+function deactivationReason(decision: RetryDecision, outcome: RecordedOutcome, policy: RetryPolicy): string | null {
+  if (outcome.kind === "lost" || outcome.kind === "done") return null;
+  if (decision.goneAt) return `Receiver answered 410 Gone at ${formatUtc(decision.goneAt)}`;
+  if (outcome.failingSince && policy.deactivateAfterSeconds !== null) {
+    return `Every attempt failed since ${formatUtc(outcome.failingSince)} (automatic deactivation after ${formatSeconds(policy.deactivateAfterSeconds)} of failures)`;
+  }
+  return null;
+}
+
+/** "2026-12-02 03:41:07 UTC": the same for every reader, whatever their time zone. */
+function formatUtc(at: Date): string {
+  return `${at.toISOString().slice(0, 19).replace("T", " ")} UTC`;
 }
 
 /** Runs a statement that reads the database's clock, and lets this process's clock learn from its answer. */

@@ -3,6 +3,7 @@ import type { AuthMethod } from "../auth-methods/method-names";
 import type { Database } from "../db";
 import { executePrepared } from "../db/prepared";
 import { IN_FLIGHT } from "./delivery-rules";
+import { storedRetryPolicy, type RetryPolicy } from "./retry-policy";
 import { ASYNC_COMMIT } from "./reserve-send";
 import type { StoredSigningSecret } from "../signing-secrets/stored-signing-secret";
 import type { BodyEncoding, HttpMethod } from "../trusted-sites/request-shape";
@@ -40,6 +41,8 @@ export interface ClaimedMessage {
     rps: number;
     threads: number;
     timeoutMs: number;
+    /** Read at claim time, so a policy change applies from the next attempt of every message. */
+    retryPolicy: RetryPolicy;
   };
 }
 
@@ -125,7 +128,7 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
       extract(epoch from c.created_at)::float8 * 1000 as created_ms,
       a.id as attempt_id, a.attempt_no, (a.started_at is not null) as interrupted,
       coalesce(pg_postmaster_start_time() > a.started_at, false) as database_restarted,
-      s.id as site_id, s.name as site_name, s.url, s.content_type, s.http_method, s.body_encoding, s.headers, s.client_certificate, s.auth_method, s.auth_params, s.signing_secrets, s.rps, s.threads, s.timeout_ms
+      s.id as site_id, s.name as site_name, s.url, s.content_type, s.http_method, s.body_encoding, s.headers, s.client_certificate, s.auth_method, s.auth_params, s.signing_secrets, s.rps, s.threads, s.timeout_ms, s.retry_policy
     from claimed c
     join trusted_sites s on s.id = c.site_id
     join lateral (
@@ -160,6 +163,7 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
       rps: Number(r.rps),
       threads: Number(r.threads),
       timeoutMs: Number(r.timeout_ms),
+      retryPolicy: storedRetryPolicy(r.retry_policy),
     },
   }));
 }
@@ -180,11 +184,15 @@ export async function releaseClaim(db: Database, message: Pick<ClaimedMessage, "
     where id = ${message.id} and locked_by = ${message.claimToken}`);
 }
 
-/** The next time a message falls due, if any is scheduled in the future (served by the due index); paused ones never do. */
-export async function nextDueAt(db: Database): Promise<Date | null> {
+/**
+ * The next time a message falls due after `after` (default: now), served by the due index; paused ones
+ * never do. Rounded up to the ms, so a wake-up at it finds the message due.
+ */
+export async function nextDueAt(db: Database, after?: Date): Promise<Date | null> {
   const [row] = await executePrepared<{ due_ms: number | null }>(db, sql`
-    select extract(epoch from min(next_attempt_at))::float8 * 1000 as due_ms from webhook_messages m
-    where m.status in (${IN_FLIGHT_SQL}) and m.next_attempt_at > clock_timestamp() and ${siteSendable}`);
+    select ceil(extract(epoch from min(next_attempt_at))::float8 * 1000) as due_ms from webhook_messages m
+    where m.status in (${IN_FLIGHT_SQL}) and m.next_attempt_at > coalesce(${after?.toISOString() ?? null}::timestamptz, clock_timestamp())
+      and ${siteSendable}`);
   return row?.due_ms == null ? null : new Date(row.due_ms);
 }
 

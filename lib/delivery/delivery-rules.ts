@@ -1,6 +1,8 @@
-/** The delivery contract of DESIGN §3, in numbers. */
-export const MAX_ATTEMPTS = 5;
-/** A failed attempt is resent this long after it failed, unless a test injects a shorter one. */
+/**
+ * The delivery contract of DESIGN §3, in numbers. How many attempts and how far apart is each site's
+ * retry policy (retry-policy.ts; 5 attempts 10 s apart by default).
+ */
+/** The default policy's interval: a failed attempt is resent this long after it failed, unless WEBHOOK_RETRY_INTERVAL_MS (tests) says otherwise. */
 export const DEFAULT_RETRY_INTERVAL_MS = 10_000;
 /** Attempts and finished messages older than this are purged (90 days). */
 export const RETENTION_MS = 7_776_000_000;

@@ -8,7 +8,7 @@ import { secrets, type SecretBox } from "../secrets";
 import { DUE_CHANNEL } from "./announce";
 import { attemptMessage, type AttemptOutcome, type DeliveryDeps } from "./attempt-message";
 import { claimDueMessages, extendClaims, nextDueAt, type ClaimedMessage } from "./claim-messages";
-import { calibrateDatabaseClock, databaseClock, preciseClock } from "./database-clock";
+import { calibrateDatabaseClock, databaseClock, preciseClock, type DatabaseClock } from "./database-clock";
 import { describeOutage, isDatabaseOutage } from "./database-outage";
 import { DEFAULT_CLAIM_TTL_MS, DEFAULT_RETRY_INTERVAL_MS, PACING_HORIZON_MS, THREAD_WAIT_MS } from "./delivery-rules";
 import { purgeExpired } from "./purge-expired";
@@ -27,7 +27,10 @@ export interface LocalWorkerOptions {
   concurrency?: number;
   /** How long a claim lasts without renewal: after a crash, the dead worker's messages wait this long. */
   claimTtlMs?: number;
+  /** The default policy's interval between attempts (WEBHOOK_RETRY_INTERVAL_MS). */
   retryIntervalMs?: number;
+  /** Exponential backoff's jitter source (tests inject one); Math.random by default. */
+  random?: () => number;
   pacingHorizonMs?: number;
   threadWaitMs?: number;
   /** How often the retention purge runs; 0 turns it off. */
@@ -67,6 +70,7 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
     clientCertificates: clientCertificateSenders({ allow: options.allowPrivateTargets }),
     tokens: createDatabaseTokenStore(db, box),
     retryIntervalMs: options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS,
+    random: options.random,
     clock: databaseClock(undefined, preciseClock),
     pacingHorizonMs: options.pacingHorizonMs ?? PACING_HORIZON_MS,
     threadWaitMs: options.threadWaitMs ?? THREAD_WAIT_MS,
@@ -89,6 +93,8 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
   let wakeTimer: NodeJS.Timeout | undefined;
   let wakeAt = Infinity;
   let outageBackoffMs = 0;
+  /** When (on the database's clock, at the earliest) the pass's last claim was issued. */
+  let lastClaimAt = 0;
 
   function wakeAtTime(at: number) {
     if (stopping || at >= wakeAt) return;
@@ -116,7 +122,14 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       } while (claimAgain && !stopping);
       // Only when nothing more is due is the next due time worth a query; a full worker claims
       // again as soon as an attempt finishes.
-      if (drained && !stopping) wakeAtTime(Math.min((await nextDueAt(db))?.getTime() ?? Infinity, Date.now() + claimTtlMs));
+      // Due after the last claim, not after now: a message that fell due while that claim and this
+      // query ran was neither claimed nor in the future any more, and waited for the fallback (a
+      // wake-up timer firing a few ms early made it common). One due meanwhile but not claimable
+      // (held, site full) costs one more pass, whose claim is later than it.
+      if (drained && !stopping) {
+        const due = await nextDueAt(db, new Date(lastClaimAt));
+        wakeAtTime(Math.min(due?.getTime() ?? Infinity, Date.now() + claimTtlMs));
+      }
       outageBackoffMs = 0;
     } catch (error) {
       // Most likely PostgreSQL is restarting: try again shortly; postgres.js reconnects by itself.
@@ -145,6 +158,7 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       if (free < claimBatch && inFlight.size > 0) return false;
       const full = [...perSite].filter(([, s]) => s.count >= s.threads).map(([site]) => site);
       const counts = Object.fromEntries([...perSite].map(([site, s]) => [site, s.count]));
+      lastClaimAt = earliestDatabaseTime(deps.clock);
       const claimed = await claimDueMessages(db, id, free, claimTtlMs, counts, full, [...inFlight.keys()]);
       for (const message of claimed) {
         const site = perSite.get(message.site.id) ?? { count: 0, threads: message.site.threads };
@@ -238,6 +252,12 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       clearInterval(renewal);
     },
   };
+}
+
+/** The earliest the database's clock can read now (unsampled, or behind it: this process's clock). */
+function earliestDatabaseTime(clock: DatabaseClock): number {
+  const local = clock.now();
+  return local - Math.max(0, clock.toLocal(local) - local);
 }
 
 async function listenForDueMessages(sql: postgres.Sql, onDue: () => void, log: (line: string) => void, stopped: () => boolean) {

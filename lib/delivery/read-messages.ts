@@ -5,7 +5,8 @@ import { positionBound, positionOf } from "../db/page-position";
 import { customers, trustedSites, webhookAttempts, webhookMessages, workflowRuns, workflows } from "../db/schema";
 import { NotFoundError } from "../errors";
 import { parseOrThrow } from "../validation";
-import { IN_FLIGHT, MAX_ATTEMPTS } from "./delivery-rules";
+import { IN_FLIGHT } from "./delivery-rules";
+import { DEFAULT_ATTEMPTS, MAX_POLICY_ATTEMPTS } from "./retry-policy";
 import { logsQuerySchema, queueQuerySchema } from "./logs-query";
 
 /**
@@ -34,7 +35,18 @@ const messageAttemptColumns = {
   customerId: webhookAttempts.customerId,
 };
 
-const attemptColumns = { ...messageAttemptColumns, siteName: trustedSites.name, customerName: customers.name };
+/**
+ * The n of "attempt k of n": the site's policy as it is now (read at send time, so it is what the
+ * next attempt obeys), or more when a message already made more attempts under an earlier policy.
+ */
+const policyAttempts = sql`coalesce((${trustedSites.retryPolicy} ->> 'attempts')::int, ${sql.raw(String(DEFAULT_ATTEMPTS))})`;
+
+const attemptColumns = {
+  ...messageAttemptColumns,
+  siteName: trustedSites.name,
+  customerName: customers.name,
+  maxAttempts: sql<number>`greatest(${policyAttempts}, ${webhookAttempts.attemptNo})::int`,
+};
 
 /** Attempts, newest first, filtered as the Logs page filters them. */
 export async function listAttemptLogs(db: Database, query: unknown) {
@@ -90,6 +102,8 @@ const messageColumns = {
   customerName: customers.name,
   // Attempts started so far: after a failure the next one is queued, not sent, and not counted.
   attempts: webhookMessages.attempts,
+  /** "of n" (see policyAttempts); a queued next attempt counts too. */
+  maxAttempts: sql<number>`greatest(${policyAttempts}, ${webhookMessages.attempts} + case when ${inArray(webhookMessages.status, [...IN_FLIGHT])} then 1 else 0 end)::int`,
   nextAttemptAt: webhookMessages.nextAttemptAt,
   paused,
 };
@@ -136,7 +150,7 @@ function page<T extends { id: string | number; position: string }>(rows: T[], li
  * A message with its attempts (oldest first), `paused` while in flight to a site that is not active,
  * the payload as stored, the messages it was resent as, and the workflow run that made it (`madeBy`).
  * The three reads are independent and run at once, so the message page waits one round trip, not
- * one per read; each is one index lookup (attempts: at most MAX_ATTEMPTS rows by the
+ * one per read; each is one index lookup (attempts: at most MAX_POLICY_ATTEMPTS rows by the
  * (message_id, attempt_no) key).
  */
 export async function getMessage(db: Database, id: string) {
@@ -166,7 +180,7 @@ export async function getMessage(db: Database, id: string) {
       .from(webhookAttempts)
       .where(eq(webhookAttempts.messageId, id))
       .orderBy(asc(webhookAttempts.attemptNo))
-      .limit(MAX_ATTEMPTS),
+      .limit(MAX_POLICY_ATTEMPTS),
     db
       .select({ id: webhookMessages.id, status: webhookMessages.status, createdAt: webhookMessages.createdAt })
       .from(webhookMessages)
@@ -177,7 +191,12 @@ export async function getMessage(db: Database, id: string) {
   const { workflowId, workflowName, ...rest } = message;
   const madeBy = rest.workflowRunId && workflowId && workflowName ? { runId: rest.workflowRunId, workflowId, workflowName } : null;
   // An attempt's site and customer are its message's: no join needed to name them.
-  const attemptLog = attempts.map((a) => ({ ...a, siteName: message.siteName, customerName: message.customerName }));
+  const attemptLog = attempts.map((a) => ({
+    ...a,
+    siteName: message.siteName,
+    customerName: message.customerName,
+    maxAttempts: Math.max(message.maxAttempts, a.attemptNo),
+  }));
   return { ...rest, madeBy, attemptLog, resentAs };
 }
 

@@ -4,7 +4,8 @@ import { executePrepared } from "../db/prepared";
 import { addToAttemptMinutes } from "./attempt-minutes";
 import type { ClaimedMessage } from "./claim-messages";
 import { isDatabaseOutage } from "./database-outage";
-import { MAX_ATTEMPTS, type AttemptStatus } from "./delivery-rules";
+import type { AttemptStatus } from "./delivery-rules";
+import { MAX_POLICY_ATTEMPTS } from "./retry-policy";
 import type { recordedRequest } from "./recorded-request";
 
 export interface AttemptResult {
@@ -15,27 +16,38 @@ export interface AttemptResult {
   error?: string | null;
   responseExcerpt?: string | null;
   request?: ReturnType<typeof recordedRequest> | null;
+  /** The receiver's Retry-After header (read by the retry policy, not stored). */
+  retryAfter?: string | null;
 }
 
 export type RecordedOutcome =
   | { kind: "done" }
-  | { kind: "failed" }
+  /** `failingSince`: every attempt to the site has failed since then, for longer than its policy allows (deactivate it). */
+  | { kind: "failed"; failingSince?: Date }
   /** The attempt became `resent`; the next one is queued for `nextAttemptAt`. */
-  | { kind: "retry"; nextAttemptAt: Date }
+  | { kind: "retry"; nextAttemptAt: Date; failingSince?: Date }
   /** The claim had passed to another worker: this result was not recorded. */
   | { kind: "lost" };
 
 export interface OutcomeToRecord {
   message: Pick<ClaimedMessage, "id" | "claimToken" | "attempt">;
   result: AttemptResult;
-  options: { retryInMs: number; leaseId?: number };
+  options: {
+    /** A failed attempt is followed by the next one this much later; null: it was the last (retry-decision.ts decides). */
+    retryInMs: number | null;
+    leaseId?: number;
+    /** The site's automatic deactivation period; null or unset: never. */
+    deactivateAfterMs?: number | null;
+  };
 }
 
 /**
  * Writes an attempt's result as DESIGN §3 says, in one statement: 2xx → attempt and message `done`;
- * a failure with attempts left → attempt `resent` and the next attempt `queued` `retryInMs` from now
- * (same message, same content); the last failure → attempt and message `failed`. The claim is
- * released and the thread lease returned. Only the claim's holder can record.
+ * a failure followed by another attempt (`retryInMs` set) → attempt `resent` and the next attempt
+ * `queued` `retryInMs` from now (same message, same content); the last failure → attempt and message
+ * `failed`. The claim is released and the thread lease returned. Only the claim's holder can record.
+ * The site's `failing_since` is set by its first failure after a success and cleared by a success
+ * (written only when it flips); a failure more than `deactivateAfterMs` after it is reported back.
  */
 export async function recordOutcome(
   db: Database,
@@ -55,7 +67,7 @@ export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]):
   // One JSON parameter, so the statement's text is the same for any batch size (a prepared statement).
   const rows = outcomes.map(({ message, result, options }) => {
     const attemptNo = message.attempt.attemptNo;
-    const retry = !result.succeeded && attemptNo < MAX_ATTEMPTS;
+    const retry = !result.succeeded && options.retryInMs !== null && attemptNo < MAX_POLICY_ATTEMPTS;
     const status: AttemptStatus = result.succeeded ? "done" : retry ? "resent" : "failed";
     return {
       message_id: message.id,
@@ -64,7 +76,7 @@ export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]):
       attempt_no: attemptNo,
       status,
       retry,
-      retry_in_ms: options.retryInMs,
+      retry_in_ms: options.retryInMs ?? 0,
       started_at: result.startedAt?.toISOString() ?? null,
       response_code: result.responseCode ?? null,
       duration_ms: result.durationMs ?? null,
@@ -72,13 +84,15 @@ export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]):
       response_excerpt: result.responseExcerpt ?? null,
       request: result.request ?? null,
       lease_id: options.leaseId ?? null,
+      deactivate_after_ms: options.deactivateAfterMs ?? null,
     };
   });
-  const recorded = await executePrepared<{ id: string; next_ms: number | null }>(db, sql`
+  const recorded = await executePrepared<{ id: string; next_ms: number | null; failing_since_ms: number | null }>(db, sql`
     with outcome as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as o(message_id uuid, claim_token uuid, attempt_id bigint,
         attempt_no smallint, status delivery_status, retry boolean, retry_in_ms float8, started_at timestamptz,
-        response_code int, duration_ms int, error text, response_excerpt text, request jsonb, lease_id bigint)
+        response_code int, duration_ms int, error text, response_excerpt text, request jsonb, lease_id bigint,
+        deactivate_after_ms float8)
     ), msg as (
       update webhook_messages m set
         status = o.status, attempts = o.attempt_no,
@@ -110,15 +124,39 @@ export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]):
       from outcome o
       where l.id = o.lease_id and l.message_id = o.message_id
       returning l.id
+    ), site_outcome as (
+      select msg.site_id, bool_or(o.status = 'done') as succeeded, min(o.deactivate_after_ms) as deactivate_after_ms
+      from outcome o join msg on msg.id = o.message_id
+      group by msg.site_id
+    ), flipped as (
+      -- Only a site whose failing_since changes is written (steady success or failure writes nothing),
+      -- locked in id order so two batches flipping the same sites cannot deadlock.
+      select s.id from trusted_sites s join site_outcome f on f.site_id = s.id
+      where (s.failing_since is null) <> f.succeeded
+      order by s.id for update of s
+    ), failing as (
+      update trusted_sites s set failing_since = case when f.succeeded then null else clock_timestamp() end
+      from site_outcome f
+      where s.id = f.site_id and s.id in (select id from flipped)
+      returning s.id
+    ), failing_too_long as (
+      -- failing_since as it was before this batch: the first failure after a success never counts.
+      select f.site_id, extract(epoch from s.failing_since)::float8 * 1000 as since_ms
+      from site_outcome f join trusted_sites s on s.id = f.site_id
+      where not f.succeeded and s.status = 'active'
+        and s.failing_since <= clock_timestamp() - f.deactivate_after_ms * interval '1 millisecond'
     )
-    -- attempt, rollup, next_attempt and lease run to completion though unread (PostgreSQL's rule for WITH).
-    select id, extract(epoch from next_attempt_at)::float8 * 1000 as next_ms from msg`);
+    -- attempt, rollup, next_attempt, lease and failing run to completion though unread (PostgreSQL's rule for WITH).
+    -- Rounded up: a JS Date keeps whole ms, and a wake-up at the truncated time would find the attempt not yet due.
+    select msg.id, ceil(extract(epoch from msg.next_attempt_at)::float8 * 1000) as next_ms, t.since_ms as failing_since_ms
+    from msg left join failing_too_long t on t.site_id = msg.site_id`);
   const byMessage = new Map(recorded.map((r) => [r.id, r]));
   return outcomes.map(({ message, result }): RecordedOutcome => {
     const row = byMessage.get(message.id);
     if (!row) return { kind: "lost" };
-    if (row.next_ms != null) return { kind: "retry", nextAttemptAt: new Date(row.next_ms) };
-    return { kind: result.succeeded ? "done" : "failed" };
+    const failing = row.failing_since_ms != null ? { failingSince: new Date(row.failing_since_ms) } : {};
+    if (row.next_ms != null) return { kind: "retry", nextAttemptAt: new Date(row.next_ms), ...failing };
+    return result.succeeded ? { kind: "done" } : { kind: "failed", ...failing };
   });
 }
 

@@ -8,6 +8,8 @@ export interface SendResult {
   responseCode: number;
   durationMs: number;
   responseExcerpt: string;
+  /** The Retry-After header, if the receiver sent one (the retry policy reads it on 429 and 503). */
+  retryAfter?: string | null;
 }
 
 /**
@@ -29,7 +31,7 @@ export async function sendRequest(
     if (requestImpl) {
       const response = await requestImpl(request, signal);
       const responseExcerpt = await readBodyExcerpt(response.body);
-      return { responseCode: response.status, durationMs: elapsed(), responseExcerpt };
+      return { responseCode: response.status, durationMs: elapsed(), responseExcerpt, retryAfter: response.retryAfter ?? null };
     }
     const response = await fetchImpl(request.url, {
       method: request.method,
@@ -39,7 +41,7 @@ export async function sendRequest(
       signal,
     });
     const responseExcerpt = await readExcerpt(response);
-    return { responseCode: response.status, durationMs: elapsed(), responseExcerpt };
+    return { responseCode: response.status, durationMs: elapsed(), responseExcerpt, retryAfter: response.headers.get("retry-after") };
   } catch (error) {
     throw new SendFailure(describeSendError(error, signal, timeoutMs), { cause: { durationMs: elapsed() } });
   }

@@ -63,6 +63,8 @@ export interface GuardedResponse {
   status: number;
   /** As undici gives them: lower-case names, repeated ones as arrays. */
   headers?: Record<string, string | string[] | undefined>;
+  /** The response's Retry-After header, if any (the delivery core reads no other). */
+  retryAfter?: string | null;
   body: AsyncIterable<Uint8Array> & { destroy(): void };
 }
 
@@ -89,7 +91,8 @@ export function createGuardedRequest(dispatcher: Dispatcher): GuardedRequest {
         body: request.body,
         signal,
       });
-      return { status: response.statusCode, headers: response.headers, body: response.body };
+      const retryAfter = response.headers["retry-after"];
+      return { status: response.statusCode, headers: response.headers, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : (retryAfter ?? null), body: response.body };
     } catch (error) {
       throw findOutboundRefusal(error) ?? error;
     }

@@ -28,7 +28,12 @@ export async function setSiteStatus(db: Database, actor: Actor, id: string, inpu
     const resumed = status === "active" ? await resumeSiteSends(tx, id) : [];
     // One notification wakes the local workers for all of them; other engines hear of each after the commit.
     if (resumed.length > 0) await announcer.inTransaction(tx, { id: resumed[0]!.id, siteId: id });
-    const [updated] = await tx.update(trustedSites).set({ status }).where(eq(trustedSites.id, id)).returning();
+    // A person's change ends what the system said about the site, and activating starts the failing period afresh.
+    const [updated] = await tx
+      .update(trustedSites)
+      .set({ status, statusReason: null, ...(status === "active" ? { failingSince: null } : {}) })
+      .where(eq(trustedSites.id, id))
+      .returning();
     await recordAuditEvent(tx, {
       actor,
       action: status === "active" ? "site.activated" : "site.deactivated",
@@ -41,3 +46,4 @@ export async function setSiteStatus(db: Database, actor: Actor, id: string, inpu
   await announcer.afterCommit(resumed);
   return toSiteView(row);
 }
+

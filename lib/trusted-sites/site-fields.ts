@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AUTH_METHODS } from "../auth-methods/method-names";
+import { DEFAULT_RETRY_POLICY, retryPolicySchema } from "../delivery/retry-policy";
 import { httpUrl } from "../outbound/http-url";
 import { clientCertificateSchema } from "./client-certificate";
 import { requestShapeFields } from "./request-shape";
@@ -43,6 +44,8 @@ export const siteFieldsSchema = z.object({
     .min(1_000, "Timeout must be between 1000 and 60000 ms")
     .max(60_000, "Timeout must be between 1000 and 60000 ms")
     .default(10_000),
+  /** Attempts, schedule, fail-fast on 4xx and automatic deactivation; omitted: the default (5 attempts, 10 s apart). */
+  retryPolicy: retryPolicySchema.default(DEFAULT_RETRY_POLICY),
 });
 
 export type SiteFields = z.input<typeof siteFieldsSchema>;

@@ -1,5 +1,6 @@
 import { redactParams } from "../auth-methods/stored-params";
 import type { TrustedSite } from "../db/schema";
+import { storedRetryPolicy } from "../delivery/retry-policy";
 import { signingSecretViews } from "../signing-secrets/stored-signing-secret";
 import { clientCertificateView } from "./stored-client-certificate";
 import { headerViews } from "./stored-headers";
@@ -26,6 +27,11 @@ export function toSiteView(site: TrustedSite) {
     rps: site.rps,
     threads: site.threads,
     timeoutMs: site.timeoutMs,
+    retryPolicy: storedRetryPolicy(site.retryPolicy),
+    /** Since when every attempt has failed (null: the last one succeeded, or none failed yet). */
+    failingSince: site.failingSince,
+    /** Why the system set the site inactive (410 Gone, failing too long), until its status changes again. */
+    statusReason: site.statusReason,
     createdAt: site.createdAt,
     updatedAt: site.updatedAt,
   };

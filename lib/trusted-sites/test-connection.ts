@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { storedRetryPolicy } from "../delivery/retry-policy";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { authMethodModule } from "../auth-methods/registry";
 import { openParams, TOKEN_FIELDS } from "../auth-methods/stored-params";
@@ -124,6 +125,7 @@ export async function testConnection(deps: TestConnectionDeps, actor: Actor, sit
       rps: row.rps,
       threads: row.threads,
       timeoutMs: row.timeoutMs,
+      retryPolicy: storedRetryPolicy(row.retryPolicy),
     } satisfies ClaimedMessage["site"],
   };
   const result = await runTest(deps, message, row.status === "active");

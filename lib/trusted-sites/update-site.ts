@@ -5,6 +5,7 @@ import { openParams, paramsToStore, withoutTokenState, withStoredSecrets } from 
 import type { Actor } from "../backoffice-auth/actor";
 import type { Database } from "../db";
 import { trustedSites, type TrustedSite } from "../db/schema";
+import { storedRetryPolicy } from "../delivery/retry-policy";
 import type { SecretBox } from "../secrets";
 import { ValidationError } from "../errors";
 import { refusedTargetIssues } from "../outbound/refused-target-issues";
@@ -16,7 +17,7 @@ import { clientCertificateChanged, clientCertificateEntry, clientCertificateToSt
 import { headersChanged, headersToStore, headerViews } from "./stored-headers";
 import { rethrowDuplicateName } from "./unique-name";
 
-const EDITABLE = ["name", "url", "contentType", "httpMethod", "bodyEncoding", "headers", "clientCertificate", "authMethod", "rps", "threads", "timeoutMs"] as const;
+const EDITABLE = ["name", "url", "contentType", "httpMethod", "bodyEncoding", "headers", "clientCertificate", "authMethod", "rps", "threads", "timeoutMs", "retryPolicy"] as const;
 const patchSchema = z.record(z.string(), z.unknown(), { error: "The request body must be a JSON object" });
 
 /**
@@ -42,11 +43,12 @@ export async function updateSite(db: Database, box: SecretBox, actor: Actor, id:
         .set({ ...site, headers, clientCertificate: certificate.clientCertificate, authParams })
         .where(eq(trustedSites.id, id))
         .returning();
+      const before = { ...stored, retryPolicy: storedRetryPolicy(stored.retryPolicy) };
       const changed = [
         ...EDITABLE.filter((f) => {
           if (f === "headers") return headersChanged(stored.headers, site.headers);
           if (f === "clientCertificate") return clientCertificateChanged(stored.clientCertificate, certificate.clientCertificate);
-          return JSON.stringify(site[f]) !== JSON.stringify(stored[f]);
+          return JSON.stringify(site[f]) !== JSON.stringify(before[f]);
         }),
         ...(authChanged ? ["authParams"] : []),
       ];
@@ -65,6 +67,8 @@ function mergePatch(stored: TrustedSite, storedParams: Record<string, unknown>, 
   // Secret header values stay sealed in the row: what is not edited goes in blank, meaning "keep".
   if (!("headers" in patch)) merged.headers = headerViews(stored.headers);
   if (!("clientCertificate" in patch)) merged.clientCertificate = clientCertificateEntry(stored.clientCertificate);
+  // A policy in a patch changes the fields it names; the others keep their stored values.
+  if (isObject(patch.retryPolicy)) merged.retryPolicy = { ...storedRetryPolicy(stored.retryPolicy), ...patch.retryPolicy };
   const sameMethod = merged.authMethod === stored.authMethod;
   const incoming = isObject(patch.authParams) ? patch.authParams : undefined;
   if (!incoming) {

@@ -4,6 +4,7 @@ import type { AuthMethod } from "@/lib/auth-methods/method-names";
 import { sealParams } from "@/lib/auth-methods/stored-params";
 import type { Database } from "@/lib/db/client";
 import { customers, trustedSites, webhookAttempts, webhookMessages } from "@/lib/db/schema";
+import { retryPolicySchema, type RetryPolicyInput } from "@/lib/delivery/retry-policy";
 import type { SecretBox } from "@/lib/secrets";
 
 export async function insertCustomer(db: Database): Promise<string> {
@@ -24,6 +25,8 @@ export interface SiteOptions {
   authMethod?: AuthMethod;
   authParams?: Record<string, unknown>;
   box?: SecretBox;
+  /** Checked by the schema the form and the API use; omitted: the default policy. */
+  retryPolicy?: RetryPolicyInput;
 }
 
 /** An active site (unless told otherwise) with generous pacing, secrets sealed as the app stores them. */
@@ -42,6 +45,7 @@ export async function insertSite(db: Database, options: SiteOptions): Promise<st
       contentType: options.contentType ?? "application/json",
       authMethod,
       authParams: options.box ? sealParams(authMethod, params, options.box) : params,
+      ...(options.retryPolicy ? { retryPolicy: retryPolicySchema.parse(options.retryPolicy) } : {}),
     })
     .returning({ id: trustedSites.id });
   return row!.id;

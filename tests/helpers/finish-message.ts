@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "@/lib/db/client";
-import { claimMessage } from "@/lib/delivery/claim-messages";
-import { MAX_ATTEMPTS } from "@/lib/delivery/delivery-rules";
+import { claimMessage, releaseClaim } from "@/lib/delivery/claim-messages";
 import { recordOutcome } from "@/lib/delivery/record-outcome";
 
 /** Records `failures` failed attempts (500) through the state machine, then a success if `succeed`; no HTTP. */
@@ -14,10 +13,17 @@ export async function recordAttempts(db: Database, messageId: string, failures: 
       db,
       claimed,
       { succeeded: ok, responseCode: ok ? 200 : 500, error: ok ? null : "the receiver answered 500", durationMs: 3, startedAt: new Date() },
-      { retryInMs: 0 },
+      // As the site's policy decides: no further attempt after its last.
+      { retryInMs: claimed.attempt.attemptNo < claimed.site.retryPolicy.attempts ? 0 : null },
     );
   }
 }
 
-export const failAllAttempts = (db: Database, messageId: string) => recordAttempts(db, messageId, MAX_ATTEMPTS);
+/** Fails every attempt the message's site allows (5 under the default policy). */
+export async function failAllAttempts(db: Database, messageId: string) {
+  const claimed = await claimMessage(db, messageId, randomUUID(), 1);
+  if (!claimed) throw new Error(`message ${messageId} could not be claimed`);
+  await releaseClaim(db, claimed);
+  await recordAttempts(db, messageId, claimed.site.retryPolicy.attempts - claimed.attempt.attemptNo + 1);
+}
 export const deliver = (db: Database, messageId: string) => recordAttempts(db, messageId, 0, true);

@@ -5,9 +5,10 @@ import { InngestTestEngine } from "@inngest/test";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Actor } from "@/lib/backoffice-auth/actor";
-import { webhookMessages } from "@/lib/db/schema";
+import { trustedSites, webhookMessages } from "@/lib/db/schema";
 import { engineAnnouncer } from "@/lib/delivery/engine";
 import { enqueue } from "@/lib/delivery/enqueue";
+import type { RetryPolicyInput } from "@/lib/delivery/retry-policy";
 import { secrets } from "@/lib/secrets";
 import { setSiteStatus } from "@/lib/trusted-sites/set-site-status";
 import { inngest } from "@/inngest/client";
@@ -37,7 +38,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function messageTo(reply: (n: number) => Reply, site: { rps?: number; threads?: number } = {}) {
+async function messageTo(reply: (n: number) => Reply, site: { rps?: number; threads?: number; retryPolicy?: RetryPolicyInput } = {}) {
   const receiver = await startWebhookReceiver((_, n) => reply(n));
   receivers.push(receiver);
   const siteId = await insertSite(database.db, { url: `${receiver.url}/hooks`, ...site });
@@ -110,6 +111,23 @@ describe("deliver-webhook", () => {
     expect(await messageRow(database.db, id)).toMatchObject({ status: "failed", attempts: 5 });
     expect(sleepCalls(ctx as never).map(([stepId]) => stepId)).toEqual(["wait-1", "wait-2", "wait-3", "wait-4"]);
     expect(receiver.arrivals).toHaveLength(5);
+  });
+
+  it("a site's retry policy: 2 attempts, the second failure fails the message", async () => {
+    const { id, receiver } = await messageTo(() => ({ status: 500 }), { retryPolicy: { attempts: 2 } });
+    const { result } = await run(id, ["wait-1"]);
+    expect(result).toEqual({ messageId: id, outcome: "failed", tries: 2 });
+    expect((await attemptRows(database.db, id)).map((a) => a.status)).toEqual(["resent", "failed"]);
+    expect(receiver.arrivals).toHaveLength(2);
+  });
+
+  it("410 Gone: the message fails at once and the system sets the site inactive with the reason, as with the local engine", async () => {
+    const { id, siteId, receiver } = await messageTo(() => ({ status: 410 }));
+    const { result } = await run(id, []);
+    expect(result).toEqual({ messageId: id, outcome: "failed", tries: 1 });
+    expect(receiver.arrivals).toHaveLength(1);
+    const [site] = await database.db.select().from(trustedSites).where(eq(trustedSites.id, siteId));
+    expect(site).toMatchObject({ status: "inactive", statusReason: expect.stringMatching(/^Receiver answered 410 Gone at /) });
   });
 
   it("a site booked beyond the pacing horizon: the attempt is postponed, sleeps until told, and is tried again", async () => {

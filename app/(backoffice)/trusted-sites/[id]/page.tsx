@@ -16,6 +16,7 @@ import { listSiteAuditEvents } from "@/lib/audit/list-site-audit-events";
 import { isTokenMethod } from "@/lib/auth-methods/method-names";
 import { authMethodModule } from "@/lib/auth-methods/registry";
 import { getDb } from "@/lib/db";
+import { describeRetrySchedule, formatSeconds, type RetryPolicy } from "@/lib/delivery/retry-policy";
 import { NotFoundError } from "@/lib/errors";
 import { publicOrigin } from "@/lib/http/public-origin";
 import { readConnectionState } from "@/lib/oauth/connection-state";
@@ -55,6 +56,13 @@ export default backofficePage(async function SitePage({ params }: { params: Prom
         description={<span className="font-mono text-xs">{site.url}</span>}
         actions={<SiteActions site={site} />}
       />
+      {site.status === "inactive" && site.statusReason && (
+        <div role="status" data-testid="deactivation-banner" className="mb-6 rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900">
+          <p className="font-semibold">The system set this site inactive</p>
+          <p>{site.statusReason}.</p>
+          <p className="mt-1">Its messages are paused, none lost. Activate the site to resume them.</p>
+        </div>
+      )}
       <div className="grid gap-6 lg:grid-cols-2">
         <section className="rounded-lg border border-slate-200 bg-white p-6">
           <h2 className="mb-4 text-base font-semibold">Settings</h2>
@@ -115,6 +123,7 @@ export default backofficePage(async function SitePage({ params }: { params: Prom
           </dl>
         </section>
         <div className="flex flex-col gap-6">
+          <DeliveryPolicy policy={site.retryPolicy} failingSince={site.failingSince} />
           {isTokenMethod(site.authMethod) && (
             <OAuthConnection
               siteId={site.id}
@@ -187,6 +196,28 @@ function Setting({ label, children }: { label: string; children: React.ReactNode
   );
 }
 
+function DeliveryPolicy({ policy, failingSince }: { policy: RetryPolicy; failingSince: Date | null }) {
+  return (
+    <section data-testid="delivery-policy" className="rounded-lg border border-slate-200 bg-white p-6">
+      <h2 className="mb-4 text-base font-semibold">Delivery policy</h2>
+      <dl className="grid grid-cols-[fit-content(45%)_minmax(0,1fr)] gap-x-6 gap-y-2 text-sm">
+        <Setting label="Retries">{describeRetrySchedule(policy)}</Setting>
+        <Setting label="Retry-After">On 429 and 503, honoured when longer, up to {formatSeconds(policy.maxDelaySeconds)}</Setting>
+        <Setting label="410 Gone">Fails the message and sets the site inactive</Setting>
+        <Setting label="Fail fast on 4xx">{policy.failFastOn4xx ? "On (except 408, 409, 425, 429)" : "Off"}</Setting>
+        <Setting label="Automatic deactivation">
+          {policy.deactivateAfterSeconds === null ? "Off" : `After ${formatSeconds(policy.deactivateAfterSeconds)} of failures`}
+        </Setting>
+        {failingSince && (
+          <Setting label="Failing since">
+            <DateTime value={failingSince} />
+          </Setting>
+        )}
+      </dl>
+    </section>
+  );
+}
+
 function RedirectUrl({ url }: { url: string }) {
   return (
     <section className="rounded-lg border border-slate-200 bg-white p-6">
@@ -227,6 +258,7 @@ function describeEvent(action: string, details: Record<string, unknown>): string
   if (action === "site.updated" && Array.isArray(details.changed)) return `${base} ${details.changed.join(", ")}`;
   if (action === "messages.resent" && typeof details.count === "number") return `${base} (${details.count})`;
   if (action === "site.tested") return typeof details.status === "number" ? `${base} (answered ${details.status})` : `${base} (${details.failed} failed)`;
+  if (action === "site.deactivated" && typeof details.reason === "string") return `${base}: ${details.reason}`;
   if (action === "site.signing_rotated" && typeof details.overlapHours === "number") {
     return `${base} (the previous one signs for ${details.overlapHours} more hours)`;
   }

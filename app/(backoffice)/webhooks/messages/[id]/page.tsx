@@ -88,7 +88,7 @@ export default backofficePage(async function MessagePage({ params }: { params: P
             <dd><DateTime value={message.finishedAt} /></dd>
             {/* Sent (started) attempts: a retry that waits is not counted until it goes out. */}
             <dt className="text-slate-500">Attempts sent</dt>
-            <dd className="tabular-nums">{message.attempts} of 5</dd>
+            <dd className="tabular-nums">{message.attempts} of {message.maxAttempts}</dd>
             {inFlight && (
               <>
                 <dt className="text-slate-500">Next attempt due</dt>
@@ -97,7 +97,7 @@ export default backofficePage(async function MessagePage({ params }: { params: P
                     <PausedNote />
                   ) : (
                     <>
-                      Attempt {message.attempts + 1} of 5, <RelativeTime value={message.nextAttemptAt} /> (
+                      Attempt {message.attempts + 1} of {message.maxAttempts}, <RelativeTime value={message.nextAttemptAt} /> (
                       <DateTime value={message.nextAttemptAt} />)
                     </>
                   )}
