@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../db";
 import { executePrepared } from "../db/prepared";
 import type { ClaimedMessage } from "./claim-messages";
+import { DUE_CHANNEL } from "./announce";
 import { isDatabaseOutage } from "./database-outage";
 import { MAX_ATTEMPTS, type AttemptStatus } from "./delivery-rules";
 import type { recordedRequest } from "./recorded-request";
@@ -107,9 +108,15 @@ export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]):
       from outcome o
       where l.id = o.lease_id and l.message_id = o.message_id
       returning l.id
+    ), line_moved as (
+      -- A finished message at an ordered site lets its customer's next one go: tell the local workers
+      -- (delivered on commit; one notification per statement, as PostgreSQL folds equal ones).
+      select pg_notify(${DUE_CHANNEL}, '') from msg join trusted_sites s on s.id = msg.site_id
+      where not msg.retry and s.ordered_per_customer limit 1
     )
-    -- attempt, next_attempt and lease run to completion though unread (PostgreSQL's rule for WITH).
-    select id, extract(epoch from next_attempt_at)::float8 * 1000 as next_ms from msg`);
+    -- attempt, next_attempt and lease run to completion though unread (PostgreSQL's rule for WITH);
+    -- line_moved, a plain select, runs only because it is read.
+    select id, extract(epoch from next_attempt_at)::float8 * 1000 as next_ms, (select count(*) from line_moved)::int as line_moved from msg`);
   const byMessage = new Map(recorded.map((r) => [r.id, r]));
   return outcomes.map(({ message, result }): RecordedOutcome => {
     const row = byMessage.get(message.id);

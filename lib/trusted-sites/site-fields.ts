@@ -41,6 +41,8 @@ export const siteFieldsSchema = z.object({
     .min(1_000, "Timeout must be between 1000 and 60000 ms")
     .max(60_000, "Timeout must be between 1000 and 60000 ms")
     .default(10_000),
+  /** Deliver in order per customer (DESIGN §3): a customer's later message waits for the earlier one to finish. */
+  orderedPerCustomer: z.boolean({ error: "Deliver in order per customer must be true or false" }).default(false),
 });
 
 export type SiteFields = z.input<typeof siteFieldsSchema>;

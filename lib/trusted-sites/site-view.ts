@@ -23,6 +23,7 @@ export function toSiteView(site: TrustedSite) {
     rps: site.rps,
     threads: site.threads,
     timeoutMs: site.timeoutMs,
+    orderedPerCustomer: site.orderedPerCustomer,
     createdAt: site.createdAt,
     updatedAt: site.updatedAt,
   };

@@ -15,7 +15,7 @@ import { toSiteView } from "./site-view";
 import { headersChanged, headersToStore, headerViews } from "./stored-headers";
 import { rethrowDuplicateName } from "./unique-name";
 
-const EDITABLE = ["name", "url", "contentType", "httpMethod", "bodyEncoding", "headers", "authMethod", "rps", "threads", "timeoutMs"] as const;
+const EDITABLE = ["name", "url", "contentType", "httpMethod", "bodyEncoding", "headers", "authMethod", "rps", "threads", "timeoutMs", "orderedPerCustomer"] as const;
 const patchSchema = z.record(z.string(), z.unknown(), { error: "The request body must be a JSON object" });
 
 /**
