@@ -24,6 +24,7 @@ export interface SiteOptions {
   authMethod?: AuthMethod;
   authParams?: Record<string, unknown>;
   box?: SecretBox;
+  orderedPerCustomer?: boolean;
 }
 
 /** An active site (unless told otherwise) with generous pacing, secrets sealed as the app stores them. */
@@ -42,6 +43,7 @@ export async function insertSite(db: Database, options: SiteOptions): Promise<st
       contentType: options.contentType ?? "application/json",
       authMethod,
       authParams: options.box ? sealParams(authMethod, params, options.box) : params,
+      orderedPerCustomer: options.orderedPerCustomer ?? false,
     })
     .returning({ id: trustedSites.id });
   return row!.id;
