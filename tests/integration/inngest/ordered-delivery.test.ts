@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { InngestTestEngine } from "@inngest/test";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { enqueue } from "@/lib/delivery/enqueue";
+import { listInFlight } from "@/lib/delivery/read-messages";
 import { takeStrandedMessages } from "@/lib/delivery/take-stranded-messages";
 import { deliverWebhook } from "@/inngest/deliver-webhook";
 import { useAsAppDatabase } from "../../helpers/app-database";
@@ -51,6 +52,11 @@ describe("deliver-webhook at an ordered site", () => {
     expect(waiting.result).toEqual({ messageId: second.id, outcome: "waiting", tries: 1 });
     expect(receiver.arrivals).toHaveLength(0);
     expect(await messageRow(database.db, second.id)).toMatchObject({ status: "queued", attempts: 0, lockedBy: null });
+    // The Queue says why it waits; the earlier one is not waiting.
+    const queue = (await listInFlight(database.db, {})).items;
+    expect(queue.find((m) => m.id === second.id)).toMatchObject({ waitingForEarlier: true, sending: false });
+    expect(queue.find((m) => m.id === first.id)).toMatchObject({ waitingForEarlier: false });
+    expect(queue.find((m) => m.id === other.id)).toMatchObject({ waitingForEarlier: false });
     // Waiting is not stranded: the sweeper leaves it to the announcement.
     await database.sql`update webhook_messages set next_attempt_at = now() - interval '1 hour' where id = ${second.id}`;
     expect((await takeStrandedMessages(database.db, { overdueMs: 60_000, limit: 10 })).map((m) => m.id)).not.toContain(second.id);
