@@ -1,9 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listSiteAuditEvents } from "@/lib/audit/list-site-audit-events";
 import { enqueue } from "@/lib/delivery/enqueue";
 import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local-worker";
 import { resendMessage } from "@/lib/delivery/resend-message";
+import { ValidationError } from "@/lib/errors";
 import { createSecretBox } from "@/lib/secrets";
+import { createSite } from "@/lib/trusted-sites/create-site";
+import { updateSite } from "@/lib/trusted-sites/update-site";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
 import { insertCustomer, insertSite, messageRow, waitFor, waitUntilFinished } from "../../helpers/delivery-fixtures";
 import { maxInWindow, startWebhookReceiver, type Arrival, type Reply, type WebhookReceiver } from "../../helpers/webhook-receiver";
@@ -91,6 +95,26 @@ const interleaved: Tag[] = [
   { c: "B", n: 2 },
   { c: "A", n: 3 },
 ];
+
+describe("the site option", () => {
+  const actor = { kind: "user", userId: "u1", email: "ops@example.com" } as const;
+  const box = createSecretBox(Buffer.from(TEST_ENCRYPTION_KEY, "base64"));
+
+  it("is off unless set, is saved and shown, is audited when changed, and refuses a non-boolean naming the field", async () => {
+    const plain = await createSite(database.db, box, actor, { name: "Plain", url: "https://plain.example.com", authMethod: "none" });
+    expect(plain.orderedPerCustomer).toBe(false);
+    const site = await createSite(database.db, box, actor, { name: "Loyalty", url: "https://loyalty.example.com", authMethod: "none", orderedPerCustomer: true });
+    expect(site.orderedPerCustomer).toBe(true);
+    // A patch that leaves it out keeps it.
+    expect((await updateSite(database.db, box, actor, site.id, { rps: 20 })).orderedPerCustomer).toBe(true);
+    expect((await updateSite(database.db, box, actor, site.id, { orderedPerCustomer: false })).orderedPerCustomer).toBe(false);
+    const changes = (await listSiteAuditEvents(database.db, site.id)).filter((e) => e.action === "site.updated").map((e) => (e.details as { changed: string[] }).changed);
+    expect(changes).toContainEqual(["orderedPerCustomer"]);
+    const refusal = await updateSite(database.db, box, actor, site.id, { orderedPerCustomer: "yes" }).then(() => null, (e: unknown) => e);
+    expect(refusal).toBeInstanceOf(ValidationError);
+    expect((refusal as ValidationError).issues!.map((i) => i.path.join("."))).toEqual(["orderedPerCustomer"]);
+  });
+});
 
 describe("deliver in order per customer (one local worker)", () => {
   it("A1 B1 A2 B2 A3: A's arrive in order, one at a time; B is not held up by A's slow first message", async () => {
