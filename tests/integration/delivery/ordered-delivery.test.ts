@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listSiteAuditEvents } from "@/lib/audit/list-site-audit-events";
 import { enqueue } from "@/lib/delivery/enqueue";
