@@ -111,8 +111,9 @@ export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]):
     ), line_moved as (
       -- A finished message at an ordered site lets its customer's next one go: tell the local workers
       -- (delivered on commit; one notification per statement, as PostgreSQL folds equal ones).
-      select pg_notify(${DUE_CHANNEL}, '') from msg join trusted_sites s on s.id = msg.site_id
-      where not msg.retry and s.ordered_per_customer limit 1
+      -- A hashed subplan over the few ordered sites: other sites' outcomes read no more buffers.
+      select pg_notify(${DUE_CHANNEL}, '') from msg
+      where not msg.retry and msg.site_id in (select id from trusted_sites where ordered_per_customer) limit 1
     )
     -- attempt, next_attempt and lease run to completion though unread (PostgreSQL's rule for WITH);
     -- line_moved, a plain select, runs only because it is read.
