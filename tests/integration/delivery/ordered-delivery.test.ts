@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listSiteAuditEvents } from "@/lib/audit/list-site-audit-events";
-import { enqueue } from "@/lib/delivery/enqueue";
+import { announceToLocalWorkers } from "@/lib/delivery/announce";
+import { enqueue, queueMessages } from "@/lib/delivery/enqueue";
 import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local-worker";
 import { resendMessage } from "@/lib/delivery/resend-message";
 import { ValidationError } from "@/lib/errors";
@@ -220,6 +221,68 @@ describe("deliver in order per customer (one local worker)", () => {
     await database.sql`select pg_notify('webhook_messages_due', '')`;
     await Promise.all(Object.values(messages).map((id) => waitUntilFinished(database.db, id)));
     expect(lines(r).order("A")).toEqual([1, 2, 3]);
+  });
+});
+
+describe("the next in line is woken at once", () => {
+  let database3: TestDatabase;
+  const started: LocalWorker[] = [];
+  beforeAll(async () => {
+    database3 = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await Promise.all(started.map((w) => w.stop(5_000)));
+    await database3?.drop();
+  });
+
+  function startWorker(concurrency: number) {
+    let ready!: () => void;
+    const isReady = new Promise<void>((resolve) => (ready = resolve));
+    started.push(
+      startLocalWorker({
+        ...database3,
+        box: createSecretBox(Buffer.from(TEST_ENCRYPTION_KEY, "base64")),
+        allowPrivateTargets: "127.0.0.1",
+        purgeEveryMs: 0,
+        concurrency,
+        log: (line) => line.endsWith("ready") && ready(),
+      }),
+    );
+    return isReady;
+  }
+
+  it("by another worker when the one that sent the earlier message has no room", async () => {
+    const busy = await receiver(() => ({ status: 200, delayMs: 3_000 }));
+    const r = await receiver((tag) => ({ status: 200, delayMs: label(tag) === "A1" ? 300 : 0 }));
+    const busySite = await insertSite(database3.db, { url: busy.url, threads: 50 });
+    const siteId = await insertSite(database3.db, { url: r.url, threads: 10, orderedPerCustomer: true });
+    const customerId = await insertCustomer(database3.db);
+    // The first worker (20 at once, claiming only when 2 are free) is kept busy with 19 slow messages
+    // and A1: 18 first, then A1 with the 19th in one transaction, so one claim takes both.
+    await startWorker(20);
+    for (let n = 1; n <= 18; n++) await enqueue(database3.db, { siteId: busySite, customerId, action: "busy", payload: { c: "X", n } });
+    await waitFor(() => busy.arrivals.length === 18, 5_000, "the first worker to be busy");
+    await database3.db.transaction((tx) =>
+      queueMessages(
+        tx,
+        [
+          { siteId, customerId, action: "point.1", payload: { c: "A", n: 1 } },
+          { siteId: busySite, customerId, action: "busy", payload: { c: "X", n: 19 } },
+        ],
+        announceToLocalWorkers,
+      ),
+    );
+    await enqueue(database3.db, { siteId, customerId, action: "point.2", payload: { c: "A", n: 2 } });
+    await waitFor(() => r.arrivals.length === 1 && busy.arrivals.length === 19, 5_000, "A1 and the 19th");
+    // …so when A1 is answered it has one free slot, less than a batch: the idle second worker must hear of A2.
+    await startWorker(20);
+    await waitFor(() => r.arrivals.length === 2, 5_000, "A2");
+    const [a1, a2] = r.arrivals;
+    expect(lines(r).order("A")).toEqual([1, 2]);
+    expect(a2!.at).toBeGreaterThanOrEqual(r.answeredAt.get(a1!)!);
+    expect(a2!.at - r.answeredAt.get(a1!)!).toBeLessThan(1_000);
+    // Long before the first worker had room again.
+    expect(a2!.at).toBeLessThan(busy.answeredAt.get(busy.arrivals[0]!)!);
   });
 });
 
