@@ -41,7 +41,7 @@ export interface ClaimedMessage {
   };
 }
 
-const IN_FLIGHT_SQL = sql.raw(IN_FLIGHT.map((s) => `'${s}'`).join(", "));
+export const IN_FLIGHT_SQL = sql.raw(IN_FLIGHT.map((s) => `'${s}'`).join(", "));
 const unclaimed = sql`(m.locked_until is null or m.locked_until <= clock_timestamp())`;
 /**
  * A site that is not active pauses its messages (DESIGN §3): they are neither claimed nor counted as
@@ -67,6 +67,7 @@ export const nextInLine = sql`(m.site_id not in (select id from trusted_sites wh
  * would only wait here while other workers could send them. Rows another transaction is claiming are
  * skipped, not waited for, so workers never claim the same one; rows looked at but not taken are
  * unlocked when the statement ends. Messages of sites that are not active are paused: never claimed.
+ * At a site that delivers in order per customer only the next in each customer's line is a candidate.
  */
 export function claimDueMessages(
   db: Database,

@@ -1,8 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db";
-import { IN_FLIGHT } from "./delivery-rules";
-
-const IN_FLIGHT_SQL = sql.raw(IN_FLIGHT.map((s) => `'${s}'`).join(", "));
+import { IN_FLIGHT_SQL } from "./claim-messages";
 
 /**
  * The message that a finished one let go at a site that delivers in order per customer (DESIGN §3):
