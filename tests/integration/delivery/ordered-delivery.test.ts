@@ -18,6 +18,7 @@ import { startWorkerProcess, TEST_ENCRYPTION_KEY, type WorkerProcess } from "../
 const RETRY_MS = 60;
 let database: TestDatabase;
 let worker: LocalWorker;
+const workerLog: string[] = [];
 const receivers: WebhookReceiver[] = [];
 
 beforeAll(async () => {
@@ -28,7 +29,7 @@ beforeAll(async () => {
     allowPrivateTargets: "127.0.0.1",
     purgeEveryMs: 0,
     retryIntervalMs: RETRY_MS,
-    log: () => {},
+    log: (line) => workerLog.push(`${new Date().toISOString()} ${line}`),
   });
 });
 afterAll(async () => {
@@ -88,6 +89,20 @@ async function enqueueInOrder(siteId: string, ids: Record<string, string>, tags:
   return messages;
 }
 
+/** waitUntilFinished that, on a timeout, prints where the site's messages, the sessions and the worker stood. */
+async function finished(id: string, timeoutMs = 10_000) {
+  try {
+    return await waitUntilFinished(database.db, id, timeoutMs);
+  } catch (error) {
+    const rows = await database.sql`
+      select m.id, m.customer_id, m.status, m.attempts, m.created_at, m.next_attempt_at, m.locked_until, clock_timestamp() as now
+      from webhook_messages m where m.site_id = (select site_id from webhook_messages where id = ${id}) order by m.created_at, m.id`;
+    const activity = await database.sql`select state, wait_event_type, wait_event, left(query, 120) as query, now() - query_start as running from pg_stat_activity where datname = current_database()`;
+    console.log("STALL", id, JSON.stringify(rows, null, 1), JSON.stringify(activity, null, 1), workerLog.join("\n"));
+    throw error;
+  }
+}
+
 const interleaved: Tag[] = [
   { c: "A", n: 1 },
   { c: "B", n: 1 },
@@ -122,7 +137,7 @@ describe("deliver in order per customer (one local worker)", () => {
     const siteId = await insertSite(database.db, { url: r.url, threads: 10, orderedPerCustomer: true });
     const ids = await customers(["A", "B"]);
     const messages = await enqueueInOrder(siteId, ids, interleaved);
-    await Promise.all(Object.values(messages).map((id) => waitUntilFinished(database.db, id, 10_000)));
+    await Promise.all(Object.values(messages).map((id) => finished(id, 10_000)));
 
     const { order, overlaps } = lines(r);
     expect(order("A")).toEqual([1, 2, 3]);
@@ -140,7 +155,7 @@ describe("deliver in order per customer (one local worker)", () => {
     const siteId = await insertSite(database.db, { url: r.url, threads: 10, orderedPerCustomer: true });
     const ids = await customers(["A", "B"]);
     const messages = await enqueueInOrder(siteId, ids, interleaved);
-    await Promise.all(Object.values(messages).map((id) => waitUntilFinished(database.db, id, 15_000)));
+    await Promise.all(Object.values(messages).map((id) => finished(id, 15_000)));
 
     expect((await messageRow(database.db, messages.A1!)).status).toBe("failed");
     for (const l of ["A2", "A3", "B1", "B2"]) expect((await messageRow(database.db, messages[l]!)).status).toBe("done");
@@ -162,11 +177,11 @@ describe("deliver in order per customer (one local worker)", () => {
     const siteId = await insertSite(database.db, { url: r.url, threads: 10, orderedPerCustomer: true });
     const ids = await customers(["A"]);
     const a1 = await enqueueInOrder(siteId, ids, [{ c: "A", n: 1 }]);
-    await waitUntilFinished(database.db, a1.A1!, 10_000);
+    await finished(a1.A1!, 10_000);
     first = false;
     const a2 = await enqueueInOrder(siteId, ids, [{ c: "A", n: 2 }]);
     const resent = await resendMessage(database.db, a1.A1!, { kind: "user", userId: "u1", email: "ops@example.com" });
-    await Promise.all([waitUntilFinished(database.db, a2.A2!), waitUntilFinished(database.db, resent.id)]);
+    await Promise.all([finished(a2.A2!), finished(resent.id)]);
     // Resent while A2 was being answered, it waited for A2.
     expect(lines(r).order("A")).toEqual([1, 1, 1, 1, 1, 2, 1]);
     expect(lines(r).overlaps).toEqual([]);
@@ -178,7 +193,7 @@ describe("deliver in order per customer (one local worker)", () => {
     const ids = await customers(["A", "B", "C"]);
     const tags = [1, 2, 3].flatMap((n) => ["A", "B", "C"].map((c) => ({ c, n })));
     const messages = await enqueueInOrder(siteId, ids, tags);
-    await Promise.all(Object.values(messages).map((id) => waitUntilFinished(database.db, id, 15_000)));
+    await Promise.all(Object.values(messages).map((id) => finished(id, 15_000)));
     const starts = await database.sql<{ ms: number }[]>`
       select extract(epoch from started_at)::float8 * 1000 as ms from webhook_attempts where site_id = ${siteId}`;
     expect(starts).toHaveLength(9);
@@ -194,7 +209,7 @@ describe("deliver in order per customer (one local worker)", () => {
       { c: "A", n: 1 },
       { c: "A", n: 2 },
     ]);
-    await Promise.all(Object.values(messages).map((id) => waitUntilFinished(database.db, id)));
+    await Promise.all(Object.values(messages).map((id) => finished(id)));
     const a1 = r.arrivals.find((a) => label(tagOf(a)) === "A1")!;
     const a2 = r.arrivals.find((a) => label(tagOf(a)) === "A2")!;
     expect(a2.at).toBeLessThan(r.answeredAt.get(a1)!);
@@ -219,7 +234,7 @@ describe("deliver in order per customer (one local worker)", () => {
     expect(r.arrivals).toHaveLength(0);
     await database.sql`update trusted_sites set status = 'active' where id = ${siteId}`;
     await database.sql`select pg_notify('webhook_messages_due', '')`;
-    await Promise.all(Object.values(messages).map((id) => waitUntilFinished(database.db, id)));
+    await Promise.all(Object.values(messages).map((id) => finished(id)));
     expect(lines(r).order("A")).toEqual([1, 2, 3]);
   });
 });
