@@ -1,8 +1,9 @@
 import { getDb } from "@/lib/db";
 import { claimAndAttempt, type TryOutcome } from "@/lib/delivery/claim-and-attempt";
+import { nextInLineAfter } from "@/lib/delivery/next-in-line";
 import { inngestTryDeps } from "@/lib/delivery/configured-delivery-deps";
 import { inngest } from "./client";
-import { messageFinishedEvent, messageRequested } from "./events";
+import { messageFinishedEvent, messageRequested, messageRequestedEvent } from "./events";
 
 /**
  * Tries per run, counting postponements (busy site) and early wake-ups. A run that uses them all
@@ -57,11 +58,20 @@ export const deliverWebhook = inngest.createFunction(
           // Workflow runs waiting for the message continue (continue-workflow-runs); for a message no
           // run made, the event finds nothing to do.
           await step.sendEvent("announce-finished", messageFinishedEvent(messageId));
+          {
+            // At a site that delivers in order per customer, the customer's next message ended its run
+            // waiting for this one: announce it (named after this message, so a repeat is dropped).
+            const next = await step.run("find-next-in-line", async () => nextInLineAfter(await getDb(), messageId));
+            if (next) await step.sendEvent("announce-next-in-line", messageRequestedEvent(next.id, { attemptNo: next.attemptNo, occasion: `after-${messageId}` }));
+          }
           return { messageId, outcome: outcome.kind, tries };
         case "lost":
         // The site is inactive: the run ends rather than sleeping on it, and activating the site
         // announces its messages again (lib/trusted-sites/set-site-status.ts).
         case "paused":
+        // An earlier message of the customer is in flight at an ordered site: its run announces this
+        // one when it ends (the sweeper catches an announcement this run was still alive to skip).
+        case "waiting":
           return { messageId, outcome: outcome.kind, tries };
         case "retry":
           await step.sleepUntil(`wait-${outcome.attemptNo}`, outcome.nextAttemptAt);

@@ -25,6 +25,7 @@ export interface SiteFormValues extends AuthFormValues, RequestShape, ClientCert
   rps: string;
   threads: string;
   timeoutMs: string;
+  orderedPerCustomer: boolean;
 }
 
 /**
@@ -123,6 +124,7 @@ export function SiteForm({ methods, site }: { methods: MethodChoice[]; site?: Si
         <h2 className="text-base font-semibold">Delivery policy</h2>
         <DeliveryPolicyFields form={form as unknown as UseFormReturn<DeliveryPolicyFormValues>} />
       </section>
+      <OrderedDeliveryField form={form} />
 
       {problem && (
         <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
@@ -138,6 +140,24 @@ export function SiteForm({ methods, site }: { methods: MethodChoice[]; site?: Si
         </Button>
       </div>
     </form>
+  );
+}
+
+/** The "deliver in order per customer" option (DESIGN §3), in a block of its own. */
+function OrderedDeliveryField({ form }: { form: UseFormReturn<SiteFormValues> }) {
+  return (
+    <section className="flex flex-col gap-2 rounded-lg border border-slate-200 bg-white p-6">
+      <h2 className="text-base font-semibold">Message order</h2>
+      <label className="flex items-start gap-2 text-sm">
+        <input type="checkbox" className="mt-1" aria-describedby="ordered-per-customer-help" {...form.register("orderedPerCustomer")} />
+        <span>Deliver in order per customer</span>
+      </label>
+      <p id="ordered-per-customer-help" className="text-sm text-slate-500">
+        A customer&apos;s next message to this site waits until their earlier one is delivered or has failed, retries included.
+        Other customers are not held up. Use it when the receiver needs, say, points added before they are redeemed.
+      </p>
+      {form.formState.errors.orderedPerCustomer && <p className="text-sm text-red-700">{form.formState.errors.orderedPerCustomer.message}</p>}
+    </section>
   );
 }
 
@@ -182,6 +202,7 @@ function initialValues(methods: MethodChoice[], site?: SiteView): SiteFormValues
     threads: String(site?.threads ?? 1),
     timeoutMs: String(site?.timeoutMs ?? 10_000),
     retryPolicy: deliveryPolicyFormValues(site?.retryPolicy),
+    orderedPerCustomer: site?.orderedPerCustomer ?? false,
     ...authFormValues(method, site?.authMethod === method.method ? site.authParams : {}),
   };
 }
@@ -202,5 +223,6 @@ function toRequestBody(values: SiteFormValues, method: MethodChoice, site?: Site
     threads: values.threads,
     timeoutMs: values.timeoutMs,
     retryPolicy: values.retryPolicy,
+    orderedPerCustomer: values.orderedPerCustomer,
   };
 }

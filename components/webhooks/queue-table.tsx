@@ -21,6 +21,8 @@ interface InFlightRow {
   paused: boolean;
   /** An attempt is being sent right now. */
   sending: boolean;
+  /** Held behind an earlier message of the same customer at a site that delivers in order. */
+  waitingForEarlier: boolean;
   lastError: string | null;
 }
 
@@ -70,7 +72,13 @@ export function QueueTable({ messages, canRetryNow }: { messages: InFlightRow[];
                 <PausedNote />
               ) : (
                 <span className="flex flex-wrap items-center gap-2">
-                  {m.sending ? <span className="text-slate-600">Sending…</span> : <RelativeTime value={m.nextAttemptAt} />}
+                  {m.sending ? (
+                    <span className="text-slate-600">Sending…</span>
+                  ) : m.waitingForEarlier ? (
+                    <span className="text-slate-600">Waiting for an earlier message</span>
+                  ) : (
+                    <RelativeTime value={m.nextAttemptAt} />
+                  )}
                   {canRetryNow && m.status === "resent" && !m.sending && <RetryNowButton messageId={m.id} />}
                 </span>
               )}

@@ -49,6 +49,8 @@ export const trustedSites = pgTable(
     rps: integer("rps").notNull().default(10),
     threads: integer("threads").notNull().default(1),
     timeoutMs: integer("timeout_ms").notNull().default(10_000),
+    /** Deliver in order per customer: a customer's message waits until their earlier ones to this site are done or failed (DESIGN §3). */
+    orderedPerCustomer: boolean("ordered_per_customer").notNull().default(false),
     /** How the request is sent (lib/trusted-sites/request-shape.ts). */
     httpMethod: text("http_method").$type<HttpMethod>().notNull().default("POST"),
     bodyEncoding: text("body_encoding").$type<BodyEncoding>().notNull().default("json"),
@@ -278,6 +280,10 @@ export const webhookMessages = pgTable(
       .on(t.createdAt, t.id)
       .where(sql`${t.status} in ('queued', 'resent')`),
     index("webhook_messages_site_idx").on(t.siteId, t.createdAt),
+    // A customer's line at an ordered site: the claim asks whether an earlier message is still in flight.
+    index("webhook_messages_customer_line_idx")
+      .on(t.siteId, t.customerId, t.createdAt, t.id)
+      .where(sql`${t.status} in ('queued', 'resent')`),
     index("webhook_messages_customer_idx").on(t.customerId, t.createdAt),
     // A run history counts each run's messages.
     index("webhook_messages_workflow_run_idx")

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { trustedSites, webhookMessages } from "../db/schema";
 import { attemptMessage, type DeliveryDeps } from "./attempt-message";
-import { claimMessage, extendClaims, releaseClaim, type ClaimedMessage } from "./claim-messages";
+import { claimMessage, extendClaims, nextInLine, releaseClaim, type ClaimedMessage } from "./claim-messages";
 import { DEFAULT_CLAIM_TTL_MS } from "./delivery-rules";
 
 /**
@@ -25,7 +25,9 @@ export type TryOutcome =
   /** Nothing left to do: the message is done, failed, or gone. */
   | { kind: "finished" }
   /** The message's site is not active: nothing was sent or used up; activating the site announces it again. */
-  | { kind: "paused" };
+  | { kind: "paused" }
+  /** The site delivers in order per customer and an earlier message of the customer is in flight: when it ends, its run announces this one. */
+  | { kind: "waiting" };
 
 const CLAIM_TTL_MS = DEFAULT_CLAIM_TTL_MS;
 
@@ -85,6 +87,8 @@ async function whyNotClaimed(deps: DeliveryDeps, messageId: string): Promise<Try
     .where(eq(webhookMessages.id, messageId));
   if (!row || row.status === "done" || row.status === "failed") return { kind: "finished" };
   if (row.siteStatus !== "active") return { kind: "paused" };
+  const [line] = await deps.db.execute<{ next: boolean }>(sql`select ${nextInLine} as next from webhook_messages m where m.id = ${messageId}`);
+  if (line && !line.next) return { kind: "waiting" };
   // Held: the claim lapses by `lockedUntil` at the latest (renewed only while its holder lives).
   return { kind: "held", until: (row.lockedUntil ?? new Date()).toISOString() };
 }

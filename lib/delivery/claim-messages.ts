@@ -46,7 +46,7 @@ export interface ClaimedMessage {
   };
 }
 
-const IN_FLIGHT_SQL = sql.raw(IN_FLIGHT.map((s) => `'${s}'`).join(", "));
+export const IN_FLIGHT_SQL = sql.raw(IN_FLIGHT.map((s) => `'${s}'`).join(", "));
 const unclaimed = sql`(m.locked_until is null or m.locked_until <= clock_timestamp())`;
 /**
  * A site that is not active pauses its messages (DESIGN §3): they are neither claimed nor counted as
@@ -55,11 +55,24 @@ const unclaimed = sql`(m.locked_until is null or m.locked_until <= clock_timesta
 export const siteSendable = sql`m.site_id not in (select id from trusted_sites where status <> 'active')`;
 
 /**
+ * At a site that delivers in order per customer (DESIGN §3), a message is next in its customer's
+ * line: no other in-flight message of the same site and customer was created before it, and none is
+ * claimed (being sent) now. Other sites pass on the first test, a hashed subplan over the few
+ * ordered sites; the line is looked up in `webhook_messages_customer_line_idx` only for theirs.
+ */
+export const nextInLine = sql`(m.site_id not in (select id from trusted_sites where ordered_per_customer)
+  or not exists (
+    select 1 from webhook_messages e
+    where e.site_id = m.site_id and e.customer_id = m.customer_id and e.status in (${IN_FLIGHT_SQL}) and e.id <> m.id
+      and ((e.created_at, e.id) < (m.created_at, m.id) or e.locked_until > clock_timestamp())))`;
+
+/**
  * Claims up to `limit` due messages for `claimToken` until `ttlMs` from now, oldest due first, and
  * per site no more than its threads minus what this worker already sends there (`inFlight`): more
  * would only wait here while other workers could send them. Rows another transaction is claiming are
  * skipped, not waited for, so workers never claim the same one; rows looked at but not taken are
  * unlocked when the statement ends. Messages of sites that are not active are paused: never claimed.
+ * At a site that delivers in order per customer only the next in each customer's line is a candidate.
  */
 export function claimDueMessages(
   db: Database,
@@ -83,7 +96,7 @@ export function claimDueMessages(
           select m.id, m.site_id, m.next_attempt_at from webhook_messages m
           where m.status in (${IN_FLIGHT_SQL}) and m.next_attempt_at <= clock_timestamp() and ${unclaimed}
             and m.site_id <> all(${uuidArray(fullSites)}::uuid[]) and m.id <> all(${uuidArray(holding)}::uuid[])
-            and ${siteSendable}
+            and ${siteSendable} and ${nextInLine}
           order by m.next_attempt_at limit ${limit * 4 + 50}
         ), ranked as (
           select c.id, c.next_attempt_at,
@@ -101,12 +114,12 @@ export function claimDueMessages(
   );
 }
 
-/** Claims one message, whatever its due time (the Inngest function decides when); null if finished, held or paused. */
+/** Claims one message, whatever its due time (the Inngest function decides when); null if finished, held, paused or waiting in its customer's line. */
 export async function claimMessage(db: Database, messageId: string, claimToken: string, ttlMs: number): Promise<ClaimedMessage | null> {
   const [claimed] = await claim(
     db,
     sql`select m.id from webhook_messages m
-        where m.id = ${messageId} and m.status in (${IN_FLIGHT_SQL}) and ${unclaimed} and ${siteSendable}
+        where m.id = ${messageId} and m.status in (${IN_FLIGHT_SQL}) and ${unclaimed} and ${siteSendable} and ${nextInLine}
         for update skip locked`,
     claimToken,
     ttlMs,

@@ -45,6 +45,7 @@ export interface LocalWorker {
 }
 
 const HOUR = 3_600_000;
+const WAKE_MARGIN_MS = 2;
 
 /**
  * The local delivery engine (DESIGN §5): claims due messages with SKIP LOCKED, wakes on NOTIFY and
@@ -100,10 +101,14 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
     if (stopping || at >= wakeAt) return;
     clearTimeout(wakeTimer);
     wakeAt = at;
+    // A due time read back as a Date lost its sub-millisecond part (up to 1 ms early) and a timer may
+    // fire a little early by Date.now(): waking before the message is due on the database's clock, the
+    // pass claimed nothing, and nextDueAt (messages due *later*) read just after missed it too, leaving
+    // it for the claim-TTL timer (30 s). So wake WAKE_MARGIN_MS after the due time.
     wakeTimer = setTimeout(() => {
       wakeAt = Infinity;
       void claimPass();
-    }, Math.max(0, at - Date.now()));
+    }, Math.max(0, at - Date.now()) + WAKE_MARGIN_MS);
   }
 
   async function claimPass(): Promise<void> {

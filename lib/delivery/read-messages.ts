@@ -117,6 +117,11 @@ export function inFlightQuery(db: Database, q: z.output<typeof queueQuerySchema>
       lastError: sql<string | null>`(select a.error from ${webhookAttempts} a where a.message_id = ${webhookMessages.id} and a.error is not null order by a.attempt_no desc limit 1)`,
       /** A worker holds the message: an attempt is being sent. */
       sending: sql<boolean>`coalesce(${webhookMessages.lockedUntil} > clock_timestamp(), false)`,
+      /** The site delivers in order per customer and an earlier message of the customer is still in flight (DESIGN §3). */
+      waitingForEarlier: sql<boolean>`(${trustedSites.orderedPerCustomer} and exists (
+        select 1 from ${webhookMessages} e
+        where e.site_id = ${webhookMessages.siteId} and e.customer_id = ${webhookMessages.customerId} and e.status in ('queued', 'resent')
+          and (e.created_at, e.id) < (${webhookMessages.createdAt}, ${webhookMessages.id})))`,
       createdAt: webhookMessages.createdAt,
       position: positionOf(webhookMessages.createdAt),
     })

@@ -3,6 +3,7 @@ import type { Database } from "../db";
 import { executePrepared } from "../db/prepared";
 import { addToAttemptMinutes } from "./attempt-minutes";
 import type { ClaimedMessage } from "./claim-messages";
+import { DUE_CHANNEL } from "./announce";
 import { isDatabaseOutage } from "./database-outage";
 import type { AttemptStatus } from "./delivery-rules";
 import { MAX_POLICY_ATTEMPTS } from "./retry-policy";
@@ -145,10 +146,18 @@ export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]):
       from site_outcome f join trusted_sites s on s.id = f.site_id
       where not f.succeeded and s.status = 'active'
         and s.failing_since <= clock_timestamp() - f.deactivate_after_ms * interval '1 millisecond'
+    ), line_moved as (
+      -- A finished message at an ordered site lets its customer's next one go: tell the local workers
+      -- (delivered on commit; one notification per statement, as PostgreSQL folds equal ones).
+      -- A hashed subplan over the few ordered sites: other sites' outcomes read no more buffers.
+      select pg_notify(${DUE_CHANNEL}, '') from msg
+      where not msg.retry and msg.site_id in (select id from trusted_sites where ordered_per_customer) limit 1
     )
-    -- attempt, rollup, next_attempt, lease and failing run to completion though unread (PostgreSQL's rule for WITH).
+    -- attempt, rollup, next_attempt, lease and failing run to completion though unread (PostgreSQL's rule for WITH);
+    -- line_moved, a plain select, runs only because it is read.
     -- Rounded up: a JS Date keeps whole ms, and a wake-up at the truncated time would find the attempt not yet due.
-    select msg.id, ceil(extract(epoch from msg.next_attempt_at)::float8 * 1000) as next_ms, t.since_ms as failing_since_ms
+    select msg.id, ceil(extract(epoch from msg.next_attempt_at)::float8 * 1000) as next_ms, t.since_ms as failing_since_ms,
+      (select count(*) from line_moved)::int as line_moved
     from msg left join failing_too_long t on t.site_id = msg.site_id`);
   const byMessage = new Map(recorded.map((r) => [r.id, r]));
   return outcomes.map(({ message, result }): RecordedOutcome => {

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db";
-import { siteSendable } from "./claim-messages";
+import { nextInLine, siteSendable } from "./claim-messages";
 
 export interface StrandedMessage {
   id: string;
@@ -19,14 +19,16 @@ export interface StrandedOptions {
  * announcement was lost (the event could not be sent) or the run delivering them ended early. Each
  * is marked due now as it is taken, so a message is taken again only if it is still stranded
  * `overdueMs` later; taking several times is harmless, as attempts run only under a claim. Messages
- * of a site that is not active are paused, not stranded: activating the site announces them.
+ * of a site that is not active are paused, not stranded: activating the site announces them. Nor
+ * is a message waiting for an earlier one of its customer at an ordered site: it is taken once it
+ * is next in line (and then long overdue), should the announcement after the earlier one be lost.
  */
 export async function takeStrandedMessages(db: Database, options: StrandedOptions): Promise<StrandedMessage[]> {
   const rows = await db.execute<{ id: string; attempt_no: number }>(sql`
     update webhook_messages m set next_attempt_at = clock_timestamp()
     where m.id in (
       select id from webhook_messages m
-      where status in ('queued', 'resent') and ${siteSendable}
+      where status in ('queued', 'resent') and ${siteSendable} and ${nextInLine}
         and next_attempt_at < clock_timestamp() - ${options.overdueMs}::float8 * interval '1 millisecond'
         and (locked_until is null or locked_until <= clock_timestamp())
       order by next_attempt_at limit ${options.limit}

@@ -46,6 +46,8 @@ export const siteFieldsSchema = z.object({
     .default(10_000),
   /** Attempts, schedule, fail-fast on 4xx and automatic deactivation; omitted: the default (5 attempts, 10 s apart). */
   retryPolicy: retryPolicySchema.default(DEFAULT_RETRY_POLICY),
+  /** Deliver in order per customer (DESIGN §3): a customer's later message waits for the earlier one to finish. */
+  orderedPerCustomer: z.boolean({ error: "Deliver in order per customer must be true or false" }).default(false),
 });
 
 export type SiteFields = z.input<typeof siteFieldsSchema>;

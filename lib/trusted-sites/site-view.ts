@@ -32,6 +32,7 @@ export function toSiteView(site: TrustedSite) {
     failingSince: site.failingSince,
     /** Why the system set the site inactive (410 Gone, failing too long), until its status changes again. */
     statusReason: site.statusReason,
+    orderedPerCustomer: site.orderedPerCustomer,
     createdAt: site.createdAt,
     updatedAt: site.updatedAt,
   };

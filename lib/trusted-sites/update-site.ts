@@ -17,7 +17,7 @@ import { clientCertificateChanged, clientCertificateEntry, clientCertificateToSt
 import { headersChanged, headersToStore, headerViews } from "./stored-headers";
 import { rethrowDuplicateName } from "./unique-name";
 
-const EDITABLE = ["name", "url", "contentType", "httpMethod", "bodyEncoding", "headers", "clientCertificate", "authMethod", "rps", "threads", "timeoutMs", "retryPolicy"] as const;
+const EDITABLE = ["name", "url", "contentType", "httpMethod", "bodyEncoding", "headers", "clientCertificate", "authMethod", "rps", "threads", "timeoutMs", "retryPolicy", "orderedPerCustomer"] as const;
 const patchSchema = z.record(z.string(), z.unknown(), { error: "The request body must be a JSON object" });
 
 /**

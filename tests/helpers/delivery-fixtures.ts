@@ -27,6 +27,7 @@ export interface SiteOptions {
   box?: SecretBox;
   /** Checked by the schema the form and the API use; omitted: the default policy. */
   retryPolicy?: RetryPolicyInput;
+  orderedPerCustomer?: boolean;
 }
 
 /** An active site (unless told otherwise) with generous pacing, secrets sealed as the app stores them. */
@@ -46,6 +47,7 @@ export async function insertSite(db: Database, options: SiteOptions): Promise<st
       authMethod,
       authParams: options.box ? sealParams(authMethod, params, options.box) : params,
       ...(options.retryPolicy ? { retryPolicy: retryPolicySchema.parse(options.retryPolicy) } : {}),
+      orderedPerCustomer: options.orderedPerCustomer ?? false,
     })
     .returning({ id: trustedSites.id });
   return row!.id;

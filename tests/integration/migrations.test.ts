@@ -72,6 +72,7 @@ describe("migrations", () => {
     expect(def("webhook_messages_due_idx")).toMatch(/\(next_attempt_at\) WHERE .*queued.*resent/);
     expect(def("webhook_messages_site_idx")).toMatch(/\(site_id, created_at\)/);
     expect(def("webhook_messages_customer_idx")).toMatch(/\(customer_id, created_at\)/);
+    expect(def("webhook_messages_customer_line_idx")).toMatch(/\(site_id, customer_id, created_at, id\) WHERE .*queued.*resent/);
     expect(def("webhook_attempts_site_idx")).toMatch(/\(site_id, created_at, id\)/);
     expect(def("webhook_attempts_customer_idx")).toMatch(/\(customer_id, created_at, id, site_id, status, action\)/);
     expect(def("webhook_attempts_site_status_idx")).toMatch(/\(site_id, status, created_at, id, action\)/);

@@ -120,6 +120,8 @@ export default backofficePage(async function SitePage({ params }: { params: Prom
             <dd className="tabular-nums">{site.threads}</dd>
             <dt className="text-slate-500">Timeout</dt>
             <dd className="tabular-nums">{site.timeoutMs} ms</dd>
+            <dt className="text-slate-500">Message order</dt>
+            <dd>{site.orderedPerCustomer ? "In order per customer" : "Any order"}</dd>
           </dl>
         </section>
         <div className="flex flex-col gap-6">

@@ -1,0 +1,2 @@
+ALTER TABLE "trusted_sites" ADD COLUMN "ordered_per_customer" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+CREATE INDEX "webhook_messages_customer_line_idx" ON "webhook_messages" USING btree ("site_id","customer_id","created_at","id") WHERE "webhook_messages"."status" in ('queued', 'resent');
