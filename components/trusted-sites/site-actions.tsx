@@ -57,7 +57,7 @@ export function SiteActions({ site }: { site: { id: string; name: string; status
               </Button>
             }
             title={`Set “${site.name}” inactive?`}
-            description="Workflows stop offering this site, and new webhook messages to it are refused. Messages already in the queue are still delivered."
+            description="Workflows stop offering this site, and new webhook messages to it are refused. Messages already in the queue are paused, not lost: they are sent once the site is active again."
             confirmLabel="Set inactive"
             onConfirm={() => setStatus("inactive")}
           />
