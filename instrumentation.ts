@@ -8,7 +8,7 @@ export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs" && process.env.NEXT_PHASE !== "phase-production-build") {
     const { installSafeConsole } = await import("./lib/logging/safe-console");
     installSafeConsole();
-    const { startServerDatabase } = await import("./lib/db/server-start");
+    const { startServerDatabase } = await import("./lib/start-up/start-server");
     await startServerDatabase();
     // After the start-up above, which has validated the environment (and stops on a bad one).
     const [{ readEnv }, { startTracing }] = await Promise.all([import("./lib/env"), import("./lib/observability/start-tracing")]);

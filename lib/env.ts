@@ -1,6 +1,5 @@
 import path from "node:path";
 import { z } from "zod";
-import { DEFAULT_CLAIM_TTL_MS, DEFAULT_RETRY_INTERVAL_MS } from "./delivery/delivery-rules";
 import { inngestDevMode } from "./inngest/dev-mode";
 import { DEFAULT_INNGEST_STEP_MAX_MS, MIN_INNGEST_STEP_MAX_MS, ROUTE_MAX_DURATION_S } from "./inngest/step-budget";
 
@@ -71,12 +70,12 @@ const envSchema = z.object({
     .transform((v) => v === "1" || v === "true"),
   /** Attempts one local worker process runs at once. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(100),
-  /** How long a worker's claim on a message lasts unrenewed: after a crash its messages are retried this much later. */
-  WORKER_CLAIM_TTL_MS: z.coerce.number().int().min(100).default(DEFAULT_CLAIM_TTL_MS),
+  /** How long a worker's claim on a message lasts unrenewed: after a crash its messages are retried this much later (unset: the delivery's default, 30 s). */
+  WORKER_CLAIM_TTL_MS: z.coerce.number().int().min(100).optional(),
   /** `npm run worker` serves GET /api/metrics on this port (API token required); unset, it serves nothing. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
-  /** The pause before a failed attempt is resent (DESIGN §3: 10 s); shorter only for tests and demos. */
-  WEBHOOK_RETRY_INTERVAL_MS: z.coerce.number().int().min(0).default(DEFAULT_RETRY_INTERVAL_MS),
+  /** The default policy's pause before a failed attempt is resent (unset: DESIGN §3's 10 s); shorter only for tests and demos. */
+  WEBHOOK_RETRY_INTERVAL_MS: z.coerce.number().int().min(0).optional(),
   /**
    * Where to send OpenTelemetry traces (OTLP over HTTP, e.g. http://collector:4318); unset, no SDK
    * is registered and spans are no-ops. The exporter itself reads it and the other OTEL_* variables.

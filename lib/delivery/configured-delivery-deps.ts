@@ -6,6 +6,7 @@ import { createGuardedFetch } from "../outbound/guarded-fetch";
 import { secrets } from "../secrets";
 import type { DeliveryDeps } from "./attempt-message";
 import { databaseClock } from "./database-clock";
+import { DEFAULT_RETRY_INTERVAL_MS } from "./delivery-rules";
 
 interface InngestDelivery {
   deps: DeliveryDeps;
@@ -34,7 +35,7 @@ export function configuredDeliveryDeps(db: Database, env: Env = readEnv()): Inng
         box,
         fetch: createGuardedFetch({ allow: env.ALLOW_PRIVATE_TARGETS }),
         tokens: createDatabaseTokenStore(db, box, { lockWaitMs: budget.maxSiteTimeoutMs }),
-        retryIntervalMs: env.WEBHOOK_RETRY_INTERVAL_MS,
+        retryIntervalMs: env.WEBHOOK_RETRY_INTERVAL_MS ?? DEFAULT_RETRY_INTERVAL_MS,
         clock: databaseClock(),
         pacingHorizonMs: PACING_WAIT_MS,
         threadWaitMs: 0,

@@ -1,8 +1,8 @@
-import { getDatabase } from ".";
+import { getDatabase } from "../db";
 import { getBackofficeAuth } from "../backoffice-auth";
 import { provisionFirstUser } from "../backoffice-auth/first-user";
 import { readEnv } from "../env";
-import type { StartedDatabase } from "./start";
+import type { StartedDatabase } from "../db/start";
 
 const cache = globalThis as unknown as { tswWorkerStarted?: boolean };
 
@@ -17,7 +17,8 @@ async function startWorkerInServer(database: StartedDatabase) {
 import { secrets } from "../secrets";
 
 /**
- * Starts the database when the web server starts (embedded PostgreSQL unless DATABASE_URL is
+ * The web server's start-up, above the database, auth and delivery layers (instrumentation.ts calls
+ * it): starts the database when the web server starts (embedded PostgreSQL unless DATABASE_URL is
  * set), applies migrations and makes sure a first user exists; a broken configuration stops the
  * server with one clear line.
  */
