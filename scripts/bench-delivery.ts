@@ -25,6 +25,8 @@ import {
   queueMany,
   recordedStarts,
   resetStatementStats,
+  SIGNING,
+  SIGNING_AB,
   startBenchDatabase,
   STATEMENT_STATS,
   tableUpdates,
@@ -115,10 +117,18 @@ function cpuNow(senderPid: number, database: BenchDatabase) {
   return { sender: cpuMs(senderPid), postgres: database.postmasterPid ? treeCpuMs(database.postmasterPid) : 0 };
 }
 
-async function productRound(database: BenchDatabase, receiver: LoopbackReceiver, customerId: string, worker: WorkerProcess, round: number, lastRound: boolean): Promise<RoundResult> {
+async function productRound(
+  database: BenchDatabase,
+  receiver: LoopbackReceiver,
+  customerId: string,
+  worker: WorkerProcess,
+  round: number,
+  lastRound: boolean,
+  signing = SIGNING,
+): Promise<RoundResult> {
   const pathName = `/throughput-${round}`;
   const siteIds = await Promise.all(
-    Array.from({ length: THROUGHPUT_SITES }, () => insertBenchSite(database.db, `${receiver.url}${pathName}`, 100_000, THROUGHPUT_THREADS)),
+    Array.from({ length: THROUGHPUT_SITES }, () => insertBenchSite(database.db, `${receiver.url}${pathName}`, 100_000, THROUGHPUT_THREADS, signing)),
   );
   const workerPid = worker.child.pid!;
   // Before counting commits: the reset also zeroes pg_stat_database.
@@ -223,6 +233,24 @@ async function measurePacing(database: BenchDatabase, receiver: LoopbackReceiver
   );
 }
 
+/**
+ * BENCH_SIGNING=ab: the product alone, unsigned and signed rounds alternating ABBAAB in one run (a
+ * trend over the run weighs on both alike); the cost of Standard Webhooks signing as a ratio.
+ */
+async function measureSigningCost(database: BenchDatabase, receiver: LoopbackReceiver, customerId: string, worker: WorkerProcess) {
+  const rates = { off: [] as number[], on: [] as number[] };
+  let round = 1_000;
+  for (const signing of [false, true, true, false, false, true]) {
+    const result = await productRound(database, receiver, customerId, worker, ++round, false, signing);
+    if (!result.ok) throw new Error(`signing ${signing ? "on" : "off"}: ${result.check}`);
+    rates[signing ? "on" : "off"].push(result.rate);
+    console.error(`  signing ${signing ? "on " : "off"}: ${result.rate.toFixed(0)} /s (load ${load()})`);
+  }
+  row(`2s. sustained deliveries, signing off (${THROUGHPUT_MESSAGES} to 1 site, median of 3)`, `${spread(rates.off)} /s`);
+  row(`2s. sustained deliveries, signing on (webhook-signature on every request, median of 3)`, `${spread(rates.on)} /s`);
+  row("2s. signed / unsigned throughput", (median(rates.on) / median(rates.off)).toFixed(3), "≥ 0.95");
+}
+
 async function main() {
   console.error(`bench: load ${load()} on ${os.availableParallelism()} cores; starting PostgreSQL, receiver and worker`);
   const database = await startBenchDatabase(env.DATABASE_URL);
@@ -231,6 +259,10 @@ async function main() {
   const worker = await startWorkerProcess(database.url, { WORKER_CONCURRENCY: String(CONCURRENCY) });
   let peer: PeerProcess | undefined;
   try {
+    if (SIGNING_AB) {
+      await measureSigningCost(database, receiver, customerId, worker);
+      return printTable();
+    }
     peer = await startPeerProcess(database.db, database.url, receiver.url, THROUGHPUT_THREADS);
     const ceiling = await measureCeiling(receiver);
     await measureIdleLatency(database, receiver, customerId);

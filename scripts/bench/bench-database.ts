@@ -20,6 +20,7 @@ export const STATEMENT_STATS = process.env.BENCH_STATEMENT_STATS === "1";
  * sites in one process, so both see the same machine.
  */
 export const SIGNING = process.env.BENCH_SIGNING === "1";
+export const SIGNING_AB = process.env.BENCH_SIGNING === "ab";
 
 function benchSigningSecret(): StoredSigningSecret {
   const { secret, prefix } = generateSigningSecret();
