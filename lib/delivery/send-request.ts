@@ -1,4 +1,5 @@
 import type { OutgoingRequest } from "../auth-methods/types";
+import { readBoundedBody } from "../http/bounded-body";
 import type { GuardedRequest } from "../outbound/guarded-fetch";
 import { findOutboundRefusal } from "../outbound/refused-error";
 import { SendFailure } from "./delivery-errors";
@@ -48,24 +49,7 @@ export async function sendRequest(
 }
 
 async function readExcerpt(response: Response): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < RESPONSE_EXCERPT_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } catch {
-    // The status line arrived, so the receiver answered; a body cut short only shortens the excerpt.
-  } finally {
-    // The rest of a long body is not wanted; cancelling frees the connection.
-    await reader.cancel().catch(() => {});
-  }
-  return excerptText(chunks);
+  return excerptText([await readBoundedBody(response, RESPONSE_EXCERPT_BYTES)]);
 }
 
 async function readBodyExcerpt(body: AsyncIterable<Uint8Array> & { destroy(): void }): Promise<string> {

@@ -1,4 +1,5 @@
 import type { CachedToken, TokenExchange, TokenStore } from "../auth-methods/types";
+import { readBoundedBody } from "../http/bounded-body";
 
 const MAX_RECORDED_BODY_BYTES = 16_384;
 const MAX_TEXT = 300;
@@ -75,23 +76,7 @@ function originAndPath(raw: string): string {
 }
 
 async function boundedText(response: Response): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < MAX_RECORDED_BODY_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } catch {
-    // What arrived is enough to show.
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
-  return Buffer.concat(chunks).subarray(0, MAX_RECORDED_BODY_BYTES).toString("utf8");
+  return (await readBoundedBody(response, MAX_RECORDED_BODY_BYTES)).toString("utf8");
 }
 
 function jsonObject(text: string): Record<string, unknown> | null {
