@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSiteToken } from "@/lib/oauth/site-token";
 import { createSecretBox } from "@/lib/secrets";
-import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
+import { launchBrowser, selectRevealing, signedInContext, watchForErrors } from "../helpers/browser";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 import { insertCustomer, waitUntilFinished } from "../helpers/delivery-fixtures";
 import type { Receiver } from "../helpers/http-receiver";
@@ -71,8 +71,8 @@ async function createOAuthSite(page: Page, name: string, url = "https://receiver
   await page.getByLabel("Name").fill(name);
   await page.getByLabel("URL", { exact: true }).fill(url);
   await page.getByLabel("Number of asynchronous threads").fill("10");
-  await page.getByLabel("Authentication method").selectOption("oauth2");
   const fields = page.getByTestId("fields-oauth2");
+  await selectRevealing(page.getByLabel("Authentication method"), "oauth2", fields);
   await fields.getByLabel("Consumer key", { exact: true }).fill(client.clientId);
   await fields.getByLabel("Consumer secret", { exact: true }).fill(client.clientSecret);
   await fields.getByLabel("Authorization URL", { exact: true }).fill(oauth.authorizationUrl);

@@ -7,7 +7,7 @@ import { trustedSites } from "@/lib/db/schema";
 import { sealParams } from "@/lib/auth-methods/stored-params";
 import { createSecretBox } from "@/lib/secrets";
 import { receiverStringToSign, sigV4Verifier } from "../helpers/aws-verifiers";
-import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
+import { launchBrowser, selectRevealing, signedInContext, watchForErrors } from "../helpers/browser";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 import { startReceiver, type Receiver } from "../helpers/http-receiver";
 import { startOAuthServer, type OAuthTestServer } from "../helpers/oauth-server";
@@ -103,8 +103,8 @@ describe("Test token endpoint", () => {
     const page = await context.newPage();
     const errors = watchForErrors(page);
     await page.goto("/trusted-sites/new");
-    await page.getByLabel("Authentication method").selectOption("oauth2-client-credentials");
     const fields = page.getByTestId("fields-oauth2-client-credentials");
+    await selectRevealing(page.getByLabel("Authentication method"), "oauth2-client-credentials", fields);
     await fields.getByLabel("Token URL", { exact: true }).fill(oauth.tokenUrl);
     await fields.getByLabel("Client ID", { exact: true }).fill(clientId);
     await fields.getByLabel("Client secret", { exact: true }).fill("not-the-secret-e2e-31337");

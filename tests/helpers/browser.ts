@@ -1,4 +1,4 @@
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from "playwright-core";
 import { TEST_ADMIN } from "./web-server";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -39,4 +39,18 @@ export async function signedInContext(browser: Browser, baseUrl: string, options
   });
   if (!response.ok()) throw new Error(`sign-in failed: ${response.status()} ${await response.text()}`);
   return context;
+}
+
+/**
+ * Picks an option and waits for what it reveals. A choice made before React hydrated the form is
+ * overwritten by hydration (the select shows it, the form state does not), so the pick is repeated
+ * until the revealed part is there, as a user would pick again.
+ */
+export async function selectRevealing(select: Locator, value: string, revealed: Locator, timeout = 15_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    await select.selectOption(value);
+    if (await revealed.waitFor({ timeout: 1_000 }).then(() => true, () => false)) return;
+    if (Date.now() > deadline) throw new Error(`choosing "${value}" did not show ${revealed.toString()}`);
+  }
 }
