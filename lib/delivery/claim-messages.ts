@@ -1,6 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { AuthMethod } from "../auth-methods/method-names";
 import type { Database } from "../db";
+import type { TrustedSite } from "../db/schema";
 import { executePrepared } from "../db/prepared";
 import { IN_FLIGHT } from "./delivery-rules";
 import { storedRetryPolicy, type RetryPolicy } from "./retry-policy";
@@ -26,23 +27,53 @@ export interface ClaimedMessage {
     /** The database restarted after that attempt started: its holder lost the database mid-attempt. */
     databaseRestarted: boolean;
   };
-  site: {
-    id: string;
-    name: string;
-    url: string;
-    contentType: string;
-    httpMethod: HttpMethod;
-    bodyEncoding: BodyEncoding;
-    headers: StoredHeader[];
-    clientCertificate: StoredClientCertificate | null;
-    authMethod: AuthMethod;
-    authParams: Record<string, unknown>;
-    signingSecrets: StoredSigningSecret[];
-    rps: number;
-    threads: number;
-    timeoutMs: number;
-    /** Read at claim time, so a policy change applies from the next attempt of every message. */
-    retryPolicy: RetryPolicy;
+  site: ClaimedSite;
+}
+
+/** The site as an attempt uses it, read at claim time (or by Test connection) from its row. */
+export interface ClaimedSite {
+  id: string;
+  name: string;
+  url: string;
+  contentType: string;
+  httpMethod: HttpMethod;
+  bodyEncoding: BodyEncoding;
+  headers: StoredHeader[];
+  clientCertificate: StoredClientCertificate | null;
+  authMethod: AuthMethod;
+  authParams: Record<string, unknown>;
+  signingSecrets: StoredSigningSecret[];
+  rps: number;
+  threads: number;
+  timeoutMs: number;
+  /** Read at claim time, so a policy change applies from the next attempt of every message. */
+  retryPolicy: RetryPolicy;
+}
+
+/** The columns of a trusted_sites row an attempt needs, as drizzle reads them (and the claim selects them). */
+export type ClaimedSiteRow = Pick<
+  TrustedSite,
+  "id" | "name" | "url" | "contentType" | "httpMethod" | "bodyEncoding" | "headers" | "clientCertificate" | "authMethod" | "authParams" | "signingSecrets" | "rps" | "threads" | "timeoutMs" | "retryPolicy"
+>;
+
+/** The one mapping of a site row to what an attempt uses: the stored retry policy with its defaults filled in. */
+export function claimedSite(row: ClaimedSiteRow): ClaimedSite {
+  return {
+    id: row.id,
+    name: row.name,
+    url: row.url,
+    contentType: row.contentType,
+    httpMethod: row.httpMethod,
+    bodyEncoding: row.bodyEncoding,
+    headers: row.headers,
+    clientCertificate: row.clientCertificate ?? null,
+    authMethod: row.authMethod,
+    authParams: row.authParams,
+    signingSecrets: row.signingSecrets,
+    rps: row.rps,
+    threads: row.threads,
+    timeoutMs: row.timeoutMs,
+    retryPolicy: storedRetryPolicy(row.retryPolicy),
   };
 }
 
@@ -128,7 +159,7 @@ export async function claimMessage(db: Database, messageId: string, claimToken: 
 }
 
 async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: number): Promise<ClaimedMessage[]> {
-  const rows = await executePrepared<Record<string, unknown>>(db, sql`
+  const rows = await executePrepared<ClaimRow>(db, sql`
     with claimed as (
       update webhook_messages m
       set locked_until = clock_timestamp() + ${ttlMs}::float8 * interval '1 millisecond', locked_by = ${claimToken}
@@ -141,7 +172,10 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
       extract(epoch from c.created_at)::float8 * 1000 as created_ms,
       a.id as attempt_id, a.attempt_no, (a.started_at is not null) as interrupted,
       coalesce(pg_postmaster_start_time() > a.started_at, false) as database_restarted,
-      s.id as site_id, s.name as site_name, s.url, s.content_type, s.http_method, s.body_encoding, s.headers, s.client_certificate, s.auth_method, s.auth_params, s.signing_secrets, s.rps, s.threads, s.timeout_ms, s.retry_policy
+      -- The site's columns under the names claimedSite reads (its id as site_id: the message's is id).
+      s.id as site_id, s.name, s.url, s.content_type as "contentType", s.http_method as "httpMethod", s.body_encoding as "bodyEncoding",
+      s.headers, s.client_certificate as "clientCertificate", s.auth_method as "authMethod", s.auth_params as "authParams",
+      s.signing_secrets as "signingSecrets", s.rps, s.threads, s.timeout_ms as "timeoutMs", s.retry_policy as "retryPolicy"
     from claimed c
     join trusted_sites s on s.id = c.site_id
     join lateral (
@@ -149,37 +183,36 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
       where message_id = c.id order by attempt_no desc limit 1
     ) a on true`);
   return rows.map((r) => ({
-    id: r.id as string,
+    id: r.id,
     claimToken,
-    action: r.action as string,
-    customerId: r.customer_id as string,
+    action: r.action,
+    customerId: r.customer_id,
     payload: r.payload,
-    createdAt: new Date(r.created_ms as number),
+    createdAt: new Date(r.created_ms),
     attempt: {
       id: Number(r.attempt_id),
       attemptNo: Number(r.attempt_no),
-      interrupted: r.interrupted as boolean,
-      databaseRestarted: r.database_restarted as boolean,
+      interrupted: r.interrupted,
+      databaseRestarted: r.database_restarted,
     },
-    site: {
-      id: r.site_id as string,
-      name: r.site_name as string,
-      url: r.url as string,
-      contentType: r.content_type as string,
-      httpMethod: r.http_method as HttpMethod,
-      bodyEncoding: r.body_encoding as BodyEncoding,
-      headers: r.headers as StoredHeader[],
-      clientCertificate: (r.client_certificate as StoredClientCertificate | null) ?? null,
-      authMethod: r.auth_method as AuthMethod,
-      authParams: r.auth_params as Record<string, unknown>,
-      signingSecrets: r.signing_secrets as StoredSigningSecret[],
-      rps: Number(r.rps),
-      threads: Number(r.threads),
-      timeoutMs: Number(r.timeout_ms),
-      retryPolicy: storedRetryPolicy(r.retry_policy),
-    },
+    site: claimedSite({ ...r, id: r.site_id }),
   }));
 }
+
+/** A row of the claim statement: the message, its current attempt and its site's columns. */
+type ClaimRow = Omit<ClaimedSiteRow, "id"> & {
+  id: string;
+  customer_id: string;
+  action: string;
+  payload: unknown;
+  created_ms: number;
+  /** A bigint, which postgres.js returns as a string. */
+  attempt_id: string;
+  attempt_no: number;
+  interrupted: boolean;
+  database_restarted: boolean;
+  site_id: string;
+};
 
 /** Keeps a live worker's claims from expiring while it waits for a slot or a response. */
 export async function extendClaims(db: Database, claimToken: string, messageIds: string[], ttlMs: number): Promise<void> {

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { storedRetryPolicy } from "../delivery/retry-policy";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import { authMethodModule } from "../auth-methods/registry";
 import { openParams, TOKEN_FIELDS } from "../auth-methods/stored-params";
@@ -8,7 +7,7 @@ import type { Actor } from "../backoffice-auth/actor";
 import type { Database } from "../db";
 import { prepareRequest, signAndAuthorize, stamped, webhookSender, type SendDeps } from "../delivery/attempt-message";
 import { forgetCredentials } from "../delivery/authorize-request";
-import type { ClaimedMessage } from "../delivery/claim-messages";
+import { claimedSite, type ClaimedMessage } from "../delivery/claim-messages";
 import { AuthorizeFailure, PrepareError, SendFailure } from "../delivery/delivery-errors";
 import { recordedRequest, REDACTED } from "../delivery/recorded-request";
 import { bookEachStart, releaseLease, takeSpareThread } from "../delivery/reserve-send";
@@ -110,23 +109,7 @@ export async function testConnection(deps: TestConnectionDeps, actor: Actor, sit
     customerId: TEST_CUSTOMER_ID,
     payload: { test: true, note: "A test message sent with Test connection: no event happened." },
     createdAt: new Date(),
-    site: {
-      id: row.id,
-      name: row.name,
-      url: row.url,
-      contentType: row.contentType,
-      httpMethod: row.httpMethod,
-      bodyEncoding: row.bodyEncoding,
-      headers: row.headers,
-      clientCertificate: row.clientCertificate ?? null,
-      authMethod: row.authMethod,
-      authParams: row.authParams,
-      signingSecrets: row.signingSecrets,
-      rps: row.rps,
-      threads: row.threads,
-      timeoutMs: row.timeoutMs,
-      retryPolicy: storedRetryPolicy(row.retryPolicy),
-    } satisfies ClaimedMessage["site"],
+    site: claimedSite(row),
   };
   const result = await runTest(deps, message, row.status === "active");
   const secretValues = secretsOf(deps.box, message.site, result.sentHeaders, result.tokens);
