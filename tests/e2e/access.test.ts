@@ -1,32 +1,20 @@
-import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiTokens, trustedSites } from "@/lib/db/schema";
 import { protectedApiRoutes } from "../helpers/api-routes";
-import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
-import { createTestDatabase, type TestDatabase } from "../helpers/database";
-import { startWebServer, TEST_ADMIN, type WebServer } from "../helpers/web-server";
+import { signedInContext, watchForErrors } from "../helpers/browser";
+import { startBrowserApp, type BrowserApp } from "../helpers/test-app";
+import { TEST_ADMIN } from "../helpers/web-server";
 
-let browser: Browser;
-let database: TestDatabase;
-let server: WebServer;
-let admin: BrowserContext;
+let app: BrowserApp;
 const issuedTokens: string[] = [];
 
 beforeAll(async () => {
-  browser = await launchBrowser();
-  database = await createTestDatabase();
-  server = await startWebServer({ DATABASE_URL: database.url });
-  admin = await signedInContext(browser, server.url);
+  app = await startBrowserApp();
 });
-afterAll(async () => {
-  await admin?.close();
-  await browser?.close();
-  await server?.stop();
-  await database?.drop();
-});
+afterAll(() => app?.close());
 
 async function createToken(name: string): Promise<{ id: string; token: string }> {
-  const response = await admin.request.post("/api/api-tokens", { data: { name }, headers: { origin: server.url } });
+  const response = await app.context.request.post("/api/api-tokens", { data: { name }, headers: { origin: app.server.url } });
   expect(response.status()).toBe(201);
   const created = await response.json();
   issuedTokens.push(created.token);
@@ -37,15 +25,15 @@ function api(path: string, init: RequestInit & { token?: string } = {}) {
   const headers = new Headers(init.headers);
   if (init.token) headers.set("authorization", `Bearer ${init.token}`);
   if (init.body && !headers.has("content-type")) headers.set("content-type", "application/json");
-  return fetch(server.url + path, { ...init, headers });
+  return fetch(app.server.url + path, { ...init, headers });
 }
 
 describe("signing in and out in the browser", () => {
   it("sends a signed-out visitor to sign-in, back to the page after signing in, and out again", async () => {
-    const context = await browser.newContext();
+    const context = await app.browser.newContext();
     const page = await context.newPage();
     const errors = watchForErrors(page);
-    await page.goto(`${server.url}/webhooks/queue`);
+    await page.goto(`${app.server.url}/webhooks/queue`);
     await page.waitForURL(/\/sign-in\?next=%2Fwebhooks%2Fqueue$/);
 
     await page.getByLabel("Email").fill(TEST_ADMIN.email);
@@ -55,7 +43,7 @@ describe("signing in and out in the browser", () => {
 
     await page.getByLabel("Password").fill(TEST_ADMIN.password);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(`${server.url}/webhooks/queue`);
+    await page.waitForURL(`${app.server.url}/webhooks/queue`);
     expect(await page.getByText(`Signed in as ${TEST_ADMIN.email}`).count()).toBe(1);
 
     const cookie = (await context.cookies()).find((c) => c.name.includes("session_token"));
@@ -63,7 +51,7 @@ describe("signing in and out in the browser", () => {
 
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL(/\/sign-in/);
-    await page.goto(`${server.url}/trusted-sites`);
+    await page.goto(`${app.server.url}/trusted-sites`);
     await page.waitForURL(/\/sign-in\?next=%2Ftrusted-sites$/);
     // The failed sign-in answers 401, which the browser reports as a failed resource load.
     expect(errors.filter((e) => !e.includes("401"))).toEqual([]);
@@ -74,7 +62,7 @@ describe("signing in and out in the browser", () => {
     const attempt = (i: number) =>
       api("/api/auth/sign-in/email", {
         method: "POST",
-        headers: { origin: server.url, "x-forwarded-for": `203.0.113.${i}` },
+        headers: { origin: app.server.url, "x-forwarded-for": `203.0.113.${i}` },
         body: JSON.stringify({ email: "nobody@example.com", password: "guess-" + i }),
       });
     const statuses: number[] = [];
@@ -86,7 +74,7 @@ describe("signing in and out in the browser", () => {
 
 describe("API tokens", () => {
   it("are created in the UI, shown once, work as Bearer tokens, and stop working when revoked", async () => {
-    const context = await signedInContext(browser, server.url);
+    const context = await signedInContext(app.browser, app.server.url);
     const page = await context.newPage();
     const errors = watchForErrors(page);
     await page.goto("/settings/api-tokens");
@@ -115,7 +103,7 @@ describe("API tokens", () => {
     const listed = await (await api("/api/api-tokens", { token })).text();
     expect(listed).toContain("Scripts");
     expect(listed).not.toContain(token);
-    const rows = await database.db.select().from(apiTokens);
+    const rows = await app.database.db.select().from(apiTokens);
     expect(JSON.stringify(rows)).not.toContain(token);
   });
 });
@@ -133,7 +121,7 @@ describe("the API's guard", () => {
       ]),
     );
     const { id, token } = await createToken("Soon revoked");
-    expect((await admin.request.delete(`/api/api-tokens/${id}`, { headers: { origin: server.url } })).status()).toBe(200);
+    expect((await app.context.request.delete(`/api/api-tokens/${id}`, { headers: { origin: app.server.url } })).status()).toBe(200);
     for (const credential of [undefined, "tsw_not-a-real-token-0000000000000000000", token]) {
       for (const { method, path } of routes) {
         const response = await api(path, { method, token: credential, body: method === "GET" ? undefined : "{}" });
@@ -160,12 +148,12 @@ describe("the API's guard", () => {
 
   it("lets only a signed-in user create or revoke API tokens, not an API token (403, nothing changed)", async () => {
     const { id, token } = await createToken("Not a token factory");
-    const before = await database.db.select().from(apiTokens).orderBy(apiTokens.id);
+    const before = await app.database.db.select().from(apiTokens).orderBy(apiTokens.id);
     const created = await api("/api/api-tokens", { method: "POST", token, body: JSON.stringify({ name: "minted by a token" }) });
     expect(created.status).toBe(403);
     expect((await created.json()).error).toBe("Only a signed-in user can create API tokens; an API token cannot");
     expect((await api(`/api/api-tokens/${id}`, { method: "DELETE", token })).status).toBe(403);
-    const after = await database.db.select().from(apiTokens).orderBy(apiTokens.id);
+    const after = await app.database.db.select().from(apiTokens).orderBy(apiTokens.id);
     expect(after.map(({ id, name, revokedAt }) => ({ id, name, revokedAt }))).toEqual(
       before.map(({ id, name, revokedAt }) => ({ id, name, revokedAt })),
     );
@@ -198,7 +186,7 @@ describe("the API's guard", () => {
   const BURST = 5_000;
   it("stays healthy through a burst of 5,000 bad requests, and changes nothing", async () => {
     const { token } = await createToken("Burst");
-    const before = await database.db.select().from(trustedSites).orderBy(trustedSites.id);
+    const before = await app.database.db.select().from(trustedSites).orderBy(trustedSites.id);
     const badBodies = ['{"name":', "[]", '{"name":42}', '{"name":""}', "null", '{"name":"' + "y".repeat(200) + '"}', "not json", ""];
     let next = 0;
     const statuses = new Map<number, number>();
@@ -217,12 +205,12 @@ describe("the API's guard", () => {
 
     const health = await api("/api/trusted-sites", { token });
     expect(health.status).toBe(200);
-    expect(await database.db.select().from(trustedSites).orderBy(trustedSites.id)).toEqual(before);
-    expect(server.output()).not.toMatch(/^error [0-9a-f]{12} in /m);
+    expect(await app.database.db.select().from(trustedSites).orderBy(trustedSites.id)).toEqual(before);
+    expect(app.server.output()).not.toMatch(/^error [0-9a-f]{12} in /m);
   }, 180_000);
 
   it("never writes a password, session secret or API token to the server log", () => {
-    const log = server.output();
+    const log = app.server.output();
     expect(log.length).toBeGreaterThan(0);
     for (const secret of [TEST_ADMIN.password, "test-only-auth-secret-0123456789abcdef", ...issuedTokens]) {
       expect(log).not.toContain(secret);

@@ -1,44 +1,33 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
-import { createTestDatabase, type TestDatabase } from "../helpers/database";
+import { watchForErrors } from "../helpers/browser";
+import { startBrowserApp, type BrowserApp } from "../helpers/test-app";
 import { insertCustomer, messageRow, waitFor } from "../helpers/delivery-fixtures";
 import { startWebhookReceiver, type WebhookReceiver } from "../helpers/webhook-receiver";
-import { startWebServer, type WebServer } from "../helpers/web-server";
 
 /** Set SCREENSHOT_DIR (e.g. docs/screenshots) to save the site page with its policy and the deactivation banner. */
 const screenshotDir = process.env.SCREENSHOT_DIR;
 
-let browser: Browser;
-let database: TestDatabase;
-let server: WebServer;
-let context: BrowserContext;
+let app: BrowserApp;
 let receiver: WebhookReceiver;
 let customerId: string;
 let gone = true;
 
 beforeAll(async () => {
-  browser = await launchBrowser();
-  database = await createTestDatabase();
   receiver = await startWebhookReceiver(() => ({ status: gone ? 410 : 200 }));
-  server = await startWebServer({
-    DATABASE_URL: database.url,
+  app = await startBrowserApp({
     APP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     ALLOW_PRIVATE_TARGETS: "127.0.0.1",
     WEBHOOK_RETRY_INTERVAL_MS: "500",
   });
-  context = await signedInContext(browser, server.url);
-  customerId = await insertCustomer(database.db);
+  customerId = await insertCustomer(app.database.db);
 });
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.stop();
+  await app?.close();
   await receiver?.close();
-  await database?.drop();
 });
 
 const policy = (page: Page) => page.getByTestId("delivery-policy");
@@ -46,7 +35,7 @@ const banner = (page: Page) => page.getByTestId("deactivation-banner");
 
 describe("a site's delivery policy", () => {
   it("is set on the form (checked like the API), shown on the site page; a 410 Gone shows the system's deactivation banner until activation", async () => {
-    const page = await context.newPage();
+    const page = await app.context.newPage();
     const errors = watchForErrors(page);
     await page.goto("/trusted-sites/new");
     await page.getByLabel("Name").fill("Gone receiver");
@@ -89,14 +78,14 @@ describe("a site's delivery policy", () => {
     expect(await page.getByLabel("Fail fast on 4xx").isChecked()).toBe(true);
     expect(await page.getByLabel("Deactivate automatically").inputValue()).toBe("86400");
 
-    const activated = await context.request.post(`/api/trusted-sites/${siteId}/status`, { data: { status: "active" }, headers: { origin: server.url } });
+    const activated = await app.context.request.post(`/api/trusted-sites/${siteId}/status`, { data: { status: "active" }, headers: { origin: app.server.url } });
     expect(activated.status()).toBe(200);
-    const triggered = await context.request.post("/api/webhooks/messages", {
+    const triggered = await app.context.request.post("/api/webhooks/messages", {
       data: { siteId, customerId, action: "points.earned", payload: { points: 5 } },
-      headers: { origin: server.url },
+      headers: { origin: app.server.url },
     });
     const { id } = await triggered.json();
-    await waitFor(async () => (await messageRow(database.db, id)).status === "failed", 10_000, "the 410 to fail the message");
+    await waitFor(async () => (await messageRow(app.database.db, id)).status === "failed", 10_000, "the 410 to fail the message");
 
     await page.goto(`/trusted-sites/${siteId}`);
     await banner(page).waitFor();

@@ -3,44 +3,32 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiToken } from "@/lib/api-tokens/manage-api-tokens";
 import { MAX_BODY_BYTES } from "@/lib/http/read-json-body";
 import { protectedApiRoutes } from "../helpers/api-routes";
-import { createTestDatabase, type TestDatabase } from "../helpers/database";
+import { startTestApp, type TestApp } from "../helpers/test-app";
 import { insertCustomer, insertSite } from "../helpers/delivery-fixtures";
 import { rowCounts } from "../helpers/row-counts";
-import { startWebServer, TEST_ADMIN, type WebServer } from "../helpers/web-server";
+import { signInCookie } from "../helpers/web-server";
 
 /**
  * Hostile input against the built server (issue 12 §2), so Next's own routing and decoding are in
  * the way too: thousands of seeded random requests to every API route, none may answer 5xx, and
  * none of the refused ones may write a row.
  */
-let database: TestDatabase;
-let server: WebServer;
+let app: TestApp;
 let token: string;
 let sessionCookie: string;
 let draftSiteId: string;
 let customerId: string;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startWebServer({ DATABASE_URL: database.url });
-  token = (await createApiToken(database.db, { name: "fuzz" }, null)).token;
-  customerId = await insertCustomer(database.db);
+  app = await startTestApp();
+  token = (await createApiToken(app.database.db, { name: "fuzz" }, null)).token;
+  customerId = await insertCustomer(app.database.db);
   // A draft site: a message to it is refused (409), so even a valid body never queues anything.
-  draftSiteId = await insertSite(database.db, { url: "https://receiver.example/hooks", status: "draft" });
-  const signIn = await fetch(`${server.url}/api/auth/sign-in/email`, {
-    method: "POST",
-    headers: { origin: server.url, "content-type": "application/json" },
-    body: JSON.stringify(TEST_ADMIN),
-  });
-  expect(signIn.status).toBe(200);
-  sessionCookie = signIn.headers
-    .getSetCookie()
-    .map((c) => c.split(";")[0])
-    .join("; ");
+  draftSiteId = await insertSite(app.database.db, { url: "https://receiver.example/hooks", status: "draft" });
+  sessionCookie = await signInCookie(app.server.url);
 });
 afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
+  await app?.close();
 });
 
 /** mulberry32: small, fast and the same sequence for the same seed everywhere. */
@@ -218,9 +206,9 @@ const NO_FIELD_ACTIONS = [/\/test$/, /\/signing-secrets$/];
 
 async function send(request: HostileRequest): Promise<Response> {
   const headers: Record<string, string> =
-    request.auth === "token" ? { authorization: `Bearer ${token}` } : { cookie: sessionCookie, origin: server.url };
+    request.auth === "token" ? { authorization: `Bearer ${token}` } : { cookie: sessionCookie, origin: app.server.url };
   if (request.body !== undefined) headers["content-type"] = "application/json";
-  const response = await fetch(server.url + request.path, { method: request.method, headers, body: request.body, redirect: "manual" });
+  const response = await fetch(app.server.url + request.path, { method: request.method, headers, body: request.body, redirect: "manual" });
   await response.arrayBuffer();
   return response;
 }
@@ -237,7 +225,7 @@ describe("hostile input to every API route", () => {
     expect(routes.length).toBeGreaterThan(15);
     const random = prng(SEED);
     const requests = Array.from({ length: REQUESTS }, () => hostileRequest(random, routes));
-    const before = await rowCounts(database.sql);
+    const before = await rowCounts(app.database.sql);
     const failures: string[] = [];
     const statuses = new Map<number, number>();
     let next = 0;
@@ -261,8 +249,8 @@ describe("hostile input to every API route", () => {
     await Promise.all(Array.from({ length: 16 }, worker));
     const summary = `seed ${SEED} (rerun with HOSTILE_INPUT_SEED=${SEED}); statuses ${JSON.stringify(Object.fromEntries(statuses))}`;
     expect(failures.slice(0, 30), `${failures.length} failures, ${summary}`).toEqual([]);
-    expect(await rowCounts(database.sql), summary).toEqual(before);
-    expect(server.output(), summary).not.toMatch(UNEXPECTED_IN_LOG);
+    expect(await rowCounts(app.database.sql), summary).toEqual(before);
+    expect(app.server.output(), summary).not.toMatch(UNEXPECTED_IN_LOG);
   }, 300_000);
 
   it("every [id] route answers 400 to a segment that does not decode", async () => {
@@ -277,7 +265,7 @@ describe("hostile input to every API route", () => {
 
   it("the Logs page shows which filter is wrong for dates, cursors and NUL it cannot use", async () => {
     for (const query of ["from=0000-01-01T00:00:00Z", "cursor=9223372036854775807.1", "action=a%00b", "to=2026-02-30T00:00:00Z"]) {
-      const response = await fetch(`${server.url}/webhooks/logs?${query}`, { headers: { cookie: sessionCookie } });
+      const response = await fetch(`${app.server.url}/webhooks/logs?${query}`, { headers: { cookie: sessionCookie } });
       const html = await response.text();
       expect(response.status, query).toBe(200);
       expect(html, query).toContain("These filters are not valid");
@@ -292,19 +280,19 @@ describe("hostile input to every API route", () => {
     for (let i = 0; i < 300; i++) {
       const query = hostileQuery(random).replace(/(^\?|&)x=/, "$1next=");
       const path = random.pick(pages) + query;
-      const response = await fetch(server.url + path, { headers: { cookie: sessionCookie }, redirect: "manual" });
+      const response = await fetch(app.server.url + path, { headers: { cookie: sessionCookie }, redirect: "manual" });
       const html = await response.text();
       if (response.status >= 500 || html.includes("This page could not be loaded")) failures.push(`${path.slice(0, 200)} → ${response.status}`);
     }
     expect(failures, `seed ${SEED + 1}`).toEqual([]);
-    expect(server.output()).not.toMatch(UNEXPECTED_IN_LOG);
+    expect(app.server.output()).not.toMatch(UNEXPECTED_IN_LOG);
   });
 });
 
 /** A request on `agent`; an oversized body is written in chunks (no Content-Length) until the server answers. */
 function request(agent: http.Agent, method: string, path: string, uploadBytes = 0) {
   return new Promise<{ status: number; connection?: string }>((resolve, reject) => {
-    const req = http.request(server.url + path, { method, agent, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } });
+    const req = http.request(app.server.url + path, { method, agent, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } });
     let answered = false;
     req.on("response", (res) => {
       answered = true;

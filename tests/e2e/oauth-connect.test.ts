@@ -1,16 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSiteToken } from "@/lib/oauth/site-token";
 import { createSecretBox } from "@/lib/secrets";
-import { launchBrowser, selectRevealing, signedInContext, watchForErrors } from "../helpers/browser";
-import { createTestDatabase, type TestDatabase } from "../helpers/database";
+import { selectRevealing, signedInContext, watchForErrors } from "../helpers/browser";
+import { startBrowserApp, type BrowserApp } from "../helpers/test-app";
 import { insertCustomer, waitUntilFinished } from "../helpers/delivery-fixtures";
 import type { Receiver } from "../helpers/http-receiver";
 import { startIntrospectingReceiver, startOAuthServer, type OAuthTestServer, type WebAppClient } from "../helpers/oauth-server";
-import { startWebServer, type WebServer } from "../helpers/web-server";
 
 /**
  * The OAuth 2.0 authorization-code method end to end: the built app (with its in-process delivery
@@ -24,11 +23,8 @@ const box = createSecretBox(encryptionKey);
 /** Set SCREENSHOT_DIR (e.g. docs/screenshots) to save the connected site page. */
 const screenshotDir = process.env.SCREENSHOT_DIR;
 
-let browser: Browser;
-let database: TestDatabase;
+let app: BrowserApp;
 let oauth: OAuthTestServer;
-let server: WebServer;
-let context: BrowserContext;
 let receiver: Receiver;
 let apiToken: string;
 let customerId: string;
@@ -36,29 +32,25 @@ let customerId: string;
 const secretsSeen: string[] = [];
 
 beforeAll(async () => {
-  [browser, database, oauth] = await Promise.all([launchBrowser(), createTestDatabase(), startOAuthServer({ accessTokenTtl: 600 })]);
-  server = await startWebServer({
-    DATABASE_URL: database.url,
+  oauth = await startOAuthServer({ accessTokenTtl: 600 });
+  app = await startBrowserApp({
     APP_ENCRYPTION_KEY: encryptionKey.toString("base64"),
     // The provider and the receiver listen on loopback: the app's guarded fetch must be allowed to reach them.
     ALLOW_PRIVATE_TARGETS: "127.0.0.0/8",
     WEBHOOK_RETRY_INTERVAL_MS: "500",
   });
-  context = await signedInContext(browser, server.url);
   // The Webhook message node's caller authenticates with an API token.
-  const created = await context.request.post("/api/api-tokens", { data: { name: "workflow engine" }, headers: { origin: server.url } });
+  const created = await app.context.request.post("/api/api-tokens", { data: { name: "workflow engine" }, headers: { origin: app.server.url } });
   expect(created.status()).toBe(201);
   apiToken = (await created.json()).token;
-  customerId = await insertCustomer(database.db);
+  customerId = await insertCustomer(app.database.db);
   // A receiver that accepts a webhook only with a bearer token its OAuth provider says is active.
   receiver = await startIntrospectingReceiver(oauth);
 });
 afterAll(async () => {
   await receiver?.close();
-  await context?.close();
-  await browser?.close();
-  await server?.stop();
-  await Promise.all([database?.drop(), oauth?.close()]);
+  await app?.close();
+  await oauth?.close();
 });
 
 /**
@@ -83,7 +75,7 @@ async function createOAuthSite(page: Page, name: string, url = "https://receiver
   const siteId = page.url().split("/").pop()!;
 
   const redirectUrl = (await page.getByTestId("redirect-url").textContent())!;
-  expect(redirectUrl).toBe(`${server.url}/api/trusted-sites/${siteId}/oauth/callback`);
+  expect(redirectUrl).toBe(`${app.server.url}/api/trusted-sites/${siteId}/oauth/callback`);
   await oauth.registerWebAppClient([redirectUrl], client);
   return { siteId, client, redirectUrl };
 }
@@ -102,13 +94,13 @@ const connectLink = (page: Page) => page.getByRole("link", { name: /^(Connect|Re
 const refreshButton = (page: Page) => page.getByRole("button", { name: "Refresh now", exact: true });
 
 async function rawAuthParams(siteId: string): Promise<string> {
-  const [raw] = await database.sql<{ auth_params: string }[]>`select auth_params::text from trusted_sites where id = ${siteId}`;
+  const [raw] = await app.database.sql<{ auth_params: string }[]>`select auth_params::text from trusted_sites where id = ${siteId}`;
   return raw!.auth_params;
 }
 
 /** The Webhook message node's trigger, as a workflow sends it: POST /api/webhooks/messages with an API token. */
 async function trigger(siteId: string, points: number): Promise<string> {
-  const response = await fetch(`${server.url}/api/webhooks/messages`, {
+  const response = await fetch(`${app.server.url}/api/webhooks/messages`, {
     method: "POST",
     headers: { authorization: `Bearer ${apiToken}`, "content-type": "application/json" },
     body: JSON.stringify({ siteId, customerId, action: "points.earned", payload: { points } }),
@@ -120,14 +112,14 @@ async function trigger(siteId: string, points: number): Promise<string> {
 /** Triggers a webhook, waits until the app's worker delivered it, and returns the bearer token the receiver accepted. */
 async function deliverWebhook(siteId: string): Promise<string> {
   const id = await trigger(siteId, 5);
-  expect(await waitUntilFinished(database.db, id, 20_000)).toMatchObject({ status: "done", attempts: 1 });
+  expect(await waitUntilFinished(app.database.db, id, 20_000)).toMatchObject({ status: "done", attempts: 1 });
   const { request, decision } = receiver.decisions.find((d) => d.request.headers["webhook-id"] === id)!;
   expect(decision).toEqual({ accepted: true, reason: "token for user-1" });
   return request.headers.authorization!.slice("Bearer ".length);
 }
 
 async function expireAccessToken(siteId: string) {
-  await database.sql`update trusted_sites set auth_params = auth_params || jsonb_build_object('expires_at', ${new Date(Date.now() - 60_000).toISOString()}::text) where id = ${siteId}`;
+  await app.database.sql`update trusted_sites set auth_params = auth_params || jsonb_build_object('expires_at', ${new Date(Date.now() - 60_000).toISOString()}::text) where id = ${siteId}`;
 }
 
 /** Presses Connect and records every page the browser goes through until it is back on the site page. */
@@ -161,7 +153,7 @@ async function allow(page: Page) {
 
 describe("connecting an OAuth 2.0 (authorization code) site", () => {
   it("connects through the provider's login and consent, delivers with the token, and refreshes the expired access token", async () => {
-    const page = await context.newPage();
+    const page = await app.context.newPage();
     await page.setViewportSize({ width: 1280, height: 800 });
     const errors = watchForErrors(page);
     const { siteId, client, redirectUrl } = await createOAuthSite(page, "Loyalty OAuth receiver", `${receiver.url}/hooks`);
@@ -176,10 +168,10 @@ describe("connecting an OAuth 2.0 (authorization code) site", () => {
 
     // To the provider, through its login and consent screens, and back through the callback.
     const visited = await pressConnect(page, siteId, signInAndAllow);
-    expect(page.url()).toBe(`${server.url}/trusted-sites/${siteId}`);
+    expect(page.url()).toBe(`${app.server.url}/trusted-sites/${siteId}`);
     const where = (url: URL) => `${url.origin}${url.pathname}`;
     expect(visited.map(where)).toEqual([
-      `${server.url}/api/trusted-sites/${siteId}/oauth/connect`,
+      `${app.server.url}/api/trusted-sites/${siteId}/oauth/connect`,
       `${oauth.issuer}/auth`,
       expect.stringMatching(new RegExp(`^${oauth.issuer}/interaction/[\\w-]+$`)),
       expect.stringMatching(new RegExp(`^${oauth.issuer}/interaction/[\\w-]+/login$`)),
@@ -188,7 +180,7 @@ describe("connecting an OAuth 2.0 (authorization code) site", () => {
       expect.stringMatching(new RegExp(`^${oauth.issuer}/interaction/[\\w-]+/confirm$`)),
       expect.stringMatching(new RegExp(`^${oauth.issuer}/auth/[\\w-]+$`)),
       redirectUrl,
-      `${server.url}/trusted-sites/${siteId}`,
+      `${app.server.url}/trusted-sites/${siteId}`,
     ]);
     // The app asked the provider to come back to the Redirect URL shown on the page, and it did.
     const authorizationRequest = visited[1]!;
@@ -208,7 +200,7 @@ describe("connecting an OAuth 2.0 (authorization code) site", () => {
       await page.screenshot({ path: path.join(screenshotDir, "site-oauth-connected.png") });
     }
 
-    const connected = (await readSiteToken(database.db, box, siteId))!;
+    const connected = (await readSiteToken(app.database.db, box, siteId))!;
     expect(await oauth.introspect(connected.accessToken)).toMatchObject({ active: true, client_id: client.clientId, sub: "user-1" });
     expect(connected.refreshToken).toBeTruthy();
     // The page says until when, and it is the token's expiry.
@@ -234,7 +226,7 @@ describe("connecting an OAuth 2.0 (authorization code) site", () => {
     // The refresh calls the provider and re-renders the page: give a loaded machine more than the 1 s default.
     await expect.poll(() => shownStatus(page), { timeout: 10_000 }).toMatch(/^Connected until/);
     expect(oauth.tokenRequests()).toBe(1);
-    const refreshed = (await readSiteToken(database.db, box, siteId))!;
+    const refreshed = (await readSiteToken(app.database.db, box, siteId))!;
     expect(refreshed.accessToken).not.toBe(connected.accessToken);
     expect(refreshed.refreshToken).not.toBe(connected.refreshToken);
     expect((await oauth.introspect(refreshed.accessToken)).active).toBe(true);
@@ -247,9 +239,9 @@ describe("connecting an OAuth 2.0 (authorization code) site", () => {
     await expireAccessToken(siteId);
     oauth.resetTokenRequests();
     const ids = await Promise.all(Array.from({ length: 10 }, (_, i) => trigger(siteId, i)));
-    for (const id of ids) expect(await waitUntilFinished(database.db, id, 30_000)).toMatchObject({ status: "done", attempts: 1 });
+    for (const id of ids) expect(await waitUntilFinished(app.database.db, id, 30_000)).toMatchObject({ status: "done", attempts: 1 });
     expect(oauth.tokenRequests()).toBe(1);
-    const renewed = (await readSiteToken(database.db, box, siteId))!;
+    const renewed = (await readSiteToken(app.database.db, box, siteId))!;
     expect(renewed.accessToken).not.toBe(refreshed.accessToken);
     secretsSeen.push(client.clientSecret, connected.accessToken, connected.refreshToken!, refreshed.accessToken, refreshed.refreshToken!, renewed.accessToken);
     const sentWith = new Set(receiver.decisions.filter((d) => ids.includes(d.request.headers["webhook-id"]!)).map((d) => d.request.headers.authorization));
@@ -258,7 +250,7 @@ describe("connecting an OAuth 2.0 (authorization code) site", () => {
     expect(await shownStatus(page)).toMatch(/^Connected until/);
 
     // Without a refresh token, only Connect helps.
-    await database.sql`update trusted_sites set auth_params = auth_params - 'refresh_token' where id = ${siteId}`;
+    await app.database.sql`update trusted_sites set auth_params = auth_params - 'refresh_token' where id = ${siteId}`;
     await expireAccessToken(siteId);
     // Until the page's scripts have loaded, a click on Refresh would do nothing.
     await page.reload({ waitUntil: "networkidle" });
@@ -273,7 +265,7 @@ describe("connecting an OAuth 2.0 (authorization code) site", () => {
     // The refresh calls the provider and re-renders the page: give a loaded machine more than the 1 s default.
     await expect.poll(() => shownStatus(page), { timeout: 10_000 }).toMatch(/^Connected until/);
     expect(oauth.tokenRequests()).toBe(1);
-    expect((await readSiteToken(database.db, box, siteId))!.refreshToken).toBeTruthy();
+    expect((await readSiteToken(app.database.db, box, siteId))!.refreshToken).toBeTruthy();
 
     expect(errors.filter((e) => !e.includes("favicon"))).toEqual([]);
     await page.close();
@@ -281,7 +273,7 @@ describe("connecting an OAuth 2.0 (authorization code) site", () => {
 
   it("shows a declined consent, or a callback that matches no Connect, in plain words with a link back, storing nothing", async () => {
     // A new browser session: not signed in at the provider yet.
-    const session = await signedInContext(browser, server.url);
+    const session = await signedInContext(app.browser, app.server.url);
     const page = await session.newPage();
     const { siteId } = await createOAuthSite(page, "Declining OAuth receiver");
 
@@ -311,25 +303,25 @@ describe("connecting an OAuth 2.0 (authorization code) site", () => {
     expect(await page.getByTestId("oauth-result").textContent()).toContain("does not match any Connect in progress");
 
     await page.getByRole("link", { name: "Back to the site" }).click();
-    await page.waitForURL(`${server.url}/trusted-sites/${siteId}`);
+    await page.waitForURL(`${app.server.url}/trusted-sites/${siteId}`);
     expect(await shownStatus(page)).toMatch(/^Never connected/);
-    expect(await readSiteToken(database.db, box, siteId)).toBeNull();
+    expect(await readSiteToken(app.database.db, box, siteId)).toBeNull();
     expect(oauth.tokenRequests()).toBe(0);
     await session.close();
   });
 
   it("Connect and Refresh need a signed-in user; the callback needs only its state", async () => {
     const siteId = "00000000-0000-4000-8000-000000000000";
-    expect((await fetch(`${server.url}/api/trusted-sites/${siteId}/oauth/connect`, { redirect: "manual" })).status).toBe(401);
-    expect((await fetch(`${server.url}/api/trusted-sites/${siteId}/oauth/refresh`, { method: "POST" })).status).toBe(401);
-    const callback = await fetch(`${server.url}/api/trusted-sites/${siteId}/oauth/callback?code=c&state=s`, { redirect: "manual" });
+    expect((await fetch(`${app.server.url}/api/trusted-sites/${siteId}/oauth/connect`, { redirect: "manual" })).status).toBe(401);
+    expect((await fetch(`${app.server.url}/api/trusted-sites/${siteId}/oauth/refresh`, { method: "POST" })).status).toBe(401);
+    const callback = await fetch(`${app.server.url}/api/trusted-sites/${siteId}/oauth/callback?code=c&state=s`, { redirect: "manual" });
     expect(callback.status).toBe(303);
-    expect(callback.headers.get("location")).toBe(`${server.url}/oauth-result?problem=unknown_state&site=${siteId}`);
+    expect(callback.headers.get("location")).toBe(`${app.server.url}/oauth-result?problem=unknown_state&site=${siteId}`);
   });
 
   it("never wrote a token or a consumer secret to the server's log", () => {
     expect(secretsSeen.length).toBeGreaterThan(0);
-    const log = server.output();
+    const log = app.server.output();
     for (const secret of secretsSeen) expect(log).not.toContain(secret);
   });
 });

@@ -1,14 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { and, eq } from "drizzle-orm";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, trustedSites, webhookAttempts, webhookMessages } from "@/lib/db/schema";
 import { createSecretBox } from "@/lib/secrets";
 import { authMethodFixtures } from "../helpers/auth-fixtures";
-import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
-import { createTestDatabase, type TestDatabase } from "../helpers/database";
+import { watchForErrors } from "../helpers/browser";
+import { startBrowserApp, type BrowserApp } from "../helpers/test-app";
 import { insertCustomer, insertSite, waitFor } from "../helpers/delivery-fixtures";
-import { startWebServer, type WebServer } from "../helpers/web-server";
 
 /**
  * Regression tests for what a new operator tripped on (issue 14, defects 1–9), sharing one server.
@@ -19,28 +18,17 @@ import { startWebServer, type WebServer } from "../helpers/web-server";
 const key = randomBytes(32);
 const box = createSecretBox(key);
 
-let browser: Browser;
-let database: TestDatabase;
-let server: WebServer;
-let context: BrowserContext;
+let app: BrowserApp;
 let customerId: string;
 
 beforeAll(async () => {
-  browser = await launchBrowser();
-  database = await createTestDatabase();
-  server = await startWebServer({ DATABASE_URL: database.url, APP_ENCRYPTION_KEY: key.toString("base64") });
-  context = await signedInContext(browser, server.url);
-  customerId = await insertCustomer(database.db);
+  app = await startBrowserApp({ APP_ENCRYPTION_KEY: key.toString("base64") });
+  customerId = await insertCustomer(app.database.db);
 });
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.stop();
-  await database?.drop();
-});
+afterAll(() => app?.close());
 
 async function openPage(path: string, viewport = { width: 1280, height: 800 }) {
-  const page = await context.newPage();
+  const page = await app.context.newPage();
   await page.setViewportSize(viewport);
   const errors = watchForErrors(page);
   await page.goto(path);
@@ -61,7 +49,7 @@ async function messageWithOneFailedAttempt(siteId: string) {
   const sent = new Date(created.getTime() + 10_000);
   const retryCreated = new Date(sent.getTime() + 400);
   const due = new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_000);
-  const [message] = await database.db
+  const [message] = await app.database.db
     .insert(webhookMessages)
     .values({
       siteId,
@@ -76,7 +64,7 @@ async function messageWithOneFailedAttempt(siteId: string) {
     })
     .returning();
   const common = { messageId: message!.id, siteId, customerId, action: "points.earned" };
-  await database.db.insert(webhookAttempts).values([
+  await app.database.db.insert(webhookAttempts).values([
     {
       ...common,
       attemptNo: 1,
@@ -110,7 +98,7 @@ describe("Logs and messages", () => {
   });
 
   it("shows when an attempt was sent, or when it is scheduled for, not when its row was made (defect 2)", async () => {
-    const siteId = await insertSite(database.db, { url: "https://receiver.example/hooks" });
+    const siteId = await insertSite(app.database.db, { url: "https://receiver.example/hooks" });
     const m = await messageWithOneFailedAttempt(siteId);
     const { page, errors } = await openPage(`/webhooks/logs?siteId=${siteId}`);
     const rows = (await page.getByTestId("attempt-row").allInnerTexts()).map(squash);
@@ -138,7 +126,7 @@ describe("Logs and messages", () => {
   });
 
   it("counts the attempts sent, the same on the Queue and the message page (defect 4)", async () => {
-    const siteId = await insertSite(database.db, { url: "https://receiver.example/hooks" });
+    const siteId = await insertSite(app.database.db, { url: "https://receiver.example/hooks" });
     const m = await messageWithOneFailedAttempt(siteId);
 
     const { page: queue } = await openPage("/webhooks/queue");
@@ -181,7 +169,7 @@ describe("Logs and messages", () => {
 
 describe("Trusted sites", () => {
   it("Cancel on an edit page opened in a new tab goes to the site, not about:blank (defect 5)", async () => {
-    const siteId = await insertSite(database.db, { url: "https://receiver.example/hooks" });
+    const siteId = await insertSite(app.database.db, { url: "https://receiver.example/hooks" });
     const { page } = await openPage(`/trusted-sites/${siteId}/edit`);
     await page.getByRole("button", { name: "Cancel" }).click();
     await page.waitForURL(new RegExp(`/trusted-sites/${siteId}$`));
@@ -196,7 +184,7 @@ describe("Trusted sites", () => {
   });
 
   it("a status dialog stays open with a spinner until the server answered, and the change survives leaving (defect 6)", async () => {
-    const siteId = await insertSite(database.db, { url: "https://receiver.example/hooks" });
+    const siteId = await insertSite(app.database.db, { url: "https://receiver.example/hooks" });
     const { page, errors } = await openPage(`/trusted-sites/${siteId}`);
     // A slow server, as a first request to `next dev` is.
     await page.route("**/api/trusted-sites/*/status", async (route) => {
@@ -222,8 +210,8 @@ describe("Trusted sites", () => {
     await dialog.getByRole("button", { name: "Set active" }).click();
     await page.goto("/webhooks/logs");
     await waitFor(async () => {
-      const [site] = await database.db.select().from(trustedSites).where(eq(trustedSites.id, siteId));
-      const audit = await database.db
+      const [site] = await app.database.db.select().from(trustedSites).where(eq(trustedSites.id, siteId));
+      const audit = await app.database.db
         .select()
         .from(auditEvents)
         .where(and(eq(auditEvents.siteId, siteId), eq(auditEvents.action, "site.activated")));
@@ -246,7 +234,7 @@ describe("Trusted sites", () => {
 
   it("site settings break values between words, not inside them (defect 9)", async () => {
     const method = "oauth2-client-credentials";
-    const siteId = await insertSite(database.db, {
+    const siteId = await insertSite(app.database.db, {
       url: "https://receiver.example/hooks",
       authMethod: method,
       authParams: { ...authMethodFixtures[method].valid, scope: "webhooks:write customers:read authorization offline_access" },

@@ -1,52 +1,41 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, customers } from "@/lib/db/schema";
-import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
-import { createTestDatabase, type TestDatabase } from "../helpers/database";
+import { signedInContext, watchForErrors } from "../helpers/browser";
+import { startBrowserApp, type BrowserApp } from "../helpers/test-app";
 import { attemptRows, insertSite, messageRow, waitFor } from "../helpers/delivery-fixtures";
 import { startWebhookReceiver, type WebhookReceiver } from "../helpers/webhook-receiver";
-import { startWebServer, TEST_ADMIN, type WebServer } from "../helpers/web-server";
+import { TEST_ADMIN } from "../helpers/web-server";
 
 /** Set SCREENSHOT_DIR (e.g. docs/screenshots) to save the Customers, Queue and phone-width pages. */
 const screenshotDir = process.env.SCREENSHOT_DIR;
 
-let browser: Browser;
-let database: TestDatabase;
-let server: WebServer;
-let context: BrowserContext;
+let app: BrowserApp;
 let receiver: WebhookReceiver;
 
 beforeAll(async () => {
-  browser = await launchBrowser();
-  database = await createTestDatabase();
   receiver = await startWebhookReceiver(() => ({ status: 503 }));
-  server = await startWebServer({
-    DATABASE_URL: database.url,
+  app = await startBrowserApp({
     APP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     ALLOW_PRIVATE_TARGETS: "127.0.0.1",
     // A failed attempt waits ten minutes: only Retry now sends it sooner.
     WEBHOOK_RETRY_INTERVAL_MS: "600000",
   });
-  context = await signedInContext(browser, server.url);
-  await database.db.insert(customers).values([
+  await app.database.db.insert(customers).values([
     ...Array.from({ length: 120 }, (_, i) => ({ name: `Customer ${String(i).padStart(3, "0")}`, email: `customer-${i}@example.com`, externalId: `EXT-${i}` })),
     { name: "Ada Lovelace", email: "ada@analytical.example", externalId: "C-1042" },
   ]);
 });
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.stop();
+  await app?.close();
   await receiver?.close();
-  await database?.drop();
 });
 
 describe("the Customers page", () => {
   it("pages 50 at a time and finds a customer by name, e-mail or external id", async () => {
-    const page = await context.newPage();
+    const page = await app.context.newPage();
     const errors = watchForErrors(page);
     await page.goto("/customers");
     const rows = page.getByTestId("customer-row");
@@ -89,7 +78,7 @@ describe("the Customers page", () => {
 
 describe("at 390 px wide", () => {
   it("gives the page the width and opens the navigation from a Menu button", async () => {
-    const phone = await signedInContext(browser, server.url);
+    const phone = await signedInContext(app.browser, app.server.url);
     const page = await phone.newPage();
     await page.setViewportSize({ width: 390, height: 844 });
     const errors = watchForErrors(page);
@@ -126,7 +115,7 @@ describe("at 390 px wide", () => {
   });
 
   it("keeps the sidebar and no Menu button on a wide screen", async () => {
-    const page = await context.newPage();
+    const page = await app.context.newPage();
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.goto("/customers");
     expect(await page.getByRole("navigation", { name: "Main" }).isVisible()).toBe(true);
@@ -137,13 +126,13 @@ describe("at 390 px wide", () => {
 
 describe("the Queue", () => {
   it("shows the last error and the site, retries a waiting message now, and shows a paused one without Retry now", async () => {
-    const [customer] = await database.db.select({ id: customers.id }).from(customers).limit(1);
-    const siteId = await insertSite(database.db, { url: `${receiver.url}/hooks` });
-    const pausedSiteId = await insertSite(database.db, { url: `${receiver.url}/paused` });
+    const [customer] = await app.database.db.select({ id: customers.id }).from(customers).limit(1);
+    const siteId = await insertSite(app.database.db, { url: `${receiver.url}/hooks` });
+    const pausedSiteId = await insertSite(app.database.db, { url: `${receiver.url}/paused` });
     const trigger = async (site: string) => {
-      const res = await context.request.post("/api/webhooks/messages", {
+      const res = await app.context.request.post("/api/webhooks/messages", {
         data: { siteId: site, customerId: customer!.id, action: "points.earned", payload: { points: 5 } },
-        headers: { origin: server.url },
+        headers: { origin: app.server.url },
       });
       expect(res.status()).toBe(202);
       return (await res.json()).id as string;
@@ -151,15 +140,15 @@ describe("the Queue", () => {
     const waiting = await trigger(siteId);
     const paused = await trigger(pausedSiteId);
     await waitFor(() => receiver.arrivals.length >= 2, 15_000, "both first sends");
-    const deactivated = await context.request.post(`/api/trusted-sites/${pausedSiteId}/status`, { data: { status: "inactive" }, headers: { origin: server.url } });
+    const deactivated = await app.context.request.post(`/api/trusted-sites/${pausedSiteId}/status`, { data: { status: "inactive" }, headers: { origin: app.server.url } });
     expect(deactivated.status()).toBe(200);
 
-    const page = await context.newPage();
+    const page = await app.context.newPage();
     const errors = watchForErrors(page);
     await page.goto("/webhooks/queue");
     const row = page.getByTestId("queue-row").filter({ hasText: waiting });
     await row.getByTestId("last-error").getByText("the receiver answered 503").waitFor();
-    const [site] = await database.sql<{ name: string }[]>`select name from trusted_sites where id = ${siteId}`;
+    const [site] = await app.database.sql<{ name: string }[]>`select name from trusted_sites where id = ${siteId}`;
     expect(await row.getByRole("link", { name: site!.name }).getAttribute("href")).toBe(`/trusted-sites/${siteId}`);
     // Due in ten minutes, shown as the due time.
     expect(await row.innerText()).toMatch(/in (9|10) min|\d\d:\d\d:\d\d UTC/);
@@ -172,12 +161,12 @@ describe("the Queue", () => {
     const sent = receiver.arrivals.length;
     await row.getByRole("button", { name: "Retry now" }).click();
     await waitFor(() => receiver.arrivals.length > sent, 10_000, "the retried send");
-    await waitFor(async () => (await attemptRows(database.db, waiting)).length === 3, 10_000, "the second attempt recorded");
-    expect(await messageRow(database.db, waiting)).toMatchObject({ status: "resent", attempts: 2 });
+    await waitFor(async () => (await attemptRows(app.database.db, waiting)).length === 3, 10_000, "the second attempt recorded");
+    expect(await messageRow(app.database.db, waiting)).toMatchObject({ status: "resent", attempts: 2 });
     // The page re-reads by itself: the message waits ten minutes again.
     await expect.poll(() => row.innerText(), { timeout: 10_000 }).toMatch(/in (9|10) min|\d\d:\d\d:\d\d UTC/);
-    expect((await messageRow(database.db, waiting)).nextAttemptAt!.getTime() - Date.now()).toBeGreaterThan(9 * 60_000);
-    const [event] = await database.db.select().from(auditEvents).where(eq(auditEvents.action, "message.retried-now"));
+    expect((await messageRow(app.database.db, waiting)).nextAttemptAt!.getTime() - Date.now()).toBeGreaterThan(9 * 60_000);
+    const [event] = await app.database.db.select().from(auditEvents).where(eq(auditEvents.action, "message.retried-now"));
     expect(event).toMatchObject({ actor: TEST_ADMIN.email, siteId, details: expect.objectContaining({ messageId: waiting, attemptNo: 2 }) });
     expect(receiver.arrivals.filter((a) => a.path.startsWith("/paused"))).toHaveLength(1);
 
@@ -187,7 +176,7 @@ describe("the Queue", () => {
     const before = receiver.arrivals.length;
     await page.getByRole("button", { name: "Retry now" }).click();
     await waitFor(() => receiver.arrivals.length > before, 10_000, "the send retried from the message page");
-    await waitFor(async () => (await attemptRows(database.db, waiting)).length === 4, 10_000, "the third attempt recorded");
+    await waitFor(async () => (await attemptRows(app.database.db, waiting)).length === 4, 10_000, "the third attempt recorded");
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -1,40 +1,27 @@
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { trustedSites } from "@/lib/db/schema";
 import { enqueue } from "@/lib/delivery/enqueue";
-import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
-import { createTestDatabase, type TestDatabase } from "../helpers/database";
+import { watchForErrors } from "../helpers/browser";
+import { startBrowserApp, type BrowserApp } from "../helpers/test-app";
 import { insertCustomer } from "../helpers/delivery-fixtures";
-import { startWebServer, type WebServer } from "../helpers/web-server";
 
 const screenshotDir = process.env.SCREENSHOT_DIR;
-let browser: Browser;
-let database: TestDatabase;
-let server: WebServer;
-let context: BrowserContext;
+let app: BrowserApp;
 
 beforeAll(async () => {
-  browser = await launchBrowser();
-  database = await createTestDatabase();
-  server = await startWebServer({ DATABASE_URL: database.url });
-  context = await signedInContext(browser, server.url);
+  app = await startBrowserApp();
 });
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.stop();
-  await database?.drop();
-});
+afterAll(() => app?.close());
 
 describe("deliver in order per customer", () => {
   it("is set with the site form's checkbox, shown on the site page, and the Queue says which message waits", async () => {
-    const [site] = await database.db
+    const [site] = await app.database.db
       .insert(trustedSites)
       .values({ name: "Loyalty receiver", url: "https://loyalty.example.com/hooks", authMethod: "none" })
       .returning();
-    const page = await context.newPage();
+    const page = await app.context.newPage();
     const errors = watchForErrors(page);
     await page.goto(`/trusted-sites/${site!.id}`);
     await page.getByText("Any order").waitFor();
@@ -50,14 +37,14 @@ describe("deliver in order per customer", () => {
     await page.getByRole("button", { name: "Save changes" }).click();
     await page.waitForURL(/\/trusted-sites\/[0-9a-f-]{36}$/);
     await page.getByText("In order per customer").waitFor();
-    const [saved] = await database.db.select().from(trustedSites).where(eq(trustedSites.id, site!.id));
+    const [saved] = await app.database.db.select().from(trustedSites).where(eq(trustedSites.id, site!.id));
     expect(saved!.orderedPerCustomer).toBe(true);
 
     // Two messages for one customer: the second waits for the first, which this receiver never takes.
-    await database.db.update(trustedSites).set({ status: "active" }).where(eq(trustedSites.id, site!.id));
-    const customerId = await insertCustomer(database.db);
-    const first = await enqueue(database.db, { siteId: site!.id, customerId, action: "point_add", payload: { points: 5 } });
-    const second = await enqueue(database.db, { siteId: site!.id, customerId, action: "point_redeem", payload: { points: 5 } });
+    await app.database.db.update(trustedSites).set({ status: "active" }).where(eq(trustedSites.id, site!.id));
+    const customerId = await insertCustomer(app.database.db);
+    const first = await enqueue(app.database.db, { siteId: site!.id, customerId, action: "point_add", payload: { points: 5 } });
+    const second = await enqueue(app.database.db, { siteId: site!.id, customerId, action: "point_redeem", payload: { points: 5 } });
     await page.goto("/webhooks/queue");
     const row = (id: string) => page.getByTestId("queue-row").filter({ hasText: id });
     await row(second.id).getByText("Waiting for an earlier message").waitFor();

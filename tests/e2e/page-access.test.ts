@@ -5,13 +5,12 @@ import { createApiToken } from "@/lib/api-tokens/manage-api-tokens";
 import { customers, trustedSites, workflowRuns } from "@/lib/db/schema";
 import { enqueue } from "@/lib/delivery/enqueue";
 import { createWorkflow } from "@/lib/workflows/save-workflow";
-import { createTestDatabase, type TestDatabase } from "../helpers/database";
-import { signInCookie, startWebServer, type WebServer } from "../helpers/web-server";
+import { startTestApp, type TestApp } from "../helpers/test-app";
+import { signInCookie } from "../helpers/web-server";
 
 // Regression test for issue 12 §1: a made-up session cookie got a 307 whose body carried the page's
 // data, and RSC requests (which skip the layout) got a 200 with it.
-let database: TestDatabase;
-let server: WebServer;
+let app: TestApp;
 let sessionCookie: string;
 const MARK = {
   email: "leak-marker-email@example.com",
@@ -24,31 +23,29 @@ const MARK = {
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  server = await startWebServer({ DATABASE_URL: database.url });
-  const [customer] = await database.db.insert(customers).values({ name: "Marker Customer", email: MARK.email }).returning();
-  const [site] = await database.db
+  app = await startTestApp();
+  const [customer] = await app.database.db.insert(customers).values({ name: "Marker Customer", email: MARK.email }).returning();
+  const [site] = await app.database.db
     .insert(trustedSites)
     .values({ name: "Marker site", url: MARK.siteUrl, status: "active", authMethod: "basic", authParams: { username: MARK.username } })
     .returning();
-  await createApiToken(database.db, { name: MARK.tokenName }, null);
-  const message = await enqueue(database.db, { siteId: site!.id, customerId: customer!.id, action: "marker", payload: { note: MARK.payload } });
-  const workflow = await createWorkflow(database.db, { kind: "user", userId: "u1", email: "ops@example.com" }, {
+  await createApiToken(app.database.db, { name: MARK.tokenName }, null);
+  const message = await enqueue(app.database.db, { siteId: site!.id, customerId: customer!.id, action: "marker", payload: { note: MARK.payload } });
+  const workflow = await createWorkflow(app.database.db, { kind: "user", userId: "u1", email: "ops@example.com" }, {
     name: MARK.workflowName,
     trigger: { event: "point_add" },
     graph: { nodes: [], edges: [] },
   });
-  const [run] = await database.db
+  const [run] = await app.database.db
     .insert(workflowRuns)
     .values({ workflowId: workflow.id, versionId: workflow.version.id, event: "point_add", eventData: {}, customerId: customer!.id, status: "completed" })
     .returning();
   Object.assign(ids, { customer: customer!.id, site: site!.id, message: message.id, workflow: workflow.id, run: run!.id });
 
-  sessionCookie = await signInCookie(server.url);
+  sessionCookie = await signInCookie(app.server.url);
 });
 afterAll(async () => {
-  await server?.stop();
-  await database?.drop();
+  await app?.close();
 });
 
 /** Every backoffice page's URL, with the ids of the seeded rows in its dynamic segments. */
@@ -86,12 +83,12 @@ async function fetchPage(url: string, cookie: string, rsc?: { tree: unknown }) {
     // The client says it already shows another backoffice page: only the new page segment renders.
     headers["next-router-state-tree"] = encodeURIComponent(JSON.stringify(rsc.tree));
   }
-  let response = await fetch(server.url + url, { headers, redirect: "manual" });
+  let response = await fetch(app.server.url + url, { headers, redirect: "manual" });
   const location = response.headers.get("location");
   // Next.js sends an RSC request without the matching `_rsc` cache-busting parameter to the URL with it.
   if (rsc && response.status === 307 && location?.includes("_rsc=")) {
     await response.arrayBuffer();
-    response = await fetch(new URL(location, server.url), { headers, redirect: "manual" });
+    response = await fetch(new URL(location, app.server.url), { headers, redirect: "manual" });
   }
   return { status: response.status, body: await response.text() };
 }

@@ -1,55 +1,44 @@
 import { randomBytes } from "node:crypto";
-import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
-import { createTestDatabase, type TestDatabase } from "../helpers/database";
+import { watchForErrors } from "../helpers/browser";
+import { startBrowserApp, type BrowserApp } from "../helpers/test-app";
 import { attemptRows, insertCustomer, insertSite, messageRow, waitFor } from "../helpers/delivery-fixtures";
 import { startWebhookReceiver, type WebhookReceiver } from "../helpers/webhook-receiver";
-import { startWebServer, TEST_ADMIN, type WebServer } from "../helpers/web-server";
+import { TEST_ADMIN } from "../helpers/web-server";
 
-let browser: Browser;
-let database: TestDatabase;
-let server: WebServer;
-let context: BrowserContext;
+let app: BrowserApp;
 let receiver: WebhookReceiver;
 let siteId: string;
 let customerId: string;
 
 beforeAll(async () => {
-  browser = await launchBrowser();
-  database = await createTestDatabase();
   receiver = await startWebhookReceiver(() => ({ status: 503 }));
-  server = await startWebServer({
-    DATABASE_URL: database.url,
+  app = await startBrowserApp({
     APP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     ALLOW_PRIVATE_TARGETS: "127.0.0.1",
     WEBHOOK_RETRY_INTERVAL_MS: "500",
   });
-  context = await signedInContext(browser, server.url);
-  customerId = await insertCustomer(database.db);
-  siteId = await insertSite(database.db, { url: `${receiver.url}/hooks` });
+  customerId = await insertCustomer(app.database.db);
+  siteId = await insertSite(app.database.db, { url: `${receiver.url}/hooks` });
 });
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.stop();
+  await app?.close();
   await receiver?.close();
-  await database?.drop();
 });
 
 describe("a message to a site set inactive", () => {
   it("shows as Paused in the Queue and on its page, and the operator can cancel it there", async () => {
-    const triggered = await context.request.post("/api/webhooks/messages", {
+    const triggered = await app.context.request.post("/api/webhooks/messages", {
       data: { siteId, customerId, action: "points.earned", payload: { points: 5 } },
-      headers: { origin: server.url },
+      headers: { origin: app.server.url },
     });
     const { id } = await triggered.json();
     await waitFor(() => receiver.arrivals.length >= 1, 10_000, "the first send");
-    const deactivated = await context.request.post(`/api/trusted-sites/${siteId}/status`, { data: { status: "inactive" }, headers: { origin: server.url } });
+    const deactivated = await app.context.request.post(`/api/trusted-sites/${siteId}/status`, { data: { status: "inactive" }, headers: { origin: app.server.url } });
     expect(deactivated.status()).toBe(200);
     const sent = receiver.arrivals.length;
 
-    const queue = await context.newPage();
+    const queue = await app.context.newPage();
     const errors = watchForErrors(queue);
     await queue.goto("/webhooks/queue");
     const row = queue.getByTestId("queue-row").filter({ hasText: id });
@@ -69,8 +58,8 @@ describe("a message to a site set inactive", () => {
     expect(errors).toEqual([]);
     await queue.close();
 
-    expect(await messageRow(database.db, id)).toMatchObject({ status: "failed" });
-    expect((await attemptRows(database.db, id)).at(-1)).toMatchObject({ status: "failed", error: reason });
+    expect(await messageRow(app.database.db, id)).toMatchObject({ status: "failed" });
+    expect((await attemptRows(app.database.db, id)).at(-1)).toMatchObject({ status: "failed", error: reason });
     expect(receiver.arrivals).toHaveLength(sent);
   });
 });

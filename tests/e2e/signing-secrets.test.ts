@@ -1,38 +1,25 @@
 import { eq } from "drizzle-orm";
-import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { trustedSites } from "@/lib/db/schema";
-import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
-import { createTestDatabase, type TestDatabase } from "../helpers/database";
-import { startWebServer, type WebServer } from "../helpers/web-server";
+import { watchForErrors } from "../helpers/browser";
+import { startBrowserApp, type BrowserApp } from "../helpers/test-app";
 
-let browser: Browser;
-let database: TestDatabase;
-let server: WebServer;
-let context: BrowserContext;
+let app: BrowserApp;
 
 beforeAll(async () => {
-  browser = await launchBrowser();
-  database = await createTestDatabase();
-  server = await startWebServer({ DATABASE_URL: database.url });
-  context = await signedInContext(browser, server.url);
+  app = await startBrowserApp();
 });
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.stop();
-  await database?.drop();
-});
+afterAll(() => app?.close());
 
 const HOUR = 3_600_000;
 
 describe("signed payloads on the site page", () => {
   it("turns signing on, shows the secret once, rotates with a chosen overlap and lists both secrets with their end", async () => {
-    const [site] = await database.db
+    const [site] = await app.database.db
       .insert(trustedSites)
       .values({ name: "Signed receiver", url: "https://receiver.example.com/hooks", authMethod: "none" })
       .returning();
-    const page = await context.newPage();
+    const page = await app.context.newPage();
     const errors = watchForErrors(page);
     await page.goto(`/trusted-sites/${site!.id}`);
     const panel = page.getByRole("region", { name: "Signed payloads" });
@@ -54,7 +41,7 @@ describe("signed payloads on the site page", () => {
     await page.reload();
     await panel.getByTestId("signing-secrets").waitFor();
     expect(await page.content()).not.toContain(first.slice(10));
-    const [stored] = await database.db.select().from(trustedSites).where(eq(trustedSites.id, site!.id));
+    const [stored] = await app.database.db.select().from(trustedSites).where(eq(trustedSites.id, site!.id));
     expect(JSON.stringify(stored!.signingSecrets)).not.toContain(first.slice(6));
 
     // Rotate: an overlap beyond 7 days is refused on the field; 2 hours is taken.
@@ -93,15 +80,15 @@ describe("signed payloads on the site page", () => {
 
 describe("the signing-secrets API", () => {
   it("turns signing on, rotates and turns it off with the right status codes, never answering a secret twice", async () => {
-    const tokenResponse = await context.request.post("/api/api-tokens", { data: { name: "signing api" }, headers: { origin: server.url } });
+    const tokenResponse = await app.context.request.post("/api/api-tokens", { data: { name: "signing api" }, headers: { origin: app.server.url } });
     const token = (await tokenResponse.json()).token as string;
     const call = (method: string, path: string, body?: unknown, auth = true) =>
-      fetch(server.url + path, {
+      fetch(app.server.url + path, {
         method,
         headers: { ...(auth ? { authorization: `Bearer ${token}` } : {}), "content-type": "application/json" },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
-    const [site] = await database.db
+    const [site] = await app.database.db
       .insert(trustedSites)
       .values({ name: "Signed by API", url: "https://receiver.example.com/hooks", authMethod: "none" })
       .returning();

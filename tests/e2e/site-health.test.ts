@@ -1,38 +1,25 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { sql } from "drizzle-orm";
-import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { trustedSites } from "@/lib/db/schema";
 import { rebuildAttemptMinutes } from "../helpers/attempt-minutes";
-import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
-import { createTestDatabase, type TestDatabase } from "../helpers/database";
+import { watchForErrors } from "../helpers/browser";
+import { startBrowserApp, type BrowserApp } from "../helpers/test-app";
 import { insertCustomer } from "../helpers/delivery-fixtures";
-import { startWebServer, type WebServer } from "../helpers/web-server";
 
 /** Set SCREENSHOT_DIR (e.g. docs/screenshots) to save the site page and the list. */
 const screenshotDir = process.env.SCREENSHOT_DIR;
 
-let browser: Browser;
-let database: TestDatabase;
-let server: WebServer;
-let context: BrowserContext;
+let app: BrowserApp;
 
 beforeAll(async () => {
-  browser = await launchBrowser();
-  database = await createTestDatabase();
-  server = await startWebServer({ DATABASE_URL: database.url });
-  context = await signedInContext(browser, server.url);
+  app = await startBrowserApp();
 });
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.stop();
-  await database?.drop();
-});
+afterAll(() => app?.close());
 
 async function insertSite(name: string) {
-  const [site] = await database.db
+  const [site] = await app.database.db
     .insert(trustedSites)
     .values({ name, url: `https://${name.toLowerCase().replaceAll(" ", "-")}.example/hooks`, authMethod: "none", status: "active" })
     .returning({ id: trustedSites.id });
@@ -45,7 +32,7 @@ async function insertSite(name: string) {
  * third attempt answered 503 and failed.
  */
 async function insertDay(siteId: string, customerId: string, perTenMinutes: number, ms: number, failingHours: number[]) {
-  await database.db.execute(sql`
+  await app.database.db.execute(sql`
     with plan as (
       select clock_timestamp() - (slot * interval '10 minutes') - (k * interval '7 seconds') as at, slot, k,
         ${ms}::int / 2 + ((slot * 37 + k * 101) % ${ms}::int) as duration_ms,
@@ -66,21 +53,21 @@ async function insertDay(siteId: string, customerId: string, perTenMinutes: numb
 
 describe("site health", () => {
   it("shows the last hour and day, the hourly chart and the last failure on the site page, and a sparkline per site in the list", async () => {
-    const customerId = await insertCustomer(database.db);
+    const customerId = await insertCustomer(app.database.db);
     const billing = await insertSite("Billing API");
     const crm = await insertSite("CRM Sync");
     const quiet = await insertSite("Quiet Receiver");
     await insertDay(billing, customerId, 6, 120, [4, 5]);
     await insertDay(crm, customerId, 3, 40, [0]);
-    await rebuildAttemptMinutes(database.db, [billing, crm, quiet]);
+    await rebuildAttemptMinutes(app.database.db, [billing, crm, quiet]);
     const counts = async (siteId: string, hours: number) => {
-      const [row] = await database.db.execute<{ done: number; failed: number }>(sql`
+      const [row] = await app.database.db.execute<{ done: number; failed: number }>(sql`
         select count(*) filter (where status = 'done')::int as done, count(*) filter (where status <> 'done')::int as failed
         from webhook_attempts where site_id = ${siteId} and created_at > now() - ${`${hours} hours`}::interval`);
       return row!;
     };
 
-    const page = await context.newPage();
+    const page = await app.context.newPage();
     const errors = watchForErrors(page);
     await page.setViewportSize({ width: 1280, height: 1000 });
     await page.goto(`/trusted-sites/${crm}`);

@@ -7,8 +7,8 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { customers, trustedSites, webhookAttempts, webhookMessages } from "@/lib/db/schema";
 import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
-import { createTestDatabase, type TestDatabase } from "../helpers/database";
-import { freePort, startWebServer, type WebServer } from "../helpers/web-server";
+import { startTestApp, type TestApp } from "../helpers/test-app";
+import { freePort, startWebServer } from "../helpers/web-server";
 
 const PAGES = [
   { nav: "Trusted sites", path: "/trusted-sites", heading: "Trusted sites", empty: "No trusted sites yet" },
@@ -29,23 +29,20 @@ async function openPage(context: BrowserContext): Promise<{ page: Page; errors: 
 }
 
 describe("the backoffice in a browser", () => {
-  let database: TestDatabase;
-  let server: WebServer;
+  let app: TestApp;
   let context: BrowserContext;
   beforeAll(async () => {
-    database = await createTestDatabase();
-    server = await startWebServer({ DATABASE_URL: database.url });
-    context = await signedInContext(browser, server.url);
+    app = await startTestApp();
+    context = await signedInContext(browser, app.server.url);
   });
   afterAll(async () => {
     await context?.close();
-    await server?.stop();
-    await database?.drop();
+    await app?.close();
   });
 
   it("opens every page from the navigation, each with its empty state and no console error", async () => {
     const { page, errors } = await openPage(context);
-    await page.goto(server.url);
+    await page.goto(app.server.url);
     expect(new URL(page.url()).pathname).toBe("/trusted-sites");
     for (const p of PAGES) {
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: p.nav, exact: true }).click();
@@ -59,7 +56,7 @@ describe("the backoffice in a browser", () => {
   });
 
   it("shows stored rows, and a customer link leads to the customer's profile", async () => {
-    const { db } = database;
+    const { db } = app.database;
     const [site] = await db.insert(trustedSites).values({ name: "CRM", url: "https://crm.example/hook" }).returning();
     const [ada] = await db.insert(customers).values({ name: "Ada Lovelace", email: "ada@example.com" }).returning();
     const [message] = await db
@@ -72,13 +69,13 @@ describe("the backoffice in a browser", () => {
     });
 
     const { page, errors } = await openPage(context);
-    await page.goto(`${server.url}/trusted-sites`);
+    await page.goto(`${app.server.url}/trusted-sites`);
     expect(await page.getByRole("row", { name: /CRM/ }).textContent()).toContain("https://crm.example/hook");
 
-    await page.goto(`${server.url}/webhooks/queue`);
+    await page.goto(`${app.server.url}/webhooks/queue`);
     expect(await page.getByRole("row", { name: /Ada Lovelace/ }).textContent()).toContain(message!.id);
 
-    await page.goto(`${server.url}/webhooks/logs`);
+    await page.goto(`${app.server.url}/webhooks/logs`);
     const row = page.getByRole("row", { name: /points\.earned/ });
     expect(await row.textContent()).toMatch(/503.*resent/i);
     await row.getByRole("link", { name: "Ada Lovelace" }).click();
@@ -91,7 +88,7 @@ describe("the backoffice in a browser", () => {
 
   it("answers an unknown customer with a not-found page", async () => {
     const { page } = await openPage(context);
-    const response = await page.goto(`${server.url}/customers/00000000-0000-4000-8000-000000000000`);
+    const response = await page.goto(`${app.server.url}/customers/00000000-0000-4000-8000-000000000000`);
     expect(response?.status()).toBe(404);
     expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("Page not found");
     await page.close();

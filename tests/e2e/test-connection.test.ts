@@ -1,17 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { trustedSites } from "@/lib/db/schema";
 import { sealParams } from "@/lib/auth-methods/stored-params";
 import { createSecretBox } from "@/lib/secrets";
 import { receiverStringToSign, sigV4Verifier } from "../helpers/aws-verifiers";
-import { launchBrowser, selectRevealing, signedInContext, watchForErrors } from "../helpers/browser";
-import { createTestDatabase, type TestDatabase } from "../helpers/database";
+import { selectRevealing, watchForErrors } from "../helpers/browser";
+import { startBrowserApp, type BrowserApp } from "../helpers/test-app";
 import { startReceiver, type Receiver } from "../helpers/http-receiver";
 import { startOAuthServer, type OAuthTestServer } from "../helpers/oauth-server";
-import { startWebServer, type WebServer } from "../helpers/web-server";
 
 /**
  * Test connection on the site page and Test token endpoint in the site form, in the built app:
@@ -24,29 +22,22 @@ const box = createSecretBox(encryptionKey);
 const screenshotDir = process.env.SCREENSHOT_DIR;
 const aws = { region: "eu-west-1", service: "execute-api", accessKeyId: "AKIDEXAMPLEE2E", secretAccessKey: "e2e-aws-secret-access-key-000111" };
 
-let browser: Browser;
-let database: TestDatabase;
+let app: BrowserApp;
 let oauth: OAuthTestServer;
 let receiver: Receiver;
-let server: WebServer;
-let context: BrowserContext;
 
 beforeAll(async () => {
-  [browser, database, oauth] = await Promise.all([launchBrowser(), createTestDatabase(), startOAuthServer({ clientCredentialsTtl: 600 })]);
+  oauth = await startOAuthServer({ clientCredentialsTtl: 600 });
   receiver = await startReceiver(sigV4Verifier({ region: aws.region, service: aws.service, secrets: { [aws.accessKeyId]: aws.secretAccessKey }, uriEscapePath: true }));
-  server = await startWebServer({
-    DATABASE_URL: database.url,
+  app = await startBrowserApp({
     APP_ENCRYPTION_KEY: encryptionKey.toString("base64"),
     ALLOW_PRIVATE_TARGETS: "127.0.0.0/8",
   });
-  context = await signedInContext(browser, server.url);
 });
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.stop();
+  await app?.close();
   await receiver?.close();
-  await Promise.all([database?.drop(), oauth?.close()]);
+  await oauth?.close();
 });
 
 function save(name: string) {
@@ -57,7 +48,7 @@ function save(name: string) {
 
 describe("Test connection", () => {
   it("sends a test message from the site page and shows the signed request, the string to sign and the answer", async () => {
-    const [site] = await database.db
+    const [site] = await app.database.db
       .insert(trustedSites)
       .values({
         name: "CRM (API Gateway)",
@@ -66,7 +57,7 @@ describe("Test connection", () => {
         authParams: sealParams("aws", aws, box),
       })
       .returning();
-    const page = await context.newPage();
+    const page = await app.context.newPage();
     const errors = watchForErrors(page);
     await page.goto(`/trusted-sites/${site!.id}`);
     const panel = page.getByRole("region", { name: "Test connection" });
@@ -100,7 +91,7 @@ describe("Test connection", () => {
 describe("Test token endpoint", () => {
   it("asks the token endpoint with the form's values and shows the response with the token redacted, or the provider's error", async () => {
     const { clientId, clientSecret } = oauth.clients.basic;
-    const page = await context.newPage();
+    const page = await app.context.newPage();
     const errors = watchForErrors(page);
     await page.goto("/trusted-sites/new");
     const fields = page.getByTestId("fields-oauth2-client-credentials");

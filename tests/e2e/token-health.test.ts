@@ -1,16 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readSiteToken, writeSiteToken } from "@/lib/oauth/site-token";
 import { createSecretBox } from "@/lib/secrets";
-import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
-import { createTestDatabase, type TestDatabase } from "../helpers/database";
+import { watchForErrors } from "../helpers/browser";
+import { startBrowserApp, type BrowserApp } from "../helpers/test-app";
 import { insertCustomer, insertSite, waitUntilFinished } from "../helpers/delivery-fixtures";
 import { startReceiver, type Receiver } from "../helpers/http-receiver";
 import { startIntrospectingReceiver, startOAuthServer, type OAuthTestServer } from "../helpers/oauth-server";
-import { startWebServer, type WebServer } from "../helpers/web-server";
 
 /**
  * Issue 14 in the browser: the token health panel of an OAuth site (Refresh now renews "valid
@@ -23,35 +22,28 @@ const box = createSecretBox(encryptionKey);
 const screenshotDir = process.env.SCREENSHOT_DIR;
 const NEW_YORK = "America/New_York";
 
-let browser: Browser;
-let database: TestDatabase;
+let app: BrowserApp;
 let oauth: OAuthTestServer;
-let server: WebServer;
 let receiver: Receiver;
 let plainReceiver: Receiver;
-let context: BrowserContext;
 let customerId: string;
 
 beforeAll(async () => {
-  [browser, database, oauth] = await Promise.all([launchBrowser(), createTestDatabase(), startOAuthServer({ accessTokenTtl: 600 })]);
-  server = await startWebServer({
-    DATABASE_URL: database.url,
+  oauth = await startOAuthServer({ accessTokenTtl: 600 });
+  // The browser lives in New York; the app shows UTC until the operator picks local times.
+  app = await startBrowserApp({
     APP_ENCRYPTION_KEY: encryptionKey.toString("base64"),
     ALLOW_PRIVATE_TARGETS: "127.0.0.0/8",
-  });
-  // The browser lives in New York; the app shows UTC until the operator picks local times.
-  context = await signedInContext(browser, server.url, { timezoneId: NEW_YORK });
-  customerId = await insertCustomer(database.db);
+  }, { timezoneId: NEW_YORK });
+  customerId = await insertCustomer(app.database.db);
   receiver = await startIntrospectingReceiver(oauth);
   plainReceiver = await startReceiver(() => ({ accepted: true, reason: "ok" }));
 });
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.stop();
+  await app?.close();
   await receiver?.close();
   await plainReceiver?.close();
-  await Promise.all([database?.drop(), oauth?.close()]);
+  await oauth?.close();
 });
 
 const utc = (date: Date) => `${date.toISOString().slice(0, 19).replace("T", " ")} UTC`;
@@ -64,20 +56,20 @@ function newYork(date: Date): string {
 
 async function oauth2Site(name: string, refreshToken: string) {
   const { clientId, clientSecret } = oauth.clients.webApp;
-  const siteId = await insertSite(database.db, {
+  const siteId = await insertSite(app.database.db, {
     url: `${receiver.url}/hooks`,
     box,
     authMethod: "oauth2",
     authParams: { consumerKey: clientId, consumerSecret: clientSecret, authorizationUrl: oauth.authorizationUrl, tokenUrl: oauth.tokenUrl, scope: "openid offline_access" },
   });
-  await database.sql`update trusted_sites set name = ${name} where id = ${siteId}`;
-  await writeSiteToken(database.db, box, siteId, { accessToken: "expired-access-token", refreshToken, expiresAt: new Date(Date.now() - 60_000) }, new Date(Date.now() - 3_660_000));
+  await app.database.sql`update trusted_sites set name = ${name} where id = ${siteId}`;
+  await writeSiteToken(app.database.db, box, siteId, { accessToken: "expired-access-token", refreshToken, expiresAt: new Date(Date.now() - 60_000) }, new Date(Date.now() - 3_660_000));
   return siteId;
 }
 
 /** The Webhook message node's trigger, sent with the signed-in session. */
 async function trigger(data: Record<string, unknown>): Promise<{ status: number; body: { id: string } }> {
-  const response = await context.request.post("/api/webhooks/messages", { data, headers: { origin: server.url } });
+  const response = await app.context.request.post("/api/webhooks/messages", { data, headers: { origin: app.server.url } });
   return { status: response.status(), body: await response.json() };
 }
 
@@ -91,7 +83,7 @@ async function openSite(page: Page, siteId: string) {
 
 describe("token health on an OAuth site", () => {
   it("Refresh now renews the token and the page says until when; a refused refresh says it needs re-authorisation", async () => {
-    const page = await context.newPage();
+    const page = await app.context.newPage();
     await page.setViewportSize({ width: 1280, height: 1000 });
     const errors = watchForErrors(page);
     const siteId = await oauth2Site("Loyalty CRM (OAuth)", await oauth.issueRefreshToken());
@@ -103,7 +95,7 @@ describe("token health on an OAuth site", () => {
 
     await refreshNow(page).click();
     await page.getByText(/^New access token, valid until/).waitFor({ timeout: 10_000 });
-    const renewed = (await readSiteToken(database.db, box, siteId))!;
+    const renewed = (await readSiteToken(app.database.db, box, siteId))!;
     expect(renewed.accessToken).not.toBe("expired-access-token");
     await expect.poll(() => page.getByTestId("token-valid-until").textContent(), { timeout: 10_000 }).toBe(`valid until ${utc(renewed.expiresAt)} (in 10 min)`);
     expect(await page.getByTestId("token-last-refresh").textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \((just now|\d+ s ago)\)$/);
@@ -112,8 +104,8 @@ describe("token health on an OAuth site", () => {
 
     // The provider revokes the grant: the next refresh is refused with invalid_grant.
     const revoked = "a-refresh-token-the-provider-revoked";
-    await database.sql`update trusted_sites set auth_params = auth_params || jsonb_build_object('refresh_token', ${box.encrypt(revoked)}::text, 'expires_at', ${new Date(Date.now() - 1000).toISOString()}::text) where id = ${siteId}`;
-    await database.sql`update trusted_sites set status = 'active' where id = ${siteId}`;
+    await app.database.sql`update trusted_sites set auth_params = auth_params || jsonb_build_object('refresh_token', ${box.encrypt(revoked)}::text, 'expires_at', ${new Date(Date.now() - 1000).toISOString()}::text) where id = ${siteId}`;
+    await app.database.sql`update trusted_sites set status = 'active' where id = ${siteId}`;
     // A message waiting on the site: its attempts fail until it is re-connected.
     const created = await trigger({ siteId, customerId, action: "points.earned", payload: { points: 5 } });
     expect(created.status).toBe(202);
@@ -147,18 +139,18 @@ describe("token health on an OAuth site", () => {
 
 describe("times in UTC or local time", () => {
   it("shows a known attempt time in UTC, then in the browser's zone everywhere, and reads the Logs filters in it", async () => {
-    const page = await context.newPage();
+    const page = await app.context.newPage();
     await page.setViewportSize({ width: 1280, height: 900 });
     const errors = watchForErrors(page);
-    const siteId = await insertSite(database.db, { url: `${plainReceiver.url}/hooks` });
-    await database.sql`update trusted_sites set name = 'Points ledger' where id = ${siteId}`;
+    const siteId = await insertSite(app.database.db, { url: `${plainReceiver.url}/hooks` });
+    await app.database.sql`update trusted_sites set name = 'Points ledger' where id = ${siteId}`;
     const created = await trigger({ siteId, customerId, action: "tier.changed", payload: { tier: "gold" } });
     expect(created.status).toBe(202);
     const messageId = created.body.id;
-    await waitUntilFinished(database.db, messageId, 15_000);
+    await waitUntilFinished(app.database.db, messageId, 15_000);
     // A known time: yesterday at a whole second.
     const sentAt = new Date(Math.floor((Date.now() - 86_400_000) / 1000) * 1000);
-    await database.sql`update webhook_attempts set started_at = ${sentAt.toISOString()}::timestamptz, created_at = ${sentAt.toISOString()}::timestamptz where message_id = ${messageId}`;
+    await app.database.sql`update webhook_attempts set started_at = ${sentAt.toISOString()}::timestamptz, created_at = ${sentAt.toISOString()}::timestamptz where message_id = ${messageId}`;
 
     await page.goto("/webhooks/logs", { waitUntil: "networkidle" });
     const row = page.getByRole("row", { name: /tier\.changed/ });

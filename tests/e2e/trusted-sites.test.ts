@@ -1,31 +1,19 @@
 import { eq } from "drizzle-orm";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { trustedSites } from "@/lib/db/schema";
 import { methodChoices, type MethodChoice } from "@/lib/trusted-sites/method-choices";
 import { authMethodFixtures } from "../helpers/auth-fixtures";
-import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
-import { createTestDatabase, type TestDatabase } from "../helpers/database";
+import { watchForErrors } from "../helpers/browser";
+import { startBrowserApp, type BrowserApp } from "../helpers/test-app";
 import { makeTestPki } from "../helpers/tls-certificates";
-import { startWebServer, type WebServer } from "../helpers/web-server";
 
-let browser: Browser;
-let database: TestDatabase;
-let server: WebServer;
-let context: BrowserContext;
+let app: BrowserApp;
 
 beforeAll(async () => {
-  browser = await launchBrowser();
-  database = await createTestDatabase();
-  server = await startWebServer({ DATABASE_URL: database.url });
-  context = await signedInContext(browser, server.url);
+  app = await startBrowserApp();
 });
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.stop();
-  await database?.drop();
-});
+afterAll(() => app?.close());
 
 /** Types a method's parameters into the form the way a user would, field by field. */
 async function fillMethodFields(page: Page, method: MethodChoice, params: Record<string, unknown>) {
@@ -49,7 +37,7 @@ async function fillMethodFields(page: Page, method: MethodChoice, params: Record
 }
 
 async function openNewSiteForm() {
-  const page = await context.newPage();
+  const page = await app.context.newPage();
   const errors = watchForErrors(page);
   await page.goto("/trusted-sites");
   await page.getByRole("link", { name: "Add new site" }).click();
@@ -72,7 +60,7 @@ describe("adding sites through the form", () => {
     await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe(`Receiver with ${method}`);
     expect(await page.getByText("draft", { exact: true }).count()).toBeGreaterThan(0);
 
-    const [row] = await database.db.select().from(trustedSites).where(eq(trustedSites.name, `Receiver with ${method}`));
+    const [row] = await app.database.db.select().from(trustedSites).where(eq(trustedSites.name, `Receiver with ${method}`));
     expect(row).toMatchObject({ authMethod: method, status: "draft" });
     for (const secret of authMethodFixtures[method].secretValues) {
       expect(JSON.stringify(row!.authParams)).not.toContain(secret);
@@ -108,7 +96,7 @@ describe("adding sites through the form", () => {
     await page.getByText("X-Tenant: mine").waitFor();
     await page.getByText("secret (stored encrypted)").waitFor();
     expect(await page.content()).not.toContain("typed-api-key-123");
-    const [row] = await database.db.select().from(trustedSites).where(eq(trustedSites.name, "Form-encoded receiver"));
+    const [row] = await app.database.db.select().from(trustedSites).where(eq(trustedSites.name, "Form-encoded receiver"));
     expect(row).toMatchObject({ httpMethod: "PUT", bodyEncoding: "form", headers: [{ name: "X-Tenant", value: "mine" }, { name: "X-Api-Key", secret: true }] });
     expect(JSON.stringify(row!.headers)).not.toContain("typed-api-key-123");
 
@@ -120,7 +108,7 @@ describe("adding sites through the form", () => {
     await page.getByRole("button", { name: "Save changes" }).click();
     await page.waitForURL(/\/trusted-sites\/[0-9a-f-]{36}$/);
     await page.getByText("secret (stored encrypted)").waitFor();
-    const [kept] = await database.db.select().from(trustedSites).where(eq(trustedSites.name, "Form-encoded receiver"));
+    const [kept] = await app.database.db.select().from(trustedSites).where(eq(trustedSites.name, "Form-encoded receiver"));
     expect(kept!.headers[1]!.value).toBe(row!.headers[1]!.value);
     expect(errors.filter((e) => !e.includes("favicon"))).toEqual([]);
     await page.close();
@@ -143,7 +131,7 @@ describe("adding sites through the form", () => {
     await page.getByText("CN=loyalty-sender, issued by CN=Test CA").waitFor();
     const keyLine = pki.client.key.split("\n")[1]!;
     expect(await page.content()).not.toContain(keyLine);
-    const [row] = await database.db.select().from(trustedSites).where(eq(trustedSites.name, "mTLS receiver"));
+    const [row] = await app.database.db.select().from(trustedSites).where(eq(trustedSites.name, "mTLS receiver"));
     expect(JSON.stringify(row!.clientCertificate)).not.toContain(keyLine);
 
     await page.getByRole("link", { name: "Edit" }).click();
@@ -152,7 +140,7 @@ describe("adding sites through the form", () => {
     await page.getByRole("button", { name: "Save changes" }).click();
     await page.waitForURL(/\/trusted-sites\/[0-9a-f-]{36}$/);
     await page.getByText("CN=loyalty-sender, issued by CN=Test CA").waitFor();
-    const [kept] = await database.db.select().from(trustedSites).where(eq(trustedSites.name, "mTLS receiver"));
+    const [kept] = await app.database.db.select().from(trustedSites).where(eq(trustedSites.name, "mTLS receiver"));
     expect(kept!.clientCertificate!.privateKey).toBe(row!.clientCertificate!.privateKey);
     expect(errors.filter((e) => !e.includes("favicon") && !e.includes("422"))).toEqual([]);
     await page.close();
@@ -178,7 +166,7 @@ describe("adding sites through the form", () => {
     await page.getByRole("button", { name: "Save as draft" }).click();
     await fieldError(page, /^For RS256, the secret/).waitFor();
     await fieldError(page, /^Time to live must be a number and a unit/).waitFor();
-    expect(await database.db.select().from(trustedSites).where(eq(trustedSites.name, "Bad JWT"))).toEqual([]);
+    expect(await app.database.db.select().from(trustedSites).where(eq(trustedSites.name, "Bad JWT"))).toEqual([]);
     await page.close();
   });
 
@@ -220,7 +208,7 @@ describe("a site's life", () => {
     await page.getByText("“Lifecycle receiver” saved", { exact: true }).waitFor();
     await page.getByText("https://life.example.com/v2/hooks").first().waitFor();
     expect(await page.getByRole("row", { name: /Changed url/ }).count()).toBe(1);
-    const [row] = await database.db.select().from(trustedSites).where(eq(trustedSites.name, "Lifecycle receiver"));
+    const [row] = await app.database.db.select().from(trustedSites).where(eq(trustedSites.name, "Lifecycle receiver"));
     expect(JSON.stringify(row!.authParams)).toMatch(/"password":"enc:v1:/);
 
     await page.getByRole("button", { name: "Set active" }).click();
@@ -254,21 +242,21 @@ describe("a site's life", () => {
     await page.getByRole("button", { name: "Save as draft" }).click();
     await page.waitForURL(/\/trusted-sites\/[0-9a-f-]{36}$/);
     const id = page.url().split("/").pop();
-    expect(await page.getByTestId("redirect-url").textContent()).toBe(`${server.url}/api/trusted-sites/${id}/oauth/callback`);
+    expect(await page.getByTestId("redirect-url").textContent()).toBe(`${app.server.url}/api/trusted-sites/${id}/oauth/callback`);
     await page.close();
   });
 });
 
 describe("the trusted-sites API", () => {
   async function apiToken() {
-    const response = await context.request.post("/api/api-tokens", { data: { name: "sites api" }, headers: { origin: server.url } });
+    const response = await app.context.request.post("/api/api-tokens", { data: { name: "sites api" }, headers: { origin: app.server.url } });
     return (await response.json()).token as string;
   }
 
   it("creates, reads (no secrets), updates, activates and deletes, with the right status codes", async () => {
     const token = await apiToken();
     const call = (method: string, path: string, body?: unknown) =>
-      fetch(server.url + path, {
+      fetch(app.server.url + path, {
         method,
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
         body: body === undefined ? undefined : JSON.stringify(body),

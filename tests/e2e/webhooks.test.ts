@@ -1,15 +1,14 @@
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { customers, trustedSites, webhookMessages } from "@/lib/db/schema";
 import { createSecretBox } from "@/lib/secrets";
-import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
-import { createTestDatabase, type TestDatabase } from "../helpers/database";
+import { watchForErrors } from "../helpers/browser";
+import { startBrowserApp, type BrowserApp } from "../helpers/test-app";
 import { insertCustomer, insertSite, waitFor, waitUntilFinished } from "../helpers/delivery-fixtures";
 import { startWebhookReceiver, type WebhookReceiver } from "../helpers/webhook-receiver";
-import { startWebServer, type WebServer } from "../helpers/web-server";
 
 /** Set SCREENSHOT_DIR (e.g. docs/screenshots) to save the Logs and message pages. */
 const screenshotDir = process.env.SCREENSHOT_DIR;
@@ -20,10 +19,7 @@ const PASSWORD = "s3cret-receiver-Pa55word";
 const key = randomBytes(32);
 const box = createSecretBox(key);
 
-let browser: Browser;
-let database: TestDatabase;
-let server: WebServer;
-let context: BrowserContext;
+let app: BrowserApp;
 let flaky: WebhookReceiver;
 let healthy: WebhookReceiver;
 let flakyHealthy = false;
@@ -33,48 +29,41 @@ let customerId: string;
 const failedIds: string[] = [];
 
 beforeAll(async () => {
-  browser = await launchBrowser();
-  database = await createTestDatabase();
   flaky = await startWebhookReceiver(() => (flakyHealthy ? { status: 200, body: "thanks" } : { status: 503, body: "down for maintenance" }));
   healthy = await startWebhookReceiver(() => ({ status: 200 }));
-  server = await startWebServer({
-    DATABASE_URL: database.url,
+  app = await startBrowserApp({
     APP_ENCRYPTION_KEY: key.toString("base64"),
     ALLOW_PRIVATE_TARGETS: "127.0.0.1",
     WEBHOOK_RETRY_INTERVAL_MS: String(RETRY_MS),
   });
-  context = await signedInContext(browser, server.url);
-  customerId = await insertCustomer(database.db);
-  flakySite = await insertSite(database.db, {
+  customerId = await insertCustomer(app.database.db);
+  flakySite = await insertSite(app.database.db, {
     url: `${flaky.url}/hooks`,
     authMethod: "basic",
     authParams: { username: "webhooks-sender", password: PASSWORD },
     box,
   });
-  healthySite = await insertSite(database.db, { url: `${healthy.url}/hooks` });
-  await database.db.update(trustedSites).set({ name: "Loyalty CRM" }).where(eq(trustedSites.id, flakySite));
-  await database.db.update(trustedSites).set({ name: "Shop backend" }).where(eq(trustedSites.id, healthySite));
+  healthySite = await insertSite(app.database.db, { url: `${healthy.url}/hooks` });
+  await app.database.db.update(trustedSites).set({ name: "Loyalty CRM" }).where(eq(trustedSites.id, flakySite));
+  await app.database.db.update(trustedSites).set({ name: "Shop backend" }).where(eq(trustedSites.id, healthySite));
 });
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.stop();
+  await app?.close();
   await flaky?.close();
   await healthy?.close();
-  await database?.drop();
 });
 
 async function trigger(siteId: string, action: string, payload: unknown): Promise<string> {
-  const response = await context.request.post("/api/webhooks/messages", {
+  const response = await app.context.request.post("/api/webhooks/messages", {
     data: { siteId, customerId, action, payload },
-    headers: { origin: server.url },
+    headers: { origin: app.server.url },
   });
   expect(response.status()).toBe(202);
   return (await response.json()).id;
 }
 
 async function openPage(path: string) {
-  const page = await context.newPage();
+  const page = await app.context.newPage();
   await page.setViewportSize({ width: 1280, height: 800 });
   const errors = watchForErrors(page);
   await page.goto(path);
@@ -109,7 +98,7 @@ describe("Logs and Queue while a receiver fails", () => {
 
   it("the filters narrow the rows and survive a reload", async () => {
     const delivered = await trigger(healthySite, "order.paid", { total: 99 });
-    await waitUntilFinished(database.db, delivered);
+    await waitUntilFinished(app.database.db, delivered);
 
     const { page, errors } = await openPage("/webhooks/logs");
     await expect.poll(() => rows(page).count()).toBe(11);
@@ -150,8 +139,8 @@ describe("Logs and Queue while a receiver fails", () => {
   });
 
   it("picks the customer by e-mail and the action from those seen, not by typing ids", async () => {
-    await waitUntilFinished(database.db, await trigger(healthySite, "points.redeemed", { points: 5 }));
-    const [customer] = await database.db.select().from(customers).where(eq(customers.id, customerId));
+    await waitUntilFinished(app.database.db, await trigger(healthySite, "points.redeemed", { points: 5 }));
+    const [customer] = await app.database.db.select().from(customers).where(eq(customers.id, customerId));
     const { page, errors } = await openPage("/webhooks/logs");
     const actions = page.getByRole("combobox", { name: "Action" });
     const seen = await page.locator(`datalist#${await actions.getAttribute("list")} option`).evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
@@ -238,7 +227,7 @@ describe("Resend", () => {
 
     const [copy] = await waitFor(
       async () => {
-        const found = await database.db.select().from(webhookMessages).where(eq(webhookMessages.resentFromMessageId, failedIds[1]!));
+        const found = await app.database.db.select().from(webhookMessages).where(eq(webhookMessages.resentFromMessageId, failedIds[1]!));
         return found[0]?.status === "done" ? found : null;
       },
       10_000,

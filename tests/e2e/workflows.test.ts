@@ -1,14 +1,13 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { trustedSites } from "@/lib/db/schema";
-import { launchBrowser, signedInContext, watchForErrors } from "../helpers/browser";
-import { createTestDatabase, type TestDatabase } from "../helpers/database";
+import { watchForErrors } from "../helpers/browser";
+import { startBrowserApp, type BrowserApp } from "../helpers/test-app";
 import { insertSite, waitFor } from "../helpers/delivery-fixtures";
 import { startWebhookReceiver, type WebhookReceiver } from "../helpers/webhook-receiver";
-import { startWebServer, type WebServer } from "../helpers/web-server";
 
 /** Set SCREENSHOT_DIR (e.g. docs/screenshots) to save a run on the canvas. */
 const screenshotDir = process.env.SCREENSHOT_DIR;
@@ -18,10 +17,7 @@ const key = randomBytes(32);
 const INBOX_PASSWORD = "inbox-pass-8c1f";
 const inboxAuthorization = `Basic ${Buffer.from(`inbox:${INBOX_PASSWORD}`).toString("base64")}`;
 
-let browser: Browser;
-let database: TestDatabase;
-let server: WebServer;
-let context: BrowserContext;
+let app: BrowserApp;
 let crm: WebhookReceiver;
 let backup: WebhookReceiver;
 let crmAnswers = 200;
@@ -31,36 +27,29 @@ let token: string;
 let workflowUrl: string;
 
 beforeAll(async () => {
-  browser = await launchBrowser();
-  database = await createTestDatabase();
   crm = await startWebhookReceiver(() => ({ status: crmAnswers }));
   backup = await startWebhookReceiver(() => ({ status: 200 }));
-  server = await startWebServer({
-    DATABASE_URL: database.url,
+  app = await startBrowserApp({
     APP_ENCRYPTION_KEY: key.toString("base64"),
     ALLOW_PRIVATE_TARGETS: "127.0.0.1",
     WEBHOOK_RETRY_INTERVAL_MS: String(RETRY_MS),
   });
-  context = await signedInContext(browser, server.url);
-  crmSite = await insertSite(database.db, { url: `${crm.url}/hooks` });
-  backupSite = await insertSite(database.db, { url: `${backup.url}/hooks` });
-  await database.db.update(trustedSites).set({ name: "Loyalty CRM" }).where(eq(trustedSites.id, crmSite));
-  await database.db.update(trustedSites).set({ name: "Backup inbox" }).where(eq(trustedSites.id, backupSite));
-  const created = await context.request.post("/api/api-tokens", { data: { name: "Platform" }, headers: { origin: server.url } });
+  crmSite = await insertSite(app.database.db, { url: `${crm.url}/hooks` });
+  backupSite = await insertSite(app.database.db, { url: `${backup.url}/hooks` });
+  await app.database.db.update(trustedSites).set({ name: "Loyalty CRM" }).where(eq(trustedSites.id, crmSite));
+  await app.database.db.update(trustedSites).set({ name: "Backup inbox" }).where(eq(trustedSites.id, backupSite));
+  const created = await app.context.request.post("/api/api-tokens", { data: { name: "Platform" }, headers: { origin: app.server.url } });
   expect(created.status()).toBe(201);
   token = (await created.json()).token;
 }, 60_000);
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.stop();
+  await app?.close();
   await crm?.close();
   await backup?.close();
-  await database?.drop();
 });
 
 async function openPage(path: string) {
-  const page = await context.newPage();
+  const page = await app.context.newPage();
   await page.setViewportSize({ width: 1400, height: 1000 });
   page.setDefaultTimeout(10_000);
   const errors = watchForErrors(page);
@@ -69,7 +58,7 @@ async function openPage(path: string) {
 }
 
 async function postEvent(points: number): Promise<string> {
-  const response = await fetch(`${server.url}/api/events`, {
+  const response = await fetch(`${app.server.url}/api/events`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
     body: JSON.stringify({ event: "point_add", customer: { id: "shop-customer-7", name: "Ada Lovelace", email: "ada@example.com" }, data: { points } }),
@@ -202,7 +191,7 @@ describe("building a workflow on the canvas", () => {
   }, 40_000);
 
   it("deactivating the CRM's site: the editor warns on the node, and a run takes the failure output at once", async () => {
-    const response = await context.request.post(`/api/trusted-sites/${crmSite}/status`, { data: { status: "inactive" }, headers: { origin: server.url } });
+    const response = await app.context.request.post(`/api/trusted-sites/${crmSite}/status`, { data: { status: "inactive" }, headers: { origin: app.server.url } });
     expect(response.ok()).toBe(true);
     const { page, errors } = await openPage(workflowUrl);
     await messageNodes(page).nth(0).getByText(/“Loyalty CRM” is inactive/).waitFor();
@@ -270,7 +259,7 @@ describe("building a workflow on the canvas", () => {
     await page.getByLabel("Name of the new trusted site").fill("Backup inbox (from workflow)");
     await page.getByRole("button", { name: "Create draft site" }).click();
     await page.getByText(/Draft site “Backup inbox \(from workflow\)” created/).waitFor();
-    const [made] = await database.db.select().from(trustedSites).where(eq(trustedSites.name, "Backup inbox (from workflow)"));
+    const [made] = await app.database.db.select().from(trustedSites).where(eq(trustedSites.name, "Backup inbox (from workflow)"));
     expect(made).toMatchObject({ status: "draft", authMethod: "basic", url: `${backup.url}/hooks`, headers: [{ name: "X-Source", value: "loyalty" }] });
 
     await page.getByRole("button", { name: "Switch node to Webhook message" }).click();
@@ -280,7 +269,7 @@ describe("building a workflow on the canvas", () => {
 
     // The CRM's site is still inactive from the test before: saving needs both sites active.
     for (const id of [made!.id, crmSite]) {
-      const activated = await context.request.post(`/api/trusted-sites/${id}/status`, { data: { status: "active" }, headers: { origin: server.url } });
+      const activated = await app.context.request.post(`/api/trusted-sites/${id}/status`, { data: { status: "active" }, headers: { origin: app.server.url } });
       expect(activated.ok()).toBe(true);
     }
     await page.getByRole("button", { name: "Save" }).click();
