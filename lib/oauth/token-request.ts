@@ -115,7 +115,8 @@ function parseExpiresIn(value: unknown): number | undefined {
   return typeof seconds === "number" && Number.isFinite(seconds) && seconds > 0 ? seconds : undefined;
 }
 
-function parseJsonObject(text: string): Record<string, unknown> | null {
+/** The JSON object a text holds, or null for anything else (not JSON, an array, a string, …). */
+export function parseJsonObject(text: string): Record<string, unknown> | null {
   try {
     const value: unknown = JSON.parse(text);
     return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : null;

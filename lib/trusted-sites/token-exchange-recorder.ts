@@ -1,5 +1,6 @@
 import type { CachedToken, TokenExchange, TokenStore } from "../auth-methods/types";
 import { readBoundedBody } from "../http/bounded-body";
+import { parseJsonObject } from "../oauth/token-request";
 
 const MAX_RECORDED_BODY_BYTES = 16_384;
 const MAX_TEXT = 300;
@@ -23,7 +24,7 @@ export function recordingTokenFetch(inner: typeof fetch): { fetch: typeof fetch;
       throw error;
     }
     const text = await boundedText(response.clone());
-    exchanges.push({ url, status: response.status, durationMs: Math.round(performance.now() - started), json: jsonObject(text), text: text.slice(0, MAX_TEXT), sentCredentials });
+    exchanges.push({ url, status: response.status, durationMs: Math.round(performance.now() - started), json: parseJsonObject(text), text: text.slice(0, MAX_TEXT), sentCredentials });
     return response;
   };
   return { fetch: recording, exchanges };
@@ -56,7 +57,7 @@ function credentialsIn(init: RequestInit | undefined): string[] {
   if (authorization) found.push(authorization, authorization.replace(/^\S+ /, ""));
   if (typeof init?.body === "string") {
     const body = init.body;
-    const json = jsonObject(body);
+    const json = parseJsonObject(body);
     const read = (name: string) => (json ? json[name] : new URLSearchParams(body).get(name));
     for (const name of CREDENTIAL_PARAMS) {
       const value = read(name);
@@ -77,13 +78,4 @@ function originAndPath(raw: string): string {
 
 async function boundedText(response: Response): Promise<string> {
   return (await readBoundedBody(response, MAX_RECORDED_BODY_BYTES)).toString("utf8");
-}
-
-function jsonObject(text: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
 }

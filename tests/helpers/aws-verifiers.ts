@@ -28,6 +28,25 @@ function sameText(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** The received request as @smithy/signature-v4 signs one: its query parsed, only the headers it says it signed. */
+function signableRequest(received: ReceivedRequest, signedHeaders: string[]): Parameters<SignatureV4["sign"]>[0] {
+  const [path, search = ""] = received.path.split(/\?(.*)/s);
+  const query: Record<string, string | string[]> = {};
+  for (const [name, value] of new URLSearchParams(search)) {
+    const previous = query[name];
+    query[name] = previous === undefined ? value : [...[previous].flat(), value];
+  }
+  return {
+    method: received.method,
+    protocol: "http:",
+    hostname: (received.headers.host ?? "").replace(/:\d+$/, ""),
+    path: path!,
+    query,
+    headers: Object.fromEntries(signedHeaders.map((name) => [name, received.headers[name] ?? ""])),
+    body: received.body,
+  };
+}
+
 /**
  * A SigV4 receiver built on the official AWS implementation: it re-signs what it received with
  * @smithy/signature-v4 over the headers the client says it signed, and compares.
@@ -54,13 +73,6 @@ export function sigV4Verifier(options: SigV4VerifierOptions) {
     }
 
     const signedHeaders = signedHeaderList!.split(";");
-    const [path, search = ""] = received.path.split(/\?(.*)/s);
-    const query: Record<string, string | string[]> = {};
-    for (const [name, value] of new URLSearchParams(search)) {
-      const previous = query[name];
-      query[name] = previous === undefined ? value : [...[previous].flat(), value];
-    }
-    const host = received.headers.host ?? "";
     const signer = new SignatureV4({
       service,
       region,
@@ -69,18 +81,7 @@ export function sigV4Verifier(options: SigV4VerifierOptions) {
       uriEscapePath: options.uriEscapePath,
       applyChecksum: false,
     });
-    const resigned = await signer.sign(
-      {
-        method: received.method,
-        protocol: "http:",
-        hostname: host.replace(/:\d+$/, ""),
-        path: path!,
-        query,
-        headers: Object.fromEntries(signedHeaders.map((name) => [name, received.headers[name] ?? ""])),
-        body: received.body,
-      },
-      { signingDate, signableHeaders: new Set(signedHeaders) },
-    );
+    const resigned = await signer.sign(signableRequest(received, signedHeaders), { signingDate, signableHeaders: new Set(signedHeaders) });
     return sameText(resigned.headers.authorization ?? "", authorization!)
       ? { accepted: true, reason: accessKeyId! }
       : { accepted: false, reason: "signature does not match" };
@@ -123,12 +124,6 @@ export async function receiverStringToSign(received: ReceivedRequest, options: {
   if (!match) throw new Error("no SigV4 Authorization header");
   const [, accessKeyId, date, region, service, signedHeaderList] = match as unknown as string[];
   const signedHeaders = signedHeaderList!.split(";");
-  const [path, search = ""] = received.path.split(/\?(.*)/s);
-  const query: Record<string, string | string[]> = {};
-  for (const [name, value] of new URLSearchParams(search)) {
-    const previous = query[name];
-    query[name] = previous === undefined ? value : [...[previous].flat(), value];
-  }
   const signer = new ExplainingSignatureV4({
     service: service!,
     region: region!,
@@ -138,15 +133,7 @@ export async function receiverStringToSign(received: ReceivedRequest, options: {
     applyChecksum: false,
   });
   return signer.explain(
-    {
-      method: received.method,
-      protocol: "http:",
-      hostname: (received.headers.host ?? "").replace(/:\d+$/, ""),
-      path: path!,
-      query,
-      headers: Object.fromEntries(signedHeaders.map((name) => [name, received.headers[name] ?? ""])),
-      body: received.body,
-    },
+    signableRequest(received, signedHeaders),
     signedHeaders,
     received.headers["x-amz-date"] ?? "",
     `${date}/${region}/${service}/aws4_request`,
