@@ -1,4 +1,5 @@
 import { AuthorizationError } from "@/lib/auth-methods/types";
+import { originAndPath } from "@/lib/observability/redact-url";
 
 /**
  * One request to an OAuth token endpoint (RFC 6749 §3.2), shared by every OAuth method.
@@ -61,7 +62,7 @@ export async function requestToken(request: TokenRequest): Promise<TokenResponse
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
   } catch (error) {
-    throw new AuthorizationError(`token endpoint ${describeUrl(request.tokenUrl)} could not be reached (${networkCause(error)})`);
+    throw new AuthorizationError(`token endpoint ${originAndPath(request.tokenUrl)} could not be reached (${networkCause(error)})`);
   }
   const text = await response.text().catch(() => "");
   const json = parseJsonObject(text);
@@ -147,16 +148,6 @@ function secretValues(request: TokenRequest): string[] {
 
 function redact(text: string, secrets: string[]): string {
   return secrets.reduce((result, secret) => result.split(secret).join("[redacted]"), text);
-}
-
-/** Origin and path only: a URL's user info or query could hold credentials. */
-function describeUrl(value: string): string {
-  try {
-    const url = new URL(value);
-    return url.origin + url.pathname;
-  } catch {
-    return "(invalid URL)";
-  }
 }
 
 function networkCause(error: unknown): string {

@@ -22,6 +22,16 @@ export function redactUrl(raw: string): string {
   return url.href;
 }
 
+/** Origin and path only, for a token endpoint in an error or a recorded exchange: a URL's user info or query could hold credentials. */
+export function originAndPath(raw: string): string {
+  try {
+    const url = new URL(raw);
+    return url.origin + url.pathname;
+  } catch {
+    return "(invalid URL)";
+  }
+}
+
 /** Edits the raw query text, so parameters that are not secret keep their exact encoding. */
 function redactQuery(query: string): string {
   return query

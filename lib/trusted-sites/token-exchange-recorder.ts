@@ -1,5 +1,6 @@
 import type { CachedToken, TokenExchange, TokenStore } from "../auth-methods/types";
 import { readBoundedBody } from "../http/bounded-body";
+import { originAndPath } from "../observability/redact-url";
 import { parseJsonObject } from "../oauth/token-request";
 
 const MAX_RECORDED_BODY_BYTES = 16_384;
@@ -65,15 +66,6 @@ function credentialsIn(init: RequestInit | undefined): string[] {
     }
   }
   return found;
-}
-
-function originAndPath(raw: string): string {
-  try {
-    const url = new URL(raw);
-    return url.origin + url.pathname;
-  } catch {
-    return "(invalid URL)";
-  }
 }
 
 async function boundedText(response: Response): Promise<string> {
