@@ -48,24 +48,29 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
  */
 export async function startBrowserApp(env: Record<string, string> = {}, contextOptions: BrowserContextOptions = {}): Promise<BrowserApp> {
   const browser = await launchBrowser();
-  let app: TestApp | undefined;
+  let app: TestApp;
+  let context: BrowserContext;
   try {
     app = await startTestApp(env);
-    const context = await signedInContext(browser, app.server.url, contextOptions);
-    const started = app;
-    return {
-      ...started,
-      browser,
-      context,
-      async close() {
-        await context.close();
-        await browser.close();
-        await started.close();
-      },
-    };
   } catch (error) {
-    await app?.close();
     await browser.close();
     throw error;
   }
+  try {
+    context = await signedInContext(browser, app.server.url, contextOptions);
+  } catch (error) {
+    await browser.close();
+    await app.close();
+    throw error;
+  }
+  return {
+    ...app,
+    browser,
+    context,
+    async close() {
+      await context.close();
+      await browser.close();
+      await app.close();
+    },
+  };
 }
