@@ -10,7 +10,9 @@
  * heap snapshot on SIGUSR2 (`kill -USR2 <pid>`, into BENCH_FUZZ_SNAPSHOT_DIR, default the system's
  * temporary folder) for a closer look in Chrome DevTools.
  */
+import fs from "node:fs/promises";
 import os from "node:os";
+import path from "node:path";
 import { createApiToken } from "../lib/api-tokens/manage-api-tokens";
 import { readEnv } from "../lib/env";
 import { protectedApiRoutes } from "../tests/helpers/api-routes";
@@ -28,7 +30,27 @@ const ROUNDS = Number(process.env.BENCH_FUZZ_ROUNDS ?? 6);
 const REQUESTS_PER_ROUND = Number(process.env.BENCH_FUZZ_REQUESTS ?? 5_000);
 const CONCURRENCY = 16;
 const SEED = 20261201;
+/** BENCH_FUZZ_SNAPSHOTS=1: a heap snapshot after the first and the last round's collection, for scripts/bench/heap-snapshot-diff.ts. */
+const SNAPSHOTS = process.env.BENCH_FUZZ_SNAPSHOTS === "1";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Asks the server for a heap snapshot (SIGUSR2, `--heapsnapshot-signal`) and resolves with its path once it is written. */
+async function heapSnapshot(serverPid: number, dir: string): Promise<string> {
+  const before = new Set(await fs.readdir(dir));
+  process.kill(serverPid, "SIGUSR2");
+  const deadline = Date.now() + 300_000;
+  let size = -1;
+  while (Date.now() < deadline) {
+    await sleep(1_000);
+    const file = (await fs.readdir(dir)).find((f) => !before.has(f) && f.endsWith(".heapsnapshot") && f.includes(`.${serverPid}.`));
+    if (!file) continue;
+    // Complete once its size stops changing.
+    const now = (await fs.stat(path.join(dir, file))).size;
+    if (now > 0 && now === size) return path.join(dir, file);
+    size = now;
+  }
+  throw new Error("the server wrote no heap snapshot within 5 minutes");
+}
 
 async function main() {
   ensureBuild();
@@ -88,6 +110,7 @@ async function main() {
       results.row(`round ${round}: at its end`, await figures());
       await collectGarbageIn(serverPid, server.output);
       results.row(`round ${round}: after a full GC`, await figures());
+      if (SNAPSHOTS && (round === 1 || round === ROUNDS)) console.error(`bench:fuzz-memory: heap snapshot after round ${round}: ${await heapSnapshot(serverPid, snapshotDir)}`);
     }
   } catch (error) {
     if (server) console.error(`server output:\n${server.output().slice(-3000)}`);

@@ -218,6 +218,8 @@ async function main() {
       if (heapAfter.length > 0) results.row("V8 heap used after warm-up: min / max", `${Math.round(Math.min(...heapAfter))} / ${Math.round(Math.max(...heapAfter))} MB`);
       results.row("RSS flat (every sample after warm-up within ±10 %)", min >= warm * 0.9 && max <= warm * 1.1 ? "yes" : "NO");
     }
+    const log = server.output().trim().split("\n");
+    console.error(`\nserver log: ${log.length} lines; the last 30:\n${log.slice(-30).join("\n")}`);
     results.print(
       `bench:soak — ${MINUTES} min, ${RATE} messages/s through the API to one site (rps ${SITE_RPS}, threads ${SITE_THREADS}), Logs/Queue reads ~4/s, ` +
         `next start with its in-server worker, ${env.DATABASE_URL ? "DATABASE_URL" : "embedded PostgreSQL"}, ${os.availableParallelism()} cores; load = 1-min load average`,
