@@ -7,7 +7,10 @@
  * second, signed in. Every BENCH_SOAK_SAMPLE_S (10 s) it samples the server process's RSS from
  * /proc (and V8 heap from the server's /api/metrics scrape), deliveries/s at the receiver and the
  * queue depth; prints the samples, then the RSS at the end of the warm-up (BENCH_SOAK_WARMUP_MINUTES,
- * default 3), min/max after it and their drift from it in % (target: within ±10 %).
+ * default 3), min/max after it and their drift from it in % (target: within ±10 %), and the live set
+ * (RSS and heap just after a full collection, through the server's inspector) at the end of the
+ * warm-up and at the end: V8 sizes its heap as it likes between collections; a leak shows as a live
+ * set that grows.
  */
 import os from "node:os";
 import { Agent, request } from "undici";
@@ -17,6 +20,7 @@ import { TEST_ENCRYPTION_KEY } from "../tests/helpers/worker-process";
 import { signInCookie, startWebServer, type WebServer } from "../tests/helpers/web-server";
 import { inFlightCount, insertBenchCustomer, insertBenchSite, startBenchDatabase } from "./bench/bench-database";
 import { ensureBuild } from "./bench/ensure-build";
+import { collectGarbageIn } from "./bench/inspector-gc";
 import { startLoopbackReceiver } from "./bench/loopback-receiver";
 import { resultsTable } from "./bench/results-table";
 import { scrapeServerHeap, serverProcessRss } from "./bench/server-memory";
@@ -154,9 +158,19 @@ async function main() {
       ALLOW_PRIVATE_TARGETS: "127.0.0.0/8",
       APP_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       SKIP_MIGRATIONS: "1",
-      ...(process.env.BENCH_SOAK_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SOAK_NODE_OPTIONS } : {}),
+      // The inspector (opened only by SIGUSR1) lets the bench collect garbage in the server twice.
+      NODE_OPTIONS: `--inspect-port=127.0.0.1:0 ${process.env.BENCH_SOAK_NODE_OPTIONS ?? ""}`.trim(),
     });
     const serverPid = server.pid;
+    const web = server;
+    /** The live set: RSS and heap just after a full collection in the server. */
+    const afterFullGc = async () => {
+      const pid = serverProcessRss(serverPid)!.pid;
+      await collectGarbageIn(pid, web.output);
+      const heap = await scrapeServerHeap(web.url, token);
+      return `RSS ${Math.round(serverProcessRss(serverPid)?.rssMb ?? NaN)} MB, heap used ${Math.round(heap?.heapUsedMb ?? NaN)} MB`;
+    };
+    let liveAtWarmup: string | undefined;
     const cookie = await signInCookie(server.url);
     const enqueuing = startEnqueuing(server, agent, token, siteId, customerId);
     const reading = startReading(server, agent, token, cookie, siteId);
@@ -190,9 +204,11 @@ async function main() {
           `${Math.round(sample.deliveriesPerS)} deliveries/s, ${Math.round(sample.enqueuedPerS)} enqueued/s, ${sample.readsPerS.toFixed(1)} reads/s, queue ${sample.queueDepth}, load ${sample.load.toFixed(2)}`,
       );
       last = { at: now, deliveries, enqueued, reads };
+      if (!liveAtWarmup && sample.atS >= WARMUP_MINUTES * 60 - 1) liveAtWarmup = await afterFullGc();
     }
     await Promise.all([enqueuing.stop(), reading.stop()]);
     const elapsedS = (performance.now() - started) / 1000;
+    const liveAtEnd = await afterFullGc();
 
     console.log(`\nbench:soak samples (every ${SAMPLE_MS / 1000} s; RSS of the server process from /proc, heap from its /api/metrics)`);
     printSamples(samples);
@@ -216,6 +232,7 @@ async function main() {
       results.row("server RSS after warm-up: min / max", `${Math.round(min)} / ${Math.round(max)} MB (${pct(min)} / ${pct(max)})`, "within ±10 %");
       results.row("server RSS drift, end vs warm-up", `${Math.round(lastSample!.rssMb)} MB (${pct(lastSample!.rssMb)})`, "within ±10 %");
       if (heapAfter.length > 0) results.row("V8 heap used after warm-up: min / max", `${Math.round(Math.min(...heapAfter))} / ${Math.round(Math.max(...heapAfter))} MB`);
+      results.row("after a full GC in the server, at the end of the warm-up → at the end", `${liveAtWarmup} → ${liveAtEnd}`);
       results.row("RSS flat (every sample after warm-up within ±10 %)", min >= warm * 0.9 && max <= warm * 1.1 ? "yes" : "NO");
     }
     const log = server.output().trim().split("\n");
