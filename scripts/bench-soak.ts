@@ -218,6 +218,8 @@ async function main() {
     results.row("enqueued/s achieved", `${(enqueuing.counts.accepted / elapsedS).toFixed(0)}`, `${RATE}`);
     results.row("deliveries/s achieved (receiver arrivals)", `${(delivered / elapsedS).toFixed(0)}`, `${RATE}`);
     results.row("reads (Logs, Queue: pages and API) ok / failed", `${reading.counts.ok} / ${reading.counts.failed}`);
+    const stalled = samples.filter((s) => s.deliveriesPerS === 0 && s.queueDepth > 0).length;
+    results.row("10 s samples with no delivery while messages were queued (stalls)", `${stalled} of ${samples.length}`, "0");
     results.row("queue depth at the end (lag)", `${lastSample?.queueDepth ?? "?"} messages`);
     if (after.length > 0) {
       const warm = after[0]!.rssMb;
