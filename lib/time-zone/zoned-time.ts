@@ -15,11 +15,20 @@ export interface WallTime {
   second: number;
 }
 
+/**
+ * Formatters by zone as the `time-zone` cookie spells it. Intl ignores case, so one zone has
+ * thousands of spellings and a client could make one formatter (~30 KB) per request: the cache keeps
+ * the most recently used MAX_FORMATTERS and forgets the rest.
+ */
 const formatters = new Map<string, Intl.DateTimeFormat>();
+const MAX_FORMATTERS = 64;
 
 function formatter(zone: string): Intl.DateTimeFormat {
   let format = formatters.get(zone);
-  if (!format) {
+  if (format) {
+    // Most recently used last: the first key is the one to forget.
+    formatters.delete(zone);
+  } else {
     format = new Intl.DateTimeFormat("en-US", {
       timeZone: zone,
       hourCycle: "h23",
@@ -30,9 +39,15 @@ function formatter(zone: string): Intl.DateTimeFormat {
       minute: "2-digit",
       second: "2-digit",
     });
-    formatters.set(zone, format);
+    if (formatters.size >= MAX_FORMATTERS) formatters.delete(formatters.keys().next().value!);
   }
+  formatters.set(zone, format);
   return format;
+}
+
+/** Formatters held now (at most MAX_FORMATTERS), for the test of the bound. */
+export function cachedFormatterCount(): number {
+  return formatters.size;
 }
 
 /** Whether the runtime knows the zone (a cookie could name anything). */

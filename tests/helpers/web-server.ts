@@ -4,6 +4,8 @@ import path from "node:path";
 
 export interface WebServer {
   url: string;
+  /** The `next start` process (the root of the server's process tree). */
+  pid: number;
   /** Everything the server printed, for assertions about its logs. */
   output(): string;
   /** SIGTERM, as a service manager or Ctrl-C would, and wait for the process to end. */
@@ -46,6 +48,7 @@ export async function startWebServer(env: Record<string, string>): Promise<WebSe
   await waitUntilAnswering(url, child, () => output);
   return {
     url,
+    pid: child.pid!,
     output: () => output,
     stop: () => stopProcess(child),
   };

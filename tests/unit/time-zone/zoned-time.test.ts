@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { timeZoneChoice } from "@/lib/time-zone/time-display";
-import { formatDateTime, formatTimeOfDay, fromZonedInputValue, offsetMinutes, toZonedInputValue } from "@/lib/time-zone/zoned-time";
+import { cachedFormatterCount, formatDateTime, formatTimeOfDay, fromZonedInputValue, offsetMinutes, toZonedInputValue } from "@/lib/time-zone/zoned-time";
 
 const NEW_YORK = "America/New_York";
 
@@ -34,5 +34,23 @@ describe("times in UTC or the browser's zone", () => {
     expect(timeZoneChoice("local", NEW_YORK)).toEqual({ display: "local", zone: NEW_YORK });
     expect(timeZoneChoice("local", "Mars/Olympus_Mons")).toEqual({ display: "local", zone: "UTC" });
     expect(timeZoneChoice("local", undefined)).toEqual({ display: "local", zone: "UTC" });
+  });
+});
+
+describe("the zone formatter cache", () => {
+  it("stays bounded however many spellings of a zone the time-zone cookie brings (Intl ignores case)", () => {
+    // The j-th letter upper-case when bit j of i is set: 2,000 distinct spellings of New York.
+    const spelling = (i: number) => {
+      let j = 0;
+      return NEW_YORK.toLowerCase().replace(/[a-z]/g, (c) => ((i >> j++) & 1 ? c.toUpperCase() : c));
+    };
+    const spellings = new Set(Array.from({ length: 2_000 }, (_, i) => spelling(i)));
+    expect(spellings.size).toBe(2_000);
+    for (const zone of spellings) expect(timeZoneChoice("local", zone).zone).toBe(zone);
+    expect(cachedFormatterCount()).toBeGreaterThan(0);
+    expect(cachedFormatterCount()).toBeLessThanOrEqual(64);
+    // A spelling forgotten long ago still works, and so does the usual one.
+    expect(formatDateTime("2026-12-02T03:08:36Z", spelling(0))).toBe("2026-12-01 22:08:36 -05:00");
+    expect(formatDateTime("2026-12-02T03:08:36Z", NEW_YORK)).toBe("2026-12-01 22:08:36 -05:00");
   });
 });
