@@ -23,6 +23,8 @@ export interface ClaimedMessage {
     attemptNo: number;
     /** The previous holder reserved a send slot and never recorded a result. */
     interrupted: boolean;
+    /** When that interrupted attempt was started; null when not interrupted. */
+    startedAt: Date | null;
     /** The database restarted after that attempt started: its holder lost the database mid-attempt. */
     databaseRestarted: boolean;
   };
@@ -93,8 +95,10 @@ export function claimDueMessages(
     // Candidates are read without locking (locking hundreds of rows to keep a few would write
     // every one of them); only the chosen rows are locked, skipping those another worker took.
     sql`with candidates as (
+          -- now() (the statement's start), not clock_timestamp(): a bound the due index can range-scan in
+          -- order, stopping at the limit, instead of reading every message in flight.
           select m.id, m.site_id, m.next_attempt_at from webhook_messages m
-          where m.status in (${IN_FLIGHT_SQL}) and m.next_attempt_at <= clock_timestamp() and ${unclaimed}
+          where m.status in (${IN_FLIGHT_SQL}) and m.next_attempt_at <= now() and ${unclaimed}
             and m.site_id <> all(${uuidArray(fullSites)}::uuid[]) and m.id <> all(${uuidArray(holding)}::uuid[])
             and ${siteSendable} and ${nextInLine}
           order by m.next_attempt_at limit ${limit * 4 + 50}
@@ -106,8 +110,10 @@ export function claimDueMessages(
         ), chosen as (
           select id from ranked where n <= room order by next_attempt_at limit ${limit}
         )
+        -- "not done or failed", not "in flight": the same rows, but no partial index on in-flight
+        -- messages matches, so the lookup goes through the primary key rather than scanning one.
         select m.id from webhook_messages m
-        where m.id = any(array(select id from chosen)) and m.status in (${IN_FLIGHT_SQL}) and ${unclaimed} and ${siteSendable}
+        where m.id = any(array(select id from chosen)) and m.status not in ('done', 'failed') and ${unclaimed} and ${siteSendable}
         for update of m skip locked`,
     claimToken,
     ttlMs,
@@ -134,13 +140,14 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
       set locked_until = clock_timestamp() + ${ttlMs}::float8 * interval '1 millisecond', locked_by = ${claimToken}
       -- An array, so both lookups go through the primary key (as a join the planner may read the whole table).
       where m.id = any(array(${candidates}))
-      returning m.id, m.site_id, m.customer_id, m.action, m.payload, m.created_at
+      returning m.id, m.site_id, m.customer_id, m.action, m.payload, m.created_at, m.attempt_started_at
     )
     -- A claim lost to a database crash only means the message is claimed again.
     select ${ASYNC_COMMIT} as async_commit, c.id, c.customer_id, c.action, c.payload,
       extract(epoch from c.created_at)::float8 * 1000 as created_ms,
-      a.id as attempt_id, a.attempt_no, (a.started_at is not null) as interrupted,
-      coalesce(pg_postmaster_start_time() > a.started_at, false) as database_restarted,
+      -- The start is marked on the message (reserve-send.ts); on the attempt row by earlier versions.
+      a.id as attempt_id, a.attempt_no, extract(epoch from coalesce(c.attempt_started_at, a.started_at))::float8 * 1000 as started_ms,
+      coalesce(pg_postmaster_start_time() > coalesce(c.attempt_started_at, a.started_at), false) as database_restarted,
       s.id as site_id, s.name as site_name, s.url, s.content_type, s.http_method, s.body_encoding, s.headers, s.client_certificate, s.auth_method, s.auth_params, s.signing_secrets, s.rps, s.threads, s.timeout_ms, s.retry_policy
     from claimed c
     join trusted_sites s on s.id = c.site_id
@@ -158,7 +165,8 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
     attempt: {
       id: Number(r.attempt_id),
       attemptNo: Number(r.attempt_no),
-      interrupted: r.interrupted as boolean,
+      interrupted: r.started_ms != null,
+      startedAt: r.started_ms == null ? null : new Date(r.started_ms as number),
       databaseRestarted: r.database_restarted as boolean,
     },
     site: {
@@ -220,11 +228,7 @@ function uuidArray(ids: string[]): string {
  */
 export async function releaseUnsent(db: Database, message: Pick<ClaimedMessage, "id" | "claimToken" | "attempt">, dueAt?: Date): Promise<void> {
   await executePrepared(db, sql`
-    with released as (
-      update webhook_messages set locked_until = null, locked_by = null, attempts = ${message.attempt.attemptNo - 1},
-        next_attempt_at = coalesce(${dueAt?.toISOString() ?? null}::timestamptz, next_attempt_at)
-      where id = ${message.id} and locked_by = ${message.claimToken}
-      returning id
-    )
-    update webhook_attempts set started_at = null where id = ${message.attempt.id} and exists (select 1 from released)`);
+    update webhook_messages set locked_until = null, locked_by = null, attempts = ${message.attempt.attemptNo - 1}, attempt_started_at = null,
+      next_attempt_at = coalesce(${dueAt?.toISOString() ?? null}::timestamptz, next_attempt_at)
+    where id = ${message.id} and locked_by = ${message.claimToken}`);
 }

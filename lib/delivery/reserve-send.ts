@@ -55,7 +55,7 @@ export type ReserveOutcome =
   | { kind: "booked"; retryInMs: number };
 
 /**
- * Takes a free thread slot and marks the attempt (and the message's count) started — so a worker
+ * Takes a free thread slot and marks the message's current attempt started — so a worker
  * that dies from here on leaves an interrupted attempt — then reserves the next start.
  *
  * Two statements, so that the site's pacing row, which every send to the site locks until its
@@ -102,8 +102,8 @@ type ThreadRequest = Pick<SendReservation, "messageId" | "claimToken" | "attempt
 
 /**
  * For each request (sends to one site), in one statement: a free thread slot for each message still
- * held by its claim, and the attempt (and the message's count) marked started for each that got
- * one. Slots go to the requests in the order given.
+ * held by its claim, and the message's current attempt counted and marked started
+ * (`attempt_started_at`) for each that got one. Slots go to the requests in the order given.
  */
 export async function takeThreads(
   db: Database,
@@ -115,8 +115,10 @@ export async function takeThreads(
     with req as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(i int, message_id uuid, claim_token uuid, attempt_id bigint, attempt_no smallint)
     ), held as (
+      -- Through the primary key (an array): as a plain join the planner, guessing 100 requests, reads the whole table.
       select r.i, r.message_id, r.attempt_id, r.attempt_no, row_number() over (order by r.i) as k
       from req r join webhook_messages m on m.id = r.message_id and m.locked_by = r.claim_token
+      where m.id = any(array(select message_id from req))
     ), active as (
       select 1 from trusted_sites where id = ${site.siteId} and status = 'active'
     ), free as (
@@ -131,16 +133,16 @@ export async function takeThreads(
     ), lease as (
       update site_leases l
       set message_id = p.message_id, expires_at = clock_timestamp() + ${site.leaseTtlMs}::float8 * interval '1 millisecond'
-      from pairs p where l.id = p.lease_id
+      from pairs p where l.id = p.lease_id and l.id = any(array(select lease_id from pairs))
       returning l.id
     ), started as (
-      update webhook_attempts a set started_at = clock_timestamp() from pairs p where a.id = p.attempt_id
-      returning a.id
-    ), counted as (
-      update webhook_messages m set attempts = p.attempt_no from pairs p where m.id = p.message_id
+      -- The start is marked on the message (counted and started in one in-place update), not on
+      -- the attempt row, which is written once more only when its result is recorded.
+      update webhook_messages m set attempts = p.attempt_no, attempt_started_at = clock_timestamp()
+      from pairs p where m.id = p.message_id and m.id = any(array(select message_id from pairs))
       returning m.id
     )
-    -- started and counted run to completion though unread (PostgreSQL's rule for WITH).
+    -- lease and started run to completion though unread (PostgreSQL's rule for WITH).
     select r.i, h.i is not null as held, exists (select 1 from active) as active, p.lease_id, ${ASYNC_COMMIT} as async_commit
     from req r left join held h on h.i = r.i left join pairs p on p.i = r.i`);
   const byIndex = new Map(answers.map((a) => [Number(a.i), a]));
@@ -278,12 +280,9 @@ async function unreserve(db: Database, r: SendReservation, leaseId: number): Pro
       update site_leases set expires_at = '-infinity', message_id = null
       where id = ${leaseId} and message_id = ${r.messageId}
       returning id
-    ), counted as (
-      update webhook_messages set attempts = ${r.attemptNo - 1}
-      where id = ${r.messageId} and locked_by = ${r.claimToken}
-      returning id
     )
-    update webhook_attempts set started_at = null where id = ${r.attemptId} and exists (select 1 from counted)`);
+    update webhook_messages set attempts = ${r.attemptNo - 1}, attempt_started_at = null
+    where id = ${r.messageId} and locked_by = ${r.claimToken}`);
 }
 
 /**
