@@ -70,8 +70,9 @@ export const nextInLine = sql`(m.site_id not in (select id from trusted_sites wh
 
 /**
  * Claims up to `limit` due messages for `claimToken` until `ttlMs` from now, oldest due first, and
- * per site no more than its threads minus what this worker already sends there (`inFlight`): more
- * would only wait here while other workers could send them. Rows another transaction is claiming are
+ * per site no more than its threads minus what is busy there: what this worker already sends there
+ * (`inFlight`), or the site's thread slots held now by any worker, whichever is more. More would only
+ * wait here while other workers could send them. Rows another transaction is claiming are
  * skipped, not waited for, so workers never claim the same one; rows looked at but not taken are
  * unlocked when the statement ends. Messages of sites that are not active are paused: never claimed.
  * At a site that delivers in order per customer only the next in each customer's line is a candidate.
@@ -102,11 +103,18 @@ export function claimDueMessages(
             and m.site_id <> all(${uuidArray(fullSites)}::uuid[]) and m.id <> all(${uuidArray(holding)}::uuid[])
             and ${siteSendable} and ${nextInLine}
           order by m.next_attempt_at limit ${limit * 4 + 50}
+        ), room as (
+          -- Per candidate site (once, not per candidate): its threads less what is busy, which is at
+          -- least this worker's own sends there and at least the slots any worker holds now. Two
+          -- workers on one site each claiming all its threads would leave half their claims
+          -- waiting for a thread, asking again and again.
+          select s.id, s.threads - greatest(coalesce((${JSON.stringify(inFlight)}::jsonb ->> s.id::text)::int, 0),
+            (select count(*) from site_leases l where l.site_id = s.id and l.expires_at > clock_timestamp())::int) as room
+          from trusted_sites s where s.id = any(array(select distinct site_id from candidates))
         ), ranked as (
           select c.id, c.next_attempt_at,
-            row_number() over (partition by c.site_id order by c.next_attempt_at) as n,
-            s.threads - coalesce((${JSON.stringify(inFlight)}::jsonb ->> s.id::text)::int, 0) as room
-          from candidates c join trusted_sites s on s.id = c.site_id
+            row_number() over (partition by c.site_id order by c.next_attempt_at) as n, r.room
+          from candidates c join room r on r.id = c.site_id
         ), chosen as (
           select id from ranked where n <= room order by next_attempt_at limit ${limit}
         )
