@@ -6,7 +6,8 @@
  * at once. Phases: the ceiling (a plain keep-alive undici `request` client with the worker's
  * concurrency, in its own process), idle latency, sustained throughput against a peer (a minimal
  * graphile-worker sender, scripts/bench/graphile-peer.ts, on the same server and receiver, in
- * interleaved rounds), pacing at 10/100/1,000 rps, CPU per delivery and peak RSS.
+ * interleaved rounds), pacing at 10/100/1,000 rps, 100 sites against one (scripts/bench/multi-site.ts),
+ * two worker processes against one (scripts/bench/two-workers.ts), CPU per delivery and peak RSS.
  * Numbers on a shared machine are only as good as its load, printed with each phase: compare the
  * product with the peer of the same run (the ratio), not with another run's numbers.
  */
@@ -39,6 +40,8 @@ import { percentile, startLoopbackReceiver, type LoopbackReceiver } from "./benc
 import { cpuMs, peakRssMb, treeCpuMs } from "./bench/process-usage";
 import { resultsTable } from "./bench/results-table";
 import { GRAPHILE_VERSION, peerAttemptsByStatus, peerJobsLeft, queuePeerJobs, startPeerProcess, type PeerProcess } from "./bench/peer-sender";
+import { measureMultiSite } from "./bench/multi-site";
+import { measureTwoWorkers } from "./bench/two-workers";
 
 const env = readEnv();
 const CONCURRENCY = env.WORKER_CONCURRENCY;
@@ -268,6 +271,8 @@ async function main() {
     await measureIdleLatency(database, receiver, customerId);
     const throughput = await measureThroughput(database, receiver, customerId, worker, peer, ceiling);
     for (const rps of [10, 100, 1000]) await measurePacing(database, receiver, customerId, rps, throughput);
+    await measureMultiSite(database, receiver, customerId, row, THROUGHPUT_THREADS);
+    await measureTwoWorkers(database, receiver, customerId, row, THROUGHPUT_THREADS, { WORKER_CONCURRENCY: String(CONCURRENCY) });
     row("5. worker peak RSS (VmHWM)", `${peakRssMb(worker.child.pid!).toFixed(0)} MB`, "< 300 MB");
   } catch (error) {
     console.error(`worker output:\n${worker.output().slice(-3000)}`);

@@ -256,6 +256,13 @@ export const webhookMessages = pgTable(
     status: deliveryStatus("status").notNull().default("queued"),
     /** Attempts started so far (0..20: the most a site's retry policy allows). */
     attempts: smallint("attempts").notNull().default(0),
+    /**
+     * When the current attempt was started (a thread taken, about to send), until its result is
+     * recorded or it is given back unsent: a claim that finds it set takes over an interrupted attempt.
+     * Kept here, not on the attempt row, so that starting a send rewrites only this row, in place
+     * (no index covers it; the table's fillfactor leaves room for the update on the row's page).
+     */
+    attemptStartedAt: timestamp("attempt_started_at", { withTimezone: true }),
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
     /** A worker's claim on the message; after it passes, another worker may take the attempt. */
     lockedUntil: timestamp("locked_until", { withTimezone: true }),

@@ -94,7 +94,7 @@ const INTERRUPTED = {
 export async function attemptMessage(deps: DeliveryDeps, message: ClaimedMessage): Promise<AttemptOutcome> {
   if (message.attempt.interrupted) {
     const error = message.attempt.databaseRestarted ? INTERRUPTED.databaseAway : INTERRUPTED.workerStopped;
-    return record(deps, message, { succeeded: false, error }, undefined, { retryAtOnce: true });
+    return record(deps, message, { succeeded: false, error, startedAt: message.attempt.startedAt ?? undefined }, undefined, { retryAtOnce: true });
   }
   let request: OutgoingRequest;
   try {

@@ -24,6 +24,8 @@ export interface ClaimedMessage {
     attemptNo: number;
     /** The previous holder reserved a send slot and never recorded a result. */
     interrupted: boolean;
+    /** When that interrupted attempt was started; null when not interrupted. */
+    startedAt: Date | null;
     /** The database restarted after that attempt started: its holder lost the database mid-attempt. */
     databaseRestarted: boolean;
   };
@@ -99,8 +101,9 @@ export const nextInLine = sql`(m.site_id not in (select id from trusted_sites wh
 
 /**
  * Claims up to `limit` due messages for `claimToken` until `ttlMs` from now, oldest due first, and
- * per site no more than its threads minus what this worker already sends there (`inFlight`): more
- * would only wait here while other workers could send them. Rows another transaction is claiming are
+ * per site no more than its threads minus what is busy there: what this worker already sends there
+ * (`inFlight`), or the site's thread slots held now by any worker, whichever is more. More would only
+ * wait here while other workers could send them. Rows another transaction is claiming are
  * skipped, not waited for, so workers never claim the same one; rows looked at but not taken are
  * unlocked when the statement ends. Messages of sites that are not active are paused: never claimed.
  * At a site that delivers in order per customer only the next in each customer's line is a candidate.
@@ -124,21 +127,32 @@ export function claimDueMessages(
     // Candidates are read without locking (locking hundreds of rows to keep a few would write
     // every one of them); only the chosen rows are locked, skipping those another worker took.
     sql`with candidates as (
+          -- now() (the statement's start), not clock_timestamp(): a bound the due index can range-scan in
+          -- order, stopping at the limit, instead of reading every message in flight.
           select m.id, m.site_id, m.next_attempt_at from webhook_messages m
-          where m.status in (${IN_FLIGHT_SQL}) and m.next_attempt_at <= clock_timestamp() and ${unclaimed}
+          where m.status in (${IN_FLIGHT_SQL}) and m.next_attempt_at <= now() and ${unclaimed}
             and m.site_id <> all(${uuidArray(fullSites)}::uuid[]) and m.id <> all(${uuidArray(holding)}::uuid[])
             and ${siteSendable} and ${nextInLine}
           order by m.next_attempt_at limit ${limit * 4 + 50}
+        ), room as (
+          -- Per candidate site (once, not per candidate): its threads less what is busy, which is at
+          -- least this worker's own sends there and at least the slots any worker holds now. Two
+          -- workers on one site each claiming all its threads would leave half their claims
+          -- waiting for a thread, asking again and again.
+          select s.id, s.threads - greatest(coalesce((${JSON.stringify(inFlight)}::jsonb ->> s.id::text)::int, 0),
+            (select count(*) from site_leases l where l.site_id = s.id and l.expires_at > clock_timestamp())::int) as room
+          from trusted_sites s where s.id = any(array(select distinct site_id from candidates))
         ), ranked as (
           select c.id, c.next_attempt_at,
-            row_number() over (partition by c.site_id order by c.next_attempt_at) as n,
-            s.threads - coalesce((${JSON.stringify(inFlight)}::jsonb ->> s.id::text)::int, 0) as room
-          from candidates c join trusted_sites s on s.id = c.site_id
+            row_number() over (partition by c.site_id order by c.next_attempt_at) as n, r.room
+          from candidates c join room r on r.id = c.site_id
         ), chosen as (
           select id from ranked where n <= room order by next_attempt_at limit ${limit}
         )
+        -- "not done or failed", not "in flight": the same rows, but no partial index on in-flight
+        -- messages matches, so the lookup goes through the primary key rather than scanning one.
         select m.id from webhook_messages m
-        where m.id = any(array(select id from chosen)) and m.status in (${IN_FLIGHT_SQL}) and ${unclaimed} and ${siteSendable}
+        where m.id = any(array(select id from chosen)) and m.status not in ('done', 'failed') and ${unclaimed} and ${siteSendable}
         for update of m skip locked`,
     claimToken,
     ttlMs,
@@ -165,13 +179,14 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
       set locked_until = clock_timestamp() + ${ttlMs}::float8 * interval '1 millisecond', locked_by = ${claimToken}
       -- An array, so both lookups go through the primary key (as a join the planner may read the whole table).
       where m.id = any(array(${candidates}))
-      returning m.id, m.site_id, m.customer_id, m.action, m.payload, m.created_at
+      returning m.id, m.site_id, m.customer_id, m.action, m.payload, m.created_at, m.attempt_started_at
     )
     -- A claim lost to a database crash only means the message is claimed again.
     select ${ASYNC_COMMIT} as async_commit, c.id, c.customer_id, c.action, c.payload,
       extract(epoch from c.created_at)::float8 * 1000 as created_ms,
-      a.id as attempt_id, a.attempt_no, (a.started_at is not null) as interrupted,
-      coalesce(pg_postmaster_start_time() > a.started_at, false) as database_restarted,
+      -- The start is marked on the message (reserve-send.ts); on the attempt row by earlier versions.
+      a.id as attempt_id, a.attempt_no, extract(epoch from coalesce(c.attempt_started_at, a.started_at))::float8 * 1000 as started_ms,
+      coalesce(pg_postmaster_start_time() > coalesce(c.attempt_started_at, a.started_at), false) as database_restarted,
       -- The site's columns under the names claimedSite reads (its id as site_id: the message's is id).
       s.id as site_id, s.name, s.url, s.content_type as "contentType", s.http_method as "httpMethod", s.body_encoding as "bodyEncoding",
       s.headers, s.client_certificate as "clientCertificate", s.auth_method as "authMethod", s.auth_params as "authParams",
@@ -192,7 +207,8 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
     attempt: {
       id: Number(r.attempt_id),
       attemptNo: Number(r.attempt_no),
-      interrupted: r.interrupted,
+      interrupted: r.started_ms != null,
+      startedAt: r.started_ms == null ? null : new Date(r.started_ms),
       databaseRestarted: r.database_restarted,
     },
     site: claimedSite({ ...r, id: r.site_id }),
@@ -209,7 +225,8 @@ type ClaimRow = Omit<ClaimedSiteRow, "id"> & {
   /** A bigint, which postgres.js returns as a string. */
   attempt_id: string;
   attempt_no: number;
-  interrupted: boolean;
+  /** When the current attempt was started (epoch ms), null when it was not: set means it was interrupted. */
+  started_ms: number | null;
   database_restarted: boolean;
   site_id: string;
 };
@@ -253,11 +270,7 @@ function uuidArray(ids: string[]): string {
  */
 export async function releaseUnsent(db: Database, message: Pick<ClaimedMessage, "id" | "claimToken" | "attempt">, dueAt?: Date): Promise<void> {
   await executePrepared(db, sql`
-    with released as (
-      update webhook_messages set locked_until = null, locked_by = null, attempts = ${message.attempt.attemptNo - 1},
-        next_attempt_at = coalesce(${dueAt?.toISOString() ?? null}::timestamptz, next_attempt_at)
-      where id = ${message.id} and locked_by = ${message.claimToken}
-      returning id
-    )
-    update webhook_attempts set started_at = null where id = ${message.attempt.id} and exists (select 1 from released)`);
+    update webhook_messages set locked_until = null, locked_by = null, attempts = ${message.attempt.attemptNo - 1}, attempt_started_at = null,
+      next_attempt_at = coalesce(${dueAt?.toISOString() ?? null}::timestamptz, next_attempt_at)
+    where id = ${message.id} and locked_by = ${message.claimToken}`);
 }

@@ -41,8 +41,16 @@ const messageAttemptColumns = {
  */
 const policyAttempts = sql`coalesce((${trustedSites.retryPolicy} ->> 'attempts')::int, ${sql.raw(String(DEFAULT_ATTEMPTS))})`;
 
+/**
+ * A send under way is marked started on its message (`attempt_started_at`, reserve-send.ts) until its
+ * result is recorded on the attempt row: the current attempt shows that start meanwhile.
+ */
+const startedAtShown = sql`coalesce(${webhookAttempts.startedAt}, case when ${webhookAttempts.status} = 'queued'
+  and ${webhookAttempts.attemptNo} <= ${webhookMessages.attempts} then ${webhookMessages.attemptStartedAt} end)`.mapWith(webhookAttempts.startedAt);
+
 const attemptColumns = {
   ...messageAttemptColumns,
+  startedAt: startedAtShown,
   siteName: trustedSites.name,
   customerName: customers.name,
   maxAttempts: sql<number>`greatest(${policyAttempts}, ${webhookAttempts.attemptNo})::int`,
@@ -173,6 +181,7 @@ export async function getMessage(db: Database, id: string) {
         workflowName: workflows.name,
         createdAt: webhookMessages.createdAt,
         finishedAt: webhookMessages.finishedAt,
+        attemptStartedAt: webhookMessages.attemptStartedAt,
       })
       .from(webhookMessages)
       .innerJoin(trustedSites, eq(trustedSites.id, webhookMessages.siteId))
@@ -193,11 +202,13 @@ export async function getMessage(db: Database, id: string) {
       .orderBy(asc(webhookMessages.createdAt)),
   ]);
   if (!message) throw new NotFoundError("No such message");
-  const { workflowId, workflowName, ...rest } = message;
+  const { workflowId, workflowName, attemptStartedAt, ...rest } = message;
   const madeBy = rest.workflowRunId && workflowId && workflowName ? { runId: rest.workflowRunId, workflowId, workflowName } : null;
   // An attempt's site and customer are its message's: no join needed to name them.
   const attemptLog = attempts.map((a) => ({
     ...a,
+    // The send under way is marked started on the message until its result is recorded.
+    startedAt: a.startedAt ?? (a.status === "queued" && a.attemptNo <= rest.attempts ? attemptStartedAt : null),
     siteName: message.siteName,
     customerName: message.customerName,
     maxAttempts: Math.max(message.maxAttempts, a.attemptNo),

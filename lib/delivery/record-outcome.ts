@@ -94,24 +94,30 @@ export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]):
         attempt_no smallint, status delivery_status, retry boolean, retry_in_ms float8, started_at timestamptz,
         response_code int, duration_ms int, error text, response_excerpt text, request jsonb, lease_id bigint,
         deactivate_after_ms float8)
+    ), clock as materialized (
+      -- One reading for the statement: an attempt ends when its message's next attempt is scheduled
+      -- from, exactly the retry's wait before it.
+      select clock_timestamp() as now
     ), msg as (
       update webhook_messages m set
         status = o.status, attempts = o.attempt_no,
-        next_attempt_at = case when o.retry then clock_timestamp() + o.retry_in_ms * interval '1 millisecond' end,
-        finished_at = case when o.retry then null else clock_timestamp() end,
-        locked_until = null, locked_by = null
-      from outcome o
-      where m.id = o.message_id and m.locked_by = o.claim_token
-      returning m.id, m.site_id, m.customer_id, m.action, m.next_attempt_at, o.retry, o.attempt_no
+        next_attempt_at = case when o.retry then clock.now + o.retry_in_ms * interval '1 millisecond' end,
+        finished_at = case when o.retry then null else clock.now end,
+        locked_until = null, locked_by = null, attempt_started_at = null
+      -- Each table through its primary key (an array): as a plain join the planner, guessing 100
+      -- outcomes, reads the whole table.
+      from outcome o cross join clock
+      where m.id = o.message_id and m.locked_by = o.claim_token and m.id = any(array(select message_id from outcome))
+      returning m.id, m.site_id, m.customer_id, m.action, m.next_attempt_at, o.retry, o.attempt_no, clock.now
     ), attempt as (
       update webhook_attempts a set
         status = o.status,
         started_at = coalesce(o.started_at, a.started_at),
-        finished_at = clock_timestamp(),
+        finished_at = msg.now,
         response_code = o.response_code, duration_ms = o.duration_ms,
         error = o.error, response_excerpt = o.response_excerpt, request = o.request
       from outcome o join msg on msg.id = o.message_id
-      where a.id = o.attempt_id
+      where a.id = o.attempt_id and a.id = any(array(select attempt_id from outcome))
       returning a.id, a.site_id, a.created_at, a.status, a.duration_ms
     ), rollup as (
       ${addToAttemptMinutes(sql`attempt`)}
@@ -123,7 +129,7 @@ export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]):
     ), lease as (
       update site_leases l set expires_at = '-infinity', message_id = null
       from outcome o
-      where l.id = o.lease_id and l.message_id = o.message_id
+      where l.id = o.lease_id and l.message_id = o.message_id and l.id = any(array(select lease_id from outcome where lease_id is not null))
       returning l.id
     ), site_outcome as (
       select msg.site_id, bool_or(o.status = 'done') as succeeded, min(o.deactivate_after_ms) as deactivate_after_ms

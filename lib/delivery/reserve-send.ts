@@ -55,7 +55,7 @@ export type ReserveOutcome =
   | { kind: "booked"; retryInMs: number };
 
 /**
- * Takes a free thread slot and marks the attempt (and the message's count) started — so a worker
+ * Takes a free thread slot and marks the message's current attempt started — so a worker
  * that dies from here on leaves an interrupted attempt — then reserves the next start.
  *
  * Two statements, so that the site's pacing row, which every send to the site locks until its
@@ -79,7 +79,13 @@ export async function reserveSend(
     if (!thread.held) return { kind: "lost" };
     if (!thread.active) return { kind: "paused" };
     if (thread.leaseId == null) {
-      if (!(await addMissingSlots(db, r.siteId, r.threads))) return { kind: "no-thread" };
+      // A site's slot rows are added once per process and thread limit, not on every busy answer.
+      const slots = `${r.siteId}:${r.threads}`;
+      if (completeSlots.has(slots)) return { kind: "no-thread" };
+      if (!(await addMissingSlots(db, r.siteId, r.threads))) {
+        completeSlots.add(slots);
+        return { kind: "no-thread" };
+      }
       continue;
     }
     const leaseId = thread.leaseId;
@@ -90,6 +96,9 @@ export async function reserveSend(
   }
 }
 
+/** Sites (and thread limits) whose slot rows this process has seen complete; slot rows are deleted only with their site. */
+const completeSlots = new Set<string>();
+
 export interface ThreadAnswer {
   /** The message is still held by the claim the reservation names. */
   held: boolean;
@@ -98,50 +107,58 @@ export interface ThreadAnswer {
   leaseId: number | null;
 }
 
-type ThreadRequest = Pick<SendReservation, "messageId" | "claimToken" | "attemptId" | "attemptNo">;
+type ThreadRequest = Pick<SendReservation, "siteId" | "threads" | "leaseTtlMs" | "messageId" | "claimToken" | "attemptNo">;
 
 /**
- * For each request (sends to one site), in one statement: a free thread slot for each message still
- * held by its claim, and the attempt (and the message's count) marked started for each that got
- * one. Slots go to the requests in the order given.
+ * For each request (sends to one or more sites), in one statement: a free thread slot of its site for
+ * each message still held by its claim, and the message's current attempt counted and marked started
+ * (`attempt_started_at`) for each that got one. A site's slots go to its requests in the order given,
+ * below the lowest thread limit they carry (a limit changed meanwhile applies from the next batch).
  */
-export async function takeThreads(
-  db: Database,
-  site: Pick<SendReservation, "siteId" | "threads" | "leaseTtlMs">,
-  requests: ThreadRequest[],
-): Promise<ThreadAnswer[]> {
-  const rows = requests.map((r, i) => ({ i, message_id: r.messageId, claim_token: r.claimToken, attempt_id: r.attemptId, attempt_no: r.attemptNo }));
+export async function takeThreads(db: Database, requests: ThreadRequest[]): Promise<ThreadAnswer[]> {
+  const rows = requests.map((r, i) => ({
+    i, site_id: r.siteId, threads: r.threads, lease_ttl_ms: r.leaseTtlMs, message_id: r.messageId, claim_token: r.claimToken, attempt_no: r.attemptNo,
+  }));
   const answers = await executePrepared<{ i: number; held: boolean; active: boolean; lease_id: string | null }>(db, sql`
     with req as (
-      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(i int, message_id uuid, claim_token uuid, attempt_id bigint, attempt_no smallint)
-    ), held as (
-      select r.i, r.message_id, r.attempt_id, r.attempt_no, row_number() over (order by r.i) as k
-      from req r join webhook_messages m on m.id = r.message_id and m.locked_by = r.claim_token
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        as r(i int, site_id uuid, threads int, lease_ttl_ms float8, message_id uuid, claim_token uuid, attempt_no smallint)
     ), active as (
-      select 1 from trusted_sites where id = ${site.siteId} and status = 'active'
+      select id from trusted_sites where id = any(array(select site_id from req)) and status = 'active'
+    ), held as (
+      -- Through the primary key (an array): as a plain join the planner, guessing 100 requests, reads the whole table.
+      select r.i, r.site_id, r.message_id, r.attempt_no, r.lease_ttl_ms, row_number() over (partition by r.site_id order by r.i) as k
+      from req r join webhook_messages m on m.id = r.message_id and m.locked_by = r.claim_token
+      where m.id = any(array(select message_id from req))
+    ), wanted as (
+      select h.site_id, count(*) as n, (select min(threads) from req where req.site_id = h.site_id) as threads
+      from held h where h.site_id in (select id from active) group by h.site_id
     ), free as (
-      select f.id, row_number() over (order by f.slot) as k from (
-        select id, slot from site_leases
-        where site_id = ${site.siteId} and slot < ${site.threads} and expires_at <= clock_timestamp() and exists (select 1 from active)
-        order by slot limit (select count(*) from held)
+      -- One scan per site: a slot locked here is not skipped by a second scan of this statement.
+      select f.id, f.site_id, row_number() over (partition by f.site_id order by f.slot) as k
+      from wanted w cross join lateral (
+        select l.id, l.site_id, l.slot from site_leases l
+        where l.site_id = w.site_id and l.slot < w.threads and l.expires_at <= clock_timestamp()
+        order by l.slot limit w.n
         for update skip locked
       ) f
     ), pairs as (
-      select h.i, h.message_id, h.attempt_id, h.attempt_no, free.id as lease_id from held h join free on free.k = h.k
+      select h.i, h.message_id, h.attempt_no, h.lease_ttl_ms, free.id as lease_id
+      from held h join free on free.site_id = h.site_id and free.k = h.k
     ), lease as (
       update site_leases l
-      set message_id = p.message_id, expires_at = clock_timestamp() + ${site.leaseTtlMs}::float8 * interval '1 millisecond'
-      from pairs p where l.id = p.lease_id
+      set message_id = p.message_id, expires_at = clock_timestamp() + p.lease_ttl_ms * interval '1 millisecond'
+      from pairs p where l.id = p.lease_id and l.id = any(array(select lease_id from pairs))
       returning l.id
     ), started as (
-      update webhook_attempts a set started_at = clock_timestamp() from pairs p where a.id = p.attempt_id
-      returning a.id
-    ), counted as (
-      update webhook_messages m set attempts = p.attempt_no from pairs p where m.id = p.message_id
+      -- The start is marked on the message (counted and started in one in-place update), not on
+      -- the attempt row, which is written once more only when its result is recorded.
+      update webhook_messages m set attempts = p.attempt_no, attempt_started_at = clock_timestamp()
+      from pairs p where m.id = p.message_id and m.id = any(array(select message_id from pairs))
       returning m.id
     )
-    -- started and counted run to completion though unread (PostgreSQL's rule for WITH).
-    select r.i, h.i is not null as held, exists (select 1 from active) as active, p.lease_id, ${ASYNC_COMMIT} as async_commit
+    -- lease and started run to completion though unread (PostgreSQL's rule for WITH).
+    select r.i, h.i is not null as held, r.site_id in (select id from active) as active, p.lease_id, ${ASYNC_COMMIT} as async_commit
     from req r left join held h on h.i = r.i left join pairs p on p.i = r.i`);
   const byIndex = new Map(answers.map((a) => [Number(a.i), a]));
   return requests.map((_, i) => {
@@ -153,14 +170,15 @@ export async function takeThreads(
 export type ThreadTaker = (r: SendReservation) => Promise<ThreadAnswer>;
 
 /** One statement per send. */
-export const takeEachThread: (db: Database) => ThreadTaker = (db) => async (r) => (await takeThreads(db, r, [r]))[0]!;
+export const takeEachThread: (db: Database) => ThreadTaker = (db) => async (r) => (await takeThreads(db, [r]))[0]!;
 
 /**
- * takeThreads for the sends of a process that ask for a site's threads in the same turn of the
- * event loop: one statement for all of them, instead of one each.
+ * takeThreads for the sends of a process that ask for threads in the same turn of the event loop,
+ * whatever their sites: one statement for all of them, instead of one each (or one per site, which
+ * with messages spread over 100 sites was nearly one per send).
  */
 export function threadTaker(db: Database, maxBatch = 100): ThreadTaker {
-  return coalescePerSite((r) => `${r.siteId}:${r.threads}:${r.leaseTtlMs}`, maxBatch, (batch) => takeThreads(db, batch[0]!, batch));
+  return coalescePerSite(() => "all sites", maxBatch, (batch) => takeThreads(db, batch));
 }
 
 /**
@@ -278,12 +296,9 @@ async function unreserve(db: Database, r: SendReservation, leaseId: number): Pro
       update site_leases set expires_at = '-infinity', message_id = null
       where id = ${leaseId} and message_id = ${r.messageId}
       returning id
-    ), counted as (
-      update webhook_messages set attempts = ${r.attemptNo - 1}
-      where id = ${r.messageId} and locked_by = ${r.claimToken}
-      returning id
     )
-    update webhook_attempts set started_at = null where id = ${r.attemptId} and exists (select 1 from counted)`);
+    update webhook_messages set attempts = ${r.attemptNo - 1}, attempt_started_at = null
+    where id = ${r.messageId} and locked_by = ${r.claimToken}`);
 }
 
 /**

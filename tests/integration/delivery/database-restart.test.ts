@@ -186,8 +186,8 @@ describe("an attempt and the database going away", () => {
     const siteId = await insertSite(database.db, { url: healthy.url });
     const { id } = await enqueue(database.db, { siteId, customerId, action: "a", payload: {} });
     // What a holder (a worker, an Inngest step) has written when its send is under way: the claim and the start.
-    await database.sql`update webhook_messages set locked_by = ${randomUUID()}, locked_until = clock_timestamp() + interval '300 milliseconds', attempts = 1 where id = ${id}`;
-    await database.sql`update webhook_attempts set started_at = clock_timestamp() where message_id = ${id}`;
+    await database.sql`update webhook_messages set locked_by = ${randomUUID()}, locked_until = clock_timestamp() + interval '300 milliseconds', attempts = 1,
+      attempt_started_at = clock_timestamp() where id = ${id}`;
 
     await restartDatabase(500);
     worker = startWorker(3_000);

@@ -1,0 +1,52 @@
+import { sql } from "drizzle-orm";
+import type { LoopbackReceiver } from "./loopback-receiver";
+import { attemptsByStatus, insertBenchSite, queueMany, type BenchDatabase } from "./bench-database";
+
+/** What one round delivered: the rate, and whether every message was logged done and received exactly once. */
+export interface DeliveryRound {
+  rate: number;
+  check: string;
+  ok: boolean;
+}
+
+/**
+ * One round of the bench's multi-site and two-worker phases: `sites` new sites (100,000 rps, `threads`
+ * each) posting to `pathName`, `perSite` messages queued to each up front, timed until none is in
+ * flight. The receiver counts per Webhook-Id, so a message sent twice (by one worker or two) shows.
+ */
+export async function deliveryRound(
+  database: BenchDatabase,
+  receiver: LoopbackReceiver,
+  customerId: string,
+  pathName: string,
+  { sites, perSite, threads }: { sites: number; perSite: number; threads: number },
+): Promise<DeliveryRound> {
+  const siteIds: string[] = [];
+  for (let i = 0; i < sites; i++) siteIds.push(await insertBenchSite(database.db, `${receiver.url}${pathName}`, 100_000, threads));
+  const total = sites * perSite;
+  const started = Date.now();
+  for (const siteId of siteIds) await queueMany(database.db, siteId, customerId, perSite);
+  const deadline = Date.now() + 240_000;
+  for (;;) {
+    const left = await inFlightCountOf(database, siteIds);
+    if (left === 0) break;
+    if (Date.now() > deadline) throw new Error(`${pathName}: ${left} messages still in flight after 240 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const elapsedMs = Date.now() - started;
+  const attempts = await attemptsByStatus(database.db, siteIds);
+  const ids = receiver.ids(pathName);
+  const distinct = new Set(ids).size;
+  return {
+    rate: (total / elapsedMs) * 1000,
+    check: `attempts ${JSON.stringify(attempts)}, received ${ids.length}, distinct ${distinct}`,
+    ok: attempts.done === total && Object.keys(attempts).length === 1 && ids.length === total && distinct === total,
+  };
+}
+
+/** Messages of the sites not yet done or failed, in one count (one query per site would weigh on a 100-site round). */
+async function inFlightCountOf(database: BenchDatabase, siteIds: string[]): Promise<number> {
+  const [row] = await database.db.execute<{ n: number }>(sql`
+    select count(*)::int as n from webhook_messages where site_id = any(${`{${siteIds.join(",")}}`}::uuid[]) and status in ('queued', 'resent')`);
+  return row!.n;
+}
