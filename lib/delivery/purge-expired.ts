@@ -1,5 +1,12 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db";
+import {
+  DEFAULT_PARTITION,
+  createAttemptPartitionsAhead,
+  dropAttemptPartition,
+  isLockTimeout,
+  listAttemptPartitions,
+} from "../db/attempt-partitions";
 import { RETENTION_MS } from "./delivery-rules";
 
 export interface PurgeOptions {
@@ -12,17 +19,20 @@ export interface PurgeOptions {
 const DEFAULT_BATCH_SIZE = 1000;
 
 /**
- * Deletes attempts and finished messages older than the retention (90 days, DESIGN §3), and the
- * per-minute rollup rows of minutes that ended before it, batch by batch, each batch its own short
- * statement. In-flight messages and their queued attempt are never touched.
+ * Expires what is older than the retention (90 days, DESIGN §3): drops the day partitions of attempts
+ * that ended before it, deletes the expired attempts of the default partition and finished messages
+ * batch by batch, each batch its own short statement, and the per-minute rollup rows of minutes that
+ * ended before it. In-flight messages and their queued attempt are never touched. First creates the
+ * attempt partitions of the days ahead (lib/db/attempt-partitions.ts), as this runs on a timer.
  */
 export async function purgeExpired(db: Database, options: PurgeOptions = {}) {
-  const { attempts, messages, minutes } = await purgeExpiredPart(db, {
+  await createAttemptPartitionsAhead(db);
+  const { attempts, partitions, messages, minutes } = await purgeExpiredPart(db, {
     cutoff: purgeCutoff(options.now, options.retentionMs),
     batchSize: options.batchSize,
     maxBatches: Infinity,
   });
-  return { attempts, messages, minutes };
+  return { attempts, partitions, messages, minutes };
 }
 
 /** Everything older than this is purged. */
@@ -38,24 +48,35 @@ export interface PurgePartOptions {
 }
 
 /**
- * One bounded part of the purge: at most `maxBatches` delete statements (attempts first, then
- * messages, then rollup minutes, oldest first). `more` says whether expired rows are left; the next
- * part resumes where this one stopped, as every statement deletes the oldest rows still there.
+ * One bounded part of the purge: at most `maxBatches` statements (attempt partitions dropped first,
+ * then attempts of the default partition deleted, then messages, then rollup minutes, oldest first).
+ * `more` says whether expired rows are left; the next part resumes where this one stopped, as every
+ * statement drops or deletes the oldest rows still there.
+ *
+ * A day partition goes once its whole day is before the cutoff. The expired rows of the day the
+ * cutoff falls in stay until that day goes (at most a day longer): the Logs do not show them
+ * (read-messages.ts bounds them by the retention), and deleting them row by row would cost what
+ * partitioning saves. The default partition holds only rows no day covered; its expired ones are
+ * deleted in batches, as before partitioning.
  */
 export async function purgeExpiredPart(db: Database, options: PurgePartOptions) {
   const cutoff = options.cutoff.toISOString();
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   let batches = options.maxBatches;
+  const dropped = await dropExpiredPartitions(db, options.cutoff, batches);
+  batches -= dropped.partitions;
+  if (dropped.more) return { attempts: 0, partitions: dropped.partitions, messages: 0, minutes: 0, more: true };
   const attempts = await deleteInBatches(
     db,
-    sql`delete from webhook_attempts where id in (
-      select id from webhook_attempts where created_at < ${cutoff}::timestamptz and status <> 'queued'
+    sql`delete from ${sql.identifier(DEFAULT_PARTITION)} where id in (
+      select id from ${sql.identifier(DEFAULT_PARTITION)} where created_at < ${cutoff}::timestamptz and status <> 'queued'
       order by created_at limit ${batchSize} for update skip locked)`,
     batchSize,
     batches,
   );
   batches -= attempts.batches;
-  if (attempts.more) return { attempts: attempts.deleted, messages: 0, minutes: 0, more: true };
+  const partitions = dropped.partitions;
+  if (attempts.more) return { attempts: attempts.deleted, partitions, messages: 0, minutes: 0, more: true };
   const messages = await deleteInBatches(
     db,
     sql`delete from webhook_messages where id in (
@@ -65,7 +86,7 @@ export async function purgeExpiredPart(db: Database, options: PurgePartOptions) 
     batches,
   );
   batches -= messages.batches;
-  if (messages.more) return { attempts: attempts.deleted, messages: messages.deleted, minutes: 0, more: true };
+  if (messages.more) return { attempts: attempts.deleted, partitions, messages: messages.deleted, minutes: 0, more: true };
   // A rollup row goes once its whole minute is before the cutoff: a minute the cutoff falls in still
   // counts attempts that are kept.
   const minutes = await deleteInBatches(
@@ -76,7 +97,34 @@ export async function purgeExpiredPart(db: Database, options: PurgePartOptions) 
     batchSize,
     batches,
   );
-  return { attempts: attempts.deleted, messages: messages.deleted, minutes: minutes.deleted, more: minutes.more };
+  return { attempts: attempts.deleted, partitions, messages: messages.deleted, minutes: minutes.deleted, more: minutes.more };
+}
+
+const LOCK_RETRIES = 3;
+
+/**
+ * Drops the day partitions of attempts whose day ended before the cutoff, oldest first, at most
+ * `maxDrops`. A drop that cannot get its lock in time is retried a few times, then left to the
+ * next purge (`more` stays false: nothing is gained by retrying at once).
+ */
+async function dropExpiredPartitions(db: Database, cutoff: Date, maxDrops: number) {
+  const expired = (await listAttemptPartitions(db)).filter((p) => p.to.getTime() <= cutoff.getTime());
+  let partitions = 0;
+  for (const partition of expired) {
+    if (partitions >= maxDrops) return { partitions, more: true };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await dropAttemptPartition(db, partition);
+        partitions++;
+        break;
+      } catch (error) {
+        if (!isLockTimeout(error)) throw error;
+        if (attempt === LOCK_RETRIES) return { partitions, more: false };
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
+  }
+  return { partitions, more: false };
 }
 
 async function deleteInBatches(db: Database, statement: ReturnType<typeof sql>, batchSize: number, maxBatches: number) {
