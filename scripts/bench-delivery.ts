@@ -6,7 +6,8 @@
  * at once. Phases: the ceiling (a plain keep-alive undici `request` client with the worker's
  * concurrency, in its own process), idle latency, sustained throughput against a peer (a minimal
  * graphile-worker sender, scripts/bench/graphile-peer.ts, on the same server and receiver, in
- * interleaved rounds), pacing at 10/100/1,000 rps, CPU per delivery and peak RSS.
+ * interleaved rounds), pacing at 10/100/1,000 rps, CPU per delivery, purge impact
+ * (scripts/bench/purge-impact.ts; BENCH_PURGE=0 skips it) and peak RSS.
  * Numbers on a shared machine are only as good as its load, printed with each phase: compare the
  * product with the peer of the same run (the ratio), not with another run's numbers.
  */
@@ -38,6 +39,7 @@ import { maxInWindow } from "../tests/helpers/webhook-receiver";
 import { percentile, startLoopbackReceiver, type LoopbackReceiver } from "./bench/loopback-receiver";
 import { cpuMs, peakRssMb, treeCpuMs } from "./bench/process-usage";
 import { resultsTable } from "./bench/results-table";
+import { measurePurgeImpact } from "./bench/purge-impact";
 import { GRAPHILE_VERSION, peerAttemptsByStatus, peerJobsLeft, queuePeerJobs, startPeerProcess, type PeerProcess } from "./bench/peer-sender";
 
 const env = readEnv();
@@ -268,6 +270,7 @@ async function main() {
     await measureIdleLatency(database, receiver, customerId);
     const throughput = await measureThroughput(database, receiver, customerId, worker, peer, ceiling);
     for (const rps of [10, 100, 1000]) await measurePacing(database, receiver, customerId, rps, throughput);
+    if (process.env.BENCH_PURGE !== "0") await measurePurgeImpact(database, receiver, customerId, row);
     row("5. worker peak RSS (VmHWM)", `${peakRssMb(worker.child.pid!).toFixed(0)} MB`, "< 300 MB");
   } catch (error) {
     console.error(`worker output:\n${worker.output().slice(-3000)}`);

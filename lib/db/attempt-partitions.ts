@@ -16,7 +16,7 @@ const DAY_MS = 86_400_000;
 export const PARTITION_DAYS_AHEAD = 7;
 export const DEFAULT_PARTITION = "webhook_attempts_default";
 /** Partition DDL waits at most this long for its lock: behind a waiting DDL every delivery would queue. */
-const LOCK_TIMEOUT = "200ms";
+const LOCK_TIMEOUT = "100ms";
 /** Serializes partition maintenance between processes (any constant, the same everywhere). */
 const MAINTENANCE_LOCK_ID = 7_311_642_002;
 
@@ -79,7 +79,7 @@ export async function createAttemptPartitions(db: AnyDatabase, first: Date, last
     const name = partitionName(new Date(day));
     const from = new Date(day).toISOString();
     const to = new Date(day + DAY_MS).toISOString();
-    const made = await db.transaction(async (tx) => {
+    const made = await retryOnLockTimeout(() => db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(${MAINTENANCE_LOCK_ID})`);
       await tx.execute(sql.raw(`set local lock_timeout = '${LOCK_TIMEOUT}'`));
       // Another process may have made it while this one waited for the lock.
@@ -92,7 +92,7 @@ export async function createAttemptPartitions(db: AnyDatabase, first: Date, last
         insert into "${name}" select * from moved`));
       await tx.execute(sql.raw(`alter table webhook_attempts attach partition "${name}" for values from ('${from}') to ('${to}')`));
       return true;
-    });
+    }));
     if (made) created.push(name);
   }
   return created;
@@ -103,10 +103,11 @@ export async function createAttemptPartitions(db: AnyDatabase, first: Date, last
  * in flight, e.g. at a site paused for months) are first copied into the default partition, in the
  * same transaction, so dropping a day never loses a message. Returns how many were kept that way.
  * DETACH … CONCURRENTLY is not allowed beside a default partition, so this takes the parent's
- * ACCESS EXCLUSIVE lock for the few milliseconds it runs, waiting at most LOCK_TIMEOUT for it.
+ * ACCESS EXCLUSIVE lock for the few milliseconds it runs, waiting at most LOCK_TIMEOUT for it (then
+ * trying again a few times: a lock_timeout error means the next purge will).
  */
 export async function dropAttemptPartition(db: AnyDatabase, partition: AttemptPartition): Promise<{ keptQueued: number }> {
-  return db.transaction(async (tx) => {
+  return retryOnLockTimeout(() => db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${MAINTENANCE_LOCK_ID})`);
     await tx.execute(sql.raw(`set local lock_timeout = '${LOCK_TIMEOUT}'`));
     await tx.execute(sql.raw(`alter table webhook_attempts detach partition "${partition.name}"`));
@@ -115,10 +116,28 @@ export async function dropAttemptPartition(db: AnyDatabase, partition: AttemptPa
       select * from "${partition.name}" where status = 'queued'`));
     await tx.execute(sql.raw(`drop table "${partition.name}"`));
     return { keptQueued: (kept as { count?: number }).count ?? 0 };
-  });
+  }));
 }
 
 /** Whether an error is a partition DDL giving up on its lock (lock_timeout): the next run tries again. */
 export function isLockTimeout(error: unknown): boolean {
-  return (error as { code?: string } | null)?.code === "55P03";
+  const e = error as { code?: string; cause?: { code?: string } } | null;
+  return (e?.cause?.code ?? e?.code) === "55P03";
+}
+
+const LOCK_TRIES = 20;
+
+/**
+ * Runs one partition DDL transaction, again after a pause when it gave up on its lock (LOCK_TRIES in
+ * all, over about 20 s): many short waits, so deliveries queued behind one wait at most LOCK_TIMEOUT.
+ */
+async function retryOnLockTimeout<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (!isLockTimeout(error) || attempt === LOCK_TRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 1_000 + 50 * attempt));
+    }
+  }
 }

@@ -100,28 +100,22 @@ export async function purgeExpiredPart(db: Database, options: PurgePartOptions) 
   return { attempts: attempts.deleted, partitions, messages: messages.deleted, minutes: minutes.deleted, more: minutes.more };
 }
 
-const LOCK_RETRIES = 3;
-
 /**
  * Drops the day partitions of attempts whose day ended before the cutoff, oldest first, at most
- * `maxDrops`. A drop that cannot get its lock in time is retried a few times, then left to the
- * next purge (`more` stays false: nothing is gained by retrying at once).
+ * `maxDrops`. A drop that cannot get its lock (after its own retries) is left to the next purge
+ * (`more` stays false: nothing is gained by retrying at once).
  */
 async function dropExpiredPartitions(db: Database, cutoff: Date, maxDrops: number) {
   const expired = (await listAttemptPartitions(db)).filter((p) => p.to.getTime() <= cutoff.getTime());
   let partitions = 0;
   for (const partition of expired) {
     if (partitions >= maxDrops) return { partitions, more: true };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await dropAttemptPartition(db, partition);
-        partitions++;
-        break;
-      } catch (error) {
-        if (!isLockTimeout(error)) throw error;
-        if (attempt === LOCK_RETRIES) return { partitions, more: false };
-        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-      }
+    try {
+      await dropAttemptPartition(db, partition);
+      partitions++;
+    } catch (error) {
+      if (!isLockTimeout(error)) throw error;
+      return { partitions, more: false };
     }
   }
   return { partitions, more: false };
