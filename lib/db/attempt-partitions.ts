@@ -119,6 +119,16 @@ export async function dropAttemptPartition(db: AnyDatabase, partition: AttemptPa
   }));
 }
 
+/**
+ * A lower bound for the `created_at` of attempts of messages created at these times (no attempt is
+ * older than its message): `created_at >= bound` lets a statement that finds attempts by id skip the
+ * older day partitions instead of probing every one. "-infinity" when a time is unknown.
+ */
+export function attemptsNotBefore(messagesCreatedAt: (Date | undefined)[]): string {
+  const min = Math.min(...messagesCreatedAt.map((d) => d?.getTime() ?? -Infinity));
+  return Number.isFinite(min) ? new Date(min).toISOString() : "-infinity";
+}
+
 /** Whether an error is a partition DDL giving up on its lock (lock_timeout): the next run tries again. */
 export function isLockTimeout(error: unknown): boolean {
   const e = error as { code?: string; cause?: { code?: string } } | null;

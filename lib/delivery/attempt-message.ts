@@ -150,6 +150,7 @@ async function reserveThreadAndSlot(deps: DeliveryDeps, message: ClaimedMessage)
       claimToken: message.claimToken,
       attemptId: attempt.id,
       attemptNo: attempt.attemptNo,
+      messageCreatedAt: message.createdAt,
       rps: site.rps,
       threads: site.threads,
       // Held through the slot wait, authorization and the send; released explicitly when done.

@@ -1,6 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { AuthMethod } from "../auth-methods/method-names";
 import type { Database } from "../db";
+import { attemptsNotBefore } from "../db/attempt-partitions";
 import { executePrepared } from "../db/prepared";
 import { IN_FLIGHT } from "./delivery-rules";
 import { storedRetryPolicy, type RetryPolicy } from "./retry-policy";
@@ -219,7 +220,11 @@ function uuidArray(ids: string[]): string {
  * Gives back a message whose current attempt was marked started (reserveSend) but never sent, as if
  * it had never begun: no attempt is used up. `dueAt`, when given, is when it is due again.
  */
-export async function releaseUnsent(db: Database, message: Pick<ClaimedMessage, "id" | "claimToken" | "attempt">, dueAt?: Date): Promise<void> {
+export async function releaseUnsent(
+  db: Database,
+  message: Pick<ClaimedMessage, "id" | "claimToken" | "attempt"> & Partial<Pick<ClaimedMessage, "createdAt">>,
+  dueAt?: Date,
+): Promise<void> {
   await executePrepared(db, sql`
     with released as (
       update webhook_messages set locked_until = null, locked_by = null, attempts = ${message.attempt.attemptNo - 1},
@@ -227,5 +232,6 @@ export async function releaseUnsent(db: Database, message: Pick<ClaimedMessage, 
       where id = ${message.id} and locked_by = ${message.claimToken}
       returning id
     )
-    update webhook_attempts set started_at = null where id = ${message.attempt.id} and exists (select 1 from released)`);
+    update webhook_attempts set started_at = null
+    where id = ${message.attempt.id} and created_at >= ${attemptsNotBefore([message.createdAt])}::timestamptz and exists (select 1 from released)`);
 }

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db";
+import { attemptsNotBefore } from "../db/attempt-partitions";
 import { executePrepared } from "../db/prepared";
 
 /**
@@ -35,6 +36,11 @@ export interface SendReservation {
   claimToken: string;
   attemptId: number;
   attemptNo: number;
+  /**
+   * When the message was created. No attempt is older than its message, so the statements that
+   * update the attempt skip the day partitions before it (webhook_attempts is partitioned by day).
+   */
+  messageCreatedAt?: Date;
   rps: number;
   threads: number;
   leaseTtlMs: number;
@@ -98,7 +104,7 @@ export interface ThreadAnswer {
   leaseId: number | null;
 }
 
-type ThreadRequest = Pick<SendReservation, "messageId" | "claimToken" | "attemptId" | "attemptNo">;
+type ThreadRequest = Pick<SendReservation, "messageId" | "claimToken" | "attemptId" | "attemptNo" | "messageCreatedAt">;
 
 /**
  * For each request (sends to one site), in one statement: a free thread slot for each message still
@@ -134,7 +140,8 @@ export async function takeThreads(
       from pairs p where l.id = p.lease_id
       returning l.id
     ), started as (
-      update webhook_attempts a set started_at = clock_timestamp() from pairs p where a.id = p.attempt_id
+      update webhook_attempts a set started_at = clock_timestamp() from pairs p
+      where a.id = p.attempt_id and a.created_at >= ${attemptsNotBefore(requests.map((r) => r.messageCreatedAt))}::timestamptz
       returning a.id
     ), counted as (
       update webhook_messages m set attempts = p.attempt_no from pairs p where m.id = p.message_id
@@ -283,7 +290,8 @@ async function unreserve(db: Database, r: SendReservation, leaseId: number): Pro
       where id = ${r.messageId} and locked_by = ${r.claimToken}
       returning id
     )
-    update webhook_attempts set started_at = null where id = ${r.attemptId} and exists (select 1 from counted)`);
+    update webhook_attempts set started_at = null
+    where id = ${r.attemptId} and created_at >= ${attemptsNotBefore([r.messageCreatedAt])}::timestamptz and exists (select 1 from counted)`);
 }
 
 /**
