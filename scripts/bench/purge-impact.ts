@@ -18,6 +18,8 @@ const EXPIRED_ATTEMPTS = Number(process.env.BENCH_PURGE_ATTEMPTS ?? 1_000_000);
 /** Messages per second streamed during each run, and for how long. */
 const STREAM_RATE = Number(process.env.BENCH_PURGE_RATE ?? 100);
 const STREAM_SECONDS = Number(process.env.BENCH_PURGE_SECONDS ?? 15);
+/** BENCH_PURGE_MESSAGES=0: the seeded messages finished recently, so the purge only drops the attempts' days. */
+const EXPIRE_MESSAGES = process.env.BENCH_PURGE_MESSAGES !== "0";
 const ATTEMPTS_PER_MESSAGE = 5;
 const DAY_MS = 86_400_000;
 
@@ -35,7 +37,8 @@ async function seedExpired(database: BenchDatabase, siteId: string, customerId: 
     await database.db.execute(sql`
       with m as (
         insert into webhook_messages (site_id, customer_id, action, payload, content_hash, status, attempts, created_at, finished_at)
-        select ${siteId}, ${customerId}, 'bench.expired', '{}'::jsonb, md5(n::text), 'done', ${ATTEMPTS_PER_MESSAGE}::int, t, t + interval '1 minute'
+        select ${siteId}, ${customerId}, 'bench.expired', '{}'::jsonb, md5(n::text), 'done', ${ATTEMPTS_PER_MESSAGE}::int, t,
+          case when ${EXPIRE_MESSAGES}::boolean then t + interval '1 minute' else now() end
         from (select n, now() - interval '100 days' + (n::float8 / ${messages}::float8) * interval '9 days 12 hours' as t
               from generate_series(${first + 1}::int, ${first + count}::int) n) s
         returning id, created_at
