@@ -1,5 +1,6 @@
 import { cron } from "inngest";
 import { getDb } from "@/lib/db";
+import { createAttemptPartitionsAhead } from "@/lib/db/attempt-partitions";
 import { purgeCutoff, purgeExpiredPart } from "@/lib/delivery/purge-expired";
 import { inngest } from "./client";
 
@@ -9,9 +10,10 @@ export const PURGE_BATCHES_PER_STEP = 20;
 export const PURGE_PARTS_PER_RUN = 200;
 
 /**
- * Deletes attempts and finished messages past the 90-day retention (DESIGN §3), in short batches:
- * each step deletes a bounded number of them, and the next step resumes where it stopped (the
- * oldest rows still there), so a large backlog never makes one step outlast the host's limit.
+ * Creates the attempt partitions of the days ahead, then drops the attempt partitions and deletes the
+ * finished messages past the 90-day retention (DESIGN §3), in short batches: each step drops or
+ * deletes a bounded number of them, and the next step resumes where it stopped (the oldest rows
+ * still there), so a large backlog never makes one step outlast the host's limit.
  */
 export const purgeWebhookLogs = inngest.createFunction(
   {
@@ -22,15 +24,17 @@ export const purgeWebhookLogs = inngest.createFunction(
     concurrency: { limit: 1 },
   },
   async ({ step }) => {
+    await step.run("partitions-ahead", async () => createAttemptPartitionsAhead(await getDb()));
     // One cutoff for the whole run, taken in a step so that replays agree on it.
     const cutoff = await step.run("cutoff", () => purgeCutoff().toISOString());
-    const total = { attempts: 0, messages: 0, minutes: 0, parts: 0, more: true };
+    const total = { attempts: 0, partitions: 0, messages: 0, minutes: 0, parts: 0, more: true };
     while (total.more && total.parts < PURGE_PARTS_PER_RUN) {
       total.parts++;
       const part = await step.run(`purge-${total.parts}`, async () =>
         purgeExpiredPart(await getDb(), { cutoff: new Date(cutoff), maxBatches: PURGE_BATCHES_PER_STEP }),
       );
       total.attempts += part.attempts;
+      total.partitions += part.partitions;
       total.messages += part.messages;
       total.minutes += part.minutes;
       total.more = part.more;

@@ -7,7 +7,8 @@
  * concurrency, in its own process), idle latency, sustained throughput against a peer (a minimal
  * graphile-worker sender, scripts/bench/graphile-peer.ts, on the same server and receiver, in
  * interleaved rounds), pacing at 10/100/1,000 rps, 100 sites against one (scripts/bench/multi-site.ts),
- * two worker processes against one (scripts/bench/two-workers.ts), CPU per delivery and peak RSS.
+ * two worker processes against one (scripts/bench/two-workers.ts), CPU per delivery, purge impact
+ * (scripts/bench/purge-impact.ts; BENCH_PURGE=0 skips it) and peak RSS.
  * Numbers on a shared machine are only as good as its load, printed with each phase: compare the
  * product with the peer of the same run (the ratio), not with another run's numbers.
  */
@@ -39,6 +40,7 @@ import { maxInWindow } from "../tests/helpers/webhook-receiver";
 import { percentile, startLoopbackReceiver, type LoopbackReceiver } from "./bench/loopback-receiver";
 import { cpuMs, peakRssMb, treeCpuMs } from "./bench/process-usage";
 import { resultsTable } from "./bench/results-table";
+import { measurePurgeImpact } from "./bench/purge-impact";
 import { GRAPHILE_VERSION, peerAttemptsByStatus, peerJobsLeft, queuePeerJobs, startPeerProcess, type PeerProcess } from "./bench/peer-sender";
 import { measureMultiSite } from "./bench/multi-site";
 import { measureTwoWorkers } from "./bench/two-workers";
@@ -273,6 +275,7 @@ async function main() {
     for (const rps of [10, 100, 1000]) await measurePacing(database, receiver, customerId, rps, throughput);
     await measureMultiSite(database, receiver, customerId, row, THROUGHPUT_THREADS);
     await measureTwoWorkers(database, receiver, customerId, row, THROUGHPUT_THREADS, { WORKER_CONCURRENCY: String(CONCURRENCY) });
+    if (process.env.BENCH_PURGE !== "0") await measurePurgeImpact(database, receiver, customerId, row);
     row("5. worker peak RSS (VmHWM)", `${peakRssMb(worker.child.pid!).toFixed(0)} MB`, "< 300 MB");
   } catch (error) {
     console.error(`worker output:\n${worker.output().slice(-3000)}`);

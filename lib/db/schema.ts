@@ -314,7 +314,7 @@ export const webhookMessages = pgTable(
 export const webhookAttempts = pgTable(
   "webhook_attempts",
   {
-    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    id: bigint("id", { mode: "number" }).notNull().generatedAlwaysAsIdentity(),
     messageId: uuid("message_id")
       .notNull()
       .references(() => webhookMessages.id, { onDelete: "cascade" }),
@@ -342,7 +342,12 @@ export const webhookAttempts = pgTable(
     }>(),
   },
   (t) => [
-    uniqueIndex("webhook_attempts_message_attempt_key").on(t.messageId, t.attemptNo),
+    // Partitioned by day of created_at (drizzle/0021_attempts-partitioned.sql, lib/db/attempt-partitions.ts):
+    // every primary or unique key of a partitioned table must contain the partition key, so the key
+    // is (id, created_at) and one attempt row per (message, attempt_no) is kept by the claim token
+    // (only the claim holder records an outcome and inserts the next attempt), not by an index.
+    primaryKey({ columns: [t.id, t.createdAt] }),
+    index("webhook_attempts_message_attempt_idx").on(t.messageId, t.attemptNo),
     // Logs filters (DESIGN §8): each filter combination reads newest-first through an index whose
     // leading columns are filters, then (created_at, id) for order and the keyset cursor. Filter
     // columns after `id` change no order but are checked inside the index, so a rare combination

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { addToAttemptMinutes } from "../delivery/attempt-minutes";
 import { USER_AGENT } from "../delivery/delivery-rules";
+import { createAttemptPartitions } from "./attempt-partitions";
 import type { Database } from "./client";
 
 /**
@@ -12,6 +13,8 @@ import type { Database } from "./client";
  * port of the loopback address. Rows are made by set-based SQL (generate_series), in one transaction.
  */
 
+/** The seeded history spans this many days back from now. */
+const HISTORY_DAYS = 30;
 export const SEED_SITE_URL = "http://127.0.0.1:9/";
 export const SEED_SITE_PREFIX = "Seed: ";
 export const SEED_CUSTOMER_COUNT = 1000;
@@ -87,6 +90,8 @@ export async function seedDeliveryHistory(
     return count;
   };
 
+  // The seeded history's days get their attempt partitions, as a live database has them (else its rows would sit in the default one).
+  await createAttemptPartitions(db, new Date(Date.now() - (HISTORY_DAYS + 1) * 86_400_000), new Date());
   const summary = await db.transaction(async (tx) => {
     const run = (s: ReturnType<typeof sql>) => tx.execute(s);
     const [present] = await tx.execute<{ n: number }>(
@@ -172,7 +177,7 @@ function planMessages(target: number) {
   return sql`create temp table seed_plan on commit drop as
     with draws as (
       select i as seq,
-        now() - interval '5 minutes' - ((i - 1) + random()) * (interval '30 days' / ${expectedMessages}::float8) as created_at,
+        now() - interval '5 minutes' - ((i - 1) + random()) * (${HISTORY_DAYS}::int * interval '1 day' / ${expectedMessages}::float8) as created_at,
         random() as r_site, random() as r_customer, random() as r_action, random() as r_fate, random() as r_retries,
         floor(random() * ${FAILURE_KINDS})::int as fail_kind, random() as r_ms, random() as r_ok
       from generate_series(1, ${drawn}::int) i

@@ -194,8 +194,9 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
     from claimed c
     join trusted_sites s on s.id = c.site_id
     join lateral (
+      -- No attempt is older than its message: the bound skips the day partitions before it.
       select id, attempt_no, started_at from webhook_attempts
-      where message_id = c.id order by attempt_no desc limit 1
+      where message_id = c.id and created_at >= c.created_at order by attempt_no desc limit 1
     ) a on true`);
   return rows.map((r) => ({
     id: r.id,

@@ -223,7 +223,11 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
   const purgeEveryMs = options.purgeEveryMs ?? HOUR;
   const purge = () =>
     purgeExpired(db)
-      .then(({ attempts, messages }) => (attempts || messages) && log(`purged ${attempts} attempts and ${messages} messages older than 90 days`))
+      .then(
+        ({ attempts, partitions, messages }) =>
+          (attempts || partitions || messages) &&
+          log(`purged ${partitions} days and ${attempts} more attempts, and ${messages} messages older than 90 days`),
+      )
       .catch((error) => log(`purging old logs failed (${describe(error)})`));
   const purgeTimer = purgeEveryMs > 0 ? setInterval(purge, purgeEveryMs) : undefined;
   if (purgeEveryMs > 0) void purge();

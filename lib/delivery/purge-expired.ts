@@ -1,5 +1,12 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db";
+import {
+  DEFAULT_PARTITION,
+  createAttemptPartitionsAhead,
+  dropAttemptPartition,
+  isLockTimeout,
+  listAttemptPartitions,
+} from "../db/attempt-partitions";
 import { RETENTION_MS } from "./delivery-rules";
 
 export interface PurgeOptions {
@@ -7,22 +14,31 @@ export interface PurgeOptions {
   retentionMs?: number;
   /** Rows per transaction: small, so each delete holds its locks only briefly and deliveries go on. */
   batchSize?: number;
+  /**
+   * After each delete batch, pause as long as it took (default true): the purge then takes at most
+   * about half of a database connection's time, and deliveries beside it keep their latency.
+   */
+  paced?: boolean;
 }
 
 const DEFAULT_BATCH_SIZE = 1000;
 
 /**
- * Deletes attempts and finished messages older than the retention (90 days, DESIGN §3), and the
- * per-minute rollup rows of minutes that ended before it, batch by batch, each batch its own short
- * statement. In-flight messages and their queued attempt are never touched.
+ * Expires what is older than the retention (90 days, DESIGN §3): drops the day partitions of attempts
+ * that ended before it, deletes the expired attempts of the default partition and finished messages
+ * batch by batch, each batch its own short statement, and the per-minute rollup rows of minutes that
+ * ended before it. In-flight messages and their queued attempt are never touched. First creates the
+ * attempt partitions of the days ahead (lib/db/attempt-partitions.ts), as this runs on a timer.
  */
 export async function purgeExpired(db: Database, options: PurgeOptions = {}) {
-  const { attempts, messages, minutes } = await purgeExpiredPart(db, {
+  await createAttemptPartitionsAhead(db);
+  const { attempts, partitions, messages, minutes } = await purgeExpiredPart(db, {
     cutoff: purgeCutoff(options.now, options.retentionMs),
     batchSize: options.batchSize,
     maxBatches: Infinity,
+    paced: options.paced ?? true,
   });
-  return { attempts, messages, minutes };
+  return { attempts, partitions, messages, minutes };
 }
 
 /** Everything older than this is purged. */
@@ -35,27 +51,41 @@ export interface PurgePartOptions {
   batchSize?: number;
   /** At most this many delete statements, so one call ends in bounded time. */
   maxBatches: number;
+  /** Pause after each delete batch as long as it took (see PurgeOptions.paced). */
+  paced?: boolean;
 }
 
 /**
- * One bounded part of the purge: at most `maxBatches` delete statements (attempts first, then
- * messages, then rollup minutes, oldest first). `more` says whether expired rows are left; the next
- * part resumes where this one stopped, as every statement deletes the oldest rows still there.
+ * One bounded part of the purge: at most `maxBatches` statements (attempt partitions dropped first,
+ * then attempts of the default partition deleted, then messages, then rollup minutes, oldest first).
+ * `more` says whether expired rows are left; the next part resumes where this one stopped, as every
+ * statement drops or deletes the oldest rows still there.
+ *
+ * A day partition goes once its whole day is before the cutoff. The expired rows of the day the
+ * cutoff falls in stay until that day goes (at most a day longer): the Logs do not show them
+ * (read-messages.ts bounds them by the retention), and deleting them row by row would cost what
+ * partitioning saves. The default partition holds only rows no day covered; its expired ones are
+ * deleted in batches, as before partitioning.
  */
 export async function purgeExpiredPart(db: Database, options: PurgePartOptions) {
   const cutoff = options.cutoff.toISOString();
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   let batches = options.maxBatches;
+  const dropped = await dropExpiredPartitions(db, options.cutoff, batches);
+  batches -= dropped.partitions;
+  if (dropped.more) return { attempts: 0, partitions: dropped.partitions, messages: 0, minutes: 0, more: true };
   const attempts = await deleteInBatches(
     db,
-    sql`delete from webhook_attempts where id in (
-      select id from webhook_attempts where created_at < ${cutoff}::timestamptz and status <> 'queued'
+    sql`delete from ${sql.identifier(DEFAULT_PARTITION)} where id in (
+      select id from ${sql.identifier(DEFAULT_PARTITION)} where created_at < ${cutoff}::timestamptz and status <> 'queued'
       order by created_at limit ${batchSize} for update skip locked)`,
     batchSize,
     batches,
+    options.paced ?? false,
   );
   batches -= attempts.batches;
-  if (attempts.more) return { attempts: attempts.deleted, messages: 0, minutes: 0, more: true };
+  const partitions = dropped.partitions;
+  if (attempts.more) return { attempts: attempts.deleted, partitions, messages: 0, minutes: 0, more: true };
   const messages = await deleteInBatches(
     db,
     sql`delete from webhook_messages where id in (
@@ -63,9 +93,10 @@ export async function purgeExpiredPart(db: Database, options: PurgePartOptions) 
       order by finished_at limit ${batchSize} for update skip locked)`,
     batchSize,
     batches,
+    options.paced ?? false,
   );
   batches -= messages.batches;
-  if (messages.more) return { attempts: attempts.deleted, messages: messages.deleted, minutes: 0, more: true };
+  if (messages.more) return { attempts: attempts.deleted, partitions, messages: messages.deleted, minutes: 0, more: true };
   // A rollup row goes once its whole minute is before the cutoff: a minute the cutoff falls in still
   // counts attempts that are kept.
   const minutes = await deleteInBatches(
@@ -75,15 +106,39 @@ export async function purgeExpiredPart(db: Database, options: PurgePartOptions) 
       order by minute limit ${batchSize} for update skip locked)`,
     batchSize,
     batches,
+    options.paced ?? false,
   );
-  return { attempts: attempts.deleted, messages: messages.deleted, minutes: minutes.deleted, more: minutes.more };
+  return { attempts: attempts.deleted, partitions, messages: messages.deleted, minutes: minutes.deleted, more: minutes.more };
 }
 
-async function deleteInBatches(db: Database, statement: ReturnType<typeof sql>, batchSize: number, maxBatches: number) {
+/**
+ * Drops the day partitions of attempts whose day ended before the cutoff, oldest first, at most
+ * `maxDrops`. A drop that cannot get its lock (after its own retries) is left to the next purge
+ * (`more` stays false: nothing is gained by retrying at once).
+ */
+async function dropExpiredPartitions(db: Database, cutoff: Date, maxDrops: number) {
+  const expired = (await listAttemptPartitions(db)).filter((p) => p.to.getTime() <= cutoff.getTime());
+  let partitions = 0;
+  for (const partition of expired) {
+    if (partitions >= maxDrops) return { partitions, more: true };
+    try {
+      await dropAttemptPartition(db, partition);
+      partitions++;
+    } catch (error) {
+      if (!isLockTimeout(error)) throw error;
+      return { partitions, more: false };
+    }
+  }
+  return { partitions, more: false };
+}
+
+async function deleteInBatches(db: Database, statement: ReturnType<typeof sql>, batchSize: number, maxBatches: number, paced: boolean) {
   let deleted = 0;
   let batches = 0;
   while (batches < maxBatches) {
+    const started = performance.now();
     const result = await db.execute(statement);
+    if (paced) await new Promise((resolve) => setTimeout(resolve, performance.now() - started));
     batches++;
     const count = result.count ?? 0;
     deleted += count;

@@ -5,7 +5,7 @@ import { positionBound, positionOf } from "../db/page-position";
 import { customers, trustedSites, webhookAttempts, webhookMessages, workflowRuns, workflows } from "../db/schema";
 import { NotFoundError } from "../errors";
 import { parseOrThrow } from "../validation";
-import { IN_FLIGHT } from "./delivery-rules";
+import { IN_FLIGHT, RETENTION_MS } from "./delivery-rules";
 import { DEFAULT_ATTEMPTS, MAX_POLICY_ATTEMPTS } from "./retry-policy";
 import { logsQuerySchema, queueQuerySchema } from "./logs-query";
 
@@ -64,7 +64,9 @@ export async function listAttemptLogs(db: Database, query: unknown) {
 
 /**
  * The Logs query, unexecuted (tests read its plan). Each filter is an equality on one column, with
- * the (created_at, id) keyset, so one index per filter serves it.
+ * the (created_at, id) keyset, so one index per filter serves it. Attempts past the retention are not
+ * shown, though the day the cutoff falls in is dropped whole only once it has ended (purge-expired.ts);
+ * the bound also lets PostgreSQL skip the partitions before it when the query starts.
  */
 export function attemptLogsQuery(db: Database, q: z.output<typeof logsQuerySchema>) {
   const filters: (SQL | undefined)[] = [
@@ -76,6 +78,7 @@ export function attemptLogsQuery(db: Database, q: z.output<typeof logsQuerySchem
     q.from ? sql`${webhookAttempts.createdAt} >= ${q.from}::timestamptz` : undefined,
     q.to ? sql`${webhookAttempts.createdAt} < ${q.to}::timestamptz` : undefined,
     q.cursor && sql`(${webhookAttempts.createdAt}, ${webhookAttempts.id}) < (${positionBound(q.cursor.micros)}, ${q.cursor.id}::bigint)`,
+    sql`${webhookAttempts.createdAt} >= now() - ${sql.raw(String(RETENTION_MS))} * interval '1 millisecond'`,
   ];
   return db
     .select({ ...attemptColumns, resentFromMessageId: webhookMessages.resentFromMessageId, position: positionOf(webhookAttempts.createdAt) })
@@ -121,8 +124,9 @@ export function inFlightQuery(db: Database, q: z.output<typeof queueQuerySchema>
   return db
     .select({
       ...messageColumns,
-      // The newest failed attempt's error, through the (message_id, attempt_no) key: at most 5 rows.
-      lastError: sql<string | null>`(select a.error from ${webhookAttempts} a where a.message_id = ${webhookMessages.id} and a.error is not null order by a.attempt_no desc limit 1)`,
+      // The newest failed attempt's error, through the (message_id, attempt_no) index: at most 5 rows.
+      // No attempt is older than its message: the bound skips the day partitions before it.
+      lastError: sql<string | null>`(select a.error from ${webhookAttempts} a where a.message_id = ${webhookMessages.id} and a.created_at >= ${webhookMessages.createdAt} and a.error is not null order by a.attempt_no desc limit 1)`,
       /** A worker holds the message: an attempt is being sent. */
       sending: sql<boolean>`coalesce(${webhookMessages.lockedUntil} > clock_timestamp(), false)`,
       /** The site delivers in order per customer and an earlier message of the customer is still in flight (DESIGN §3). */

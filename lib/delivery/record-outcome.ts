@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db";
+import { attemptsNotBefore } from "../db/attempt-partitions";
 import { executePrepared } from "../db/prepared";
 import { addToAttemptMinutes } from "./attempt-minutes";
 import type { ClaimedMessage } from "./claim-messages";
@@ -31,7 +32,8 @@ export type RecordedOutcome =
   | { kind: "lost" };
 
 export interface OutcomeToRecord {
-  message: Pick<ClaimedMessage, "id" | "claimToken" | "attempt">;
+  /** With `createdAt`, the attempt's update skips the day partitions before its message was created. */
+  message: Pick<ClaimedMessage, "id" | "claimToken" | "attempt"> & Partial<Pick<ClaimedMessage, "createdAt">>;
   result: AttemptResult;
   options: {
     /** A failed attempt is followed by the next one this much later; null: it was the last (retry-decision.ts decides). */
@@ -118,6 +120,7 @@ export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]):
         error = o.error, response_excerpt = o.response_excerpt, request = o.request
       from outcome o join msg on msg.id = o.message_id
       where a.id = o.attempt_id and a.id = any(array(select attempt_id from outcome))
+        and a.created_at >= ${attemptsNotBefore(outcomes.map((o) => o.message.createdAt))}::timestamptz
       returning a.id, a.site_id, a.created_at, a.status, a.duration_ms
     ), rollup as (
       ${addToAttemptMinutes(sql`attempt`)}

@@ -37,12 +37,14 @@ interface PlanNode {
   "Heap Fetches"?: number;
   "Shared Hit Blocks"?: number;
   "Shared Read Blocks"?: number;
+  /** Partitions an Append or Merge Append skipped when the query started (run-time pruning). */
+  "Subplans Removed"?: number;
   Plans?: PlanNode[];
 }
 
 export interface PlanSummary {
   executionMs: number;
-  /** e.g. "Index Scan Backward webhook_attempts_status_idx 51 rows (+1,204 filtered)" for each scan of webhook_attempts. */
+  /** e.g. "Index Scan Backward webhook_attempts_*_status_created_at_id_action_idx 51 rows (+1,204 filtered) in 9 partitions" per index of webhook_attempts. */
   scans: string;
   /** Rows the scans of webhook_attempts read (returned + removed by a filter). */
   attemptRowsRead: number;
@@ -57,25 +59,41 @@ export async function explain(sql: postgres.Sql, query: CapturedQuery): Promise<
   const textRows = await sql.unsafe(`explain (analyze, buffers) ${query.sql}`, params);
   const [json] = await sql.unsafe(`explain (analyze, buffers, format json) ${query.sql}`, params);
   const [plan] = json!["QUERY PLAN"] as [{ Plan: PlanNode; "Execution Time": number }];
-  const scans: string[] = [];
+  // webhook_attempts is partitioned by day: the scans of its partitions with the same index (named
+  // webhook_attempts_<day>_<columns>_idx) are summed into one entry, with how many partitions each read.
+  const scans = new Map<string, { rows: number; removed: number; heap?: number; partitions: number }>();
   let read = 0;
   let sorted = false;
+  let pruned = 0;
   const walk = (node: PlanNode) => {
     if (node["Node Type"] === "Sort") sorted = true;
-    if (node["Relation Name"] === "webhook_attempts") {
+    pruned += node["Subplans Removed"] ?? 0;
+    if (/^webhook_attempts(_\d{8}|_default)?$/.test(node["Relation Name"] ?? "")) {
       const rows = node["Actual Rows"] * node["Actual Loops"];
       const removed = ((node["Rows Removed by Filter"] ?? 0) + (node["Rows Removed by Index Recheck"] ?? 0)) * node["Actual Loops"];
       read += rows + removed;
-      const heap = node["Heap Fetches"] !== undefined ? `, ${node["Heap Fetches"]} heap fetches` : "";
       const direction = node["Scan Direction"] === "Backward" ? " Backward" : "";
-      scans.push(`${node["Node Type"]}${direction} ${node["Index Name"] ?? ""} ${fmt(rows)} rows${removed ? ` (+${fmt(removed)} filtered)` : ""}${heap}`.replace("  ", " "));
+      const index = (node["Index Name"] ?? "").replace(/^webhook_attempts_(\d{8}|default)_/, "webhook_attempts_*_");
+      const key = `${node["Node Type"]}${direction} ${index}`.trim();
+      const scan = scans.get(key) ?? { rows: 0, removed: 0, partitions: 0 };
+      scan.rows += rows;
+      scan.removed += removed;
+      scan.partitions += 1;
+      if (node["Heap Fetches"] !== undefined) scan.heap = (scan.heap ?? 0) + node["Heap Fetches"];
+      scans.set(key, scan);
     }
     node.Plans?.forEach(walk);
   };
   walk(plan.Plan);
+  const described = [...scans].map(([key, s]) => {
+    const heap = s.heap !== undefined ? `, ${fmt(s.heap)} heap fetches` : "";
+    const partitions = s.partitions > 1 ? ` in ${s.partitions} partitions` : "";
+    return `${key} ${fmt(s.rows)} rows${s.removed ? ` (+${fmt(s.removed)} filtered)` : ""}${heap}${partitions}`;
+  });
+  if (pruned) described.push(`${pruned} partitions pruned at start`);
   return {
     executionMs: plan["Execution Time"],
-    scans: scans.join("; "),
+    scans: described.join("; "),
     attemptRowsRead: read,
     buffers: (plan.Plan["Shared Hit Blocks"] ?? 0) + (plan.Plan["Shared Read Blocks"] ?? 0),
     sorted,

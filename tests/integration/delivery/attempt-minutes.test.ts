@@ -219,7 +219,7 @@ describe("other writers and the purge", () => {
     await database.sql`
       insert into attempt_minutes (site_id, minute, status, attempts, durations)
       select ${siteId}, m::timestamptz, 'done', 1, array_fill(0, array[${DURATION_BUCKETS}::int]) from unnest(${minutes}::text[]) m`;
-    expect(await purgeExpired(database.db, { now, batchSize: 1 })).toEqual({ attempts: 0, messages: 0, minutes: 2 });
+    expect(await purgeExpired(database.db, { now, batchSize: 1 })).toEqual({ attempts: 0, partitions: 0, messages: 0, minutes: 2 });
     const left = await database.sql<{ minute: Date | string }[]>`select minute from attempt_minutes where site_id = ${siteId} order by minute`;
     expect(left.map((r) => new Date(r.minute).toISOString())).toEqual(minutes.slice(2));
   });

@@ -71,11 +71,11 @@ describe("purgeExpired", () => {
       from generate_series(2, 5) n`);
 
     const purged = await purgeExpired(database.db, { now, batchSize: 2 });
-    expect(purged).toEqual({ attempts: 5, messages: 1, minutes: 0 });
+    expect(purged).toEqual({ attempts: 5, partitions: 0, messages: 1, minutes: 0 });
     expect(await attemptRows(database.db, ids.oldInFlight!)).toHaveLength(1);
     const left = await database.db.select({ id: webhookMessages.id }).from(webhookMessages);
     expect(left.map((m) => m.id)).toEqual(expect.arrayContaining([ids.oldInFlight, ids.recentDone]));
     expect(left.map((m) => m.id)).not.toContain(ids.oldDone);
-    expect(await purgeExpired(database.db, { now })).toEqual({ attempts: 0, messages: 0, minutes: 0 });
+    expect(await purgeExpired(database.db, { now })).toEqual({ attempts: 0, partitions: 0, messages: 0, minutes: 0 });
   });
 });

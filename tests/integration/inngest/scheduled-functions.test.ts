@@ -100,7 +100,7 @@ describe("purge-webhook-logs (cron)", () => {
     const { result, error } = await new InngestTestEngine({ function: purgeWebhookLogs }).execute({ steps: [] });
 
     expect(error).toBeUndefined();
-    expect(result).toEqual({ attempts: 1, messages: 1, minutes: 0, parts: 1, more: false });
+    expect(result).toEqual({ attempts: 1, partitions: 0, messages: 1, minutes: 0, parts: 1, more: false });
     const left = await database.db.select({ id: webhookMessages.id }).from(webhookMessages).where(inArray(webhookMessages.id, [old, recent, oldInFlight]));
     expect(left.map((m) => m.id).sort()).toEqual([recent, oldInFlight].sort());
     expect(await attemptRows(database.db, recent)).toHaveLength(1);
@@ -131,14 +131,14 @@ describe("purge-webhook-logs (cron)", () => {
 
     expect(error).toBeUndefined();
     const perStep = PURGE_BATCHES_PER_STEP * 1000;
-    expect(result).toEqual({ attempts: 45_000, messages: 9_000, minutes: 0, parts: 3, more: false });
+    expect(result).toEqual({ attempts: 45_000, partitions: 0, messages: 9_000, minutes: 0, parts: 3, more: false });
     const run = ctx.step.run as unknown as { mock: { calls: [string][]; results: { value: Promise<unknown> }[] } };
-    expect(run.mock.calls.map(([id]) => id)).toEqual(["cutoff", "purge-1", "purge-2", "purge-3"]);
+    expect(run.mock.calls.map(([id]) => id)).toEqual(["partitions-ahead", "cutoff", "purge-1", "purge-2", "purge-3"]);
     // Each part stopped after its batches; the next took up the oldest rows left.
-    expect(await Promise.all(run.mock.results.slice(1).map((r) => r.value))).toEqual([
-      { attempts: perStep, messages: 0, minutes: 0, more: true },
-      { attempts: perStep, messages: 0, minutes: 0, more: true },
-      { attempts: 45_000 - 2 * perStep, messages: 9_000, minutes: 0, more: false },
+    expect(await Promise.all(run.mock.results.slice(2).map((r) => r.value))).toEqual([
+      { attempts: perStep, partitions: 0, messages: 0, minutes: 0, more: true },
+      { attempts: perStep, partitions: 0, messages: 0, minutes: 0, more: true },
+      { attempts: 45_000 - 2 * perStep, partitions: 0, messages: 9_000, minutes: 0, more: false },
     ]);
     expect(await left()).toEqual({ attempts: 0, messages: 0 });
   }, 60_000);

@@ -1,0 +1,153 @@
+import { sql } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+
+/**
+ * `webhook_attempts` is partitioned by UTC day of `created_at` (drizzle/0021_attempts-partitioned.sql):
+ * one table per day named `webhook_attempts_YYYYMMDD`, plus `webhook_attempts_default` for rows no day
+ * covers, so an insert never fails. This module creates days ahead and drops whole expired days; it
+ * knows tables and dates, not the retention rule (lib/delivery/purge-expired.ts decides what expires).
+ */
+
+// Any drizzle PostgreSQL database: the application's, or the migration's bare one.
+type AnyDatabase = PgDatabase<PgQueryResultHKT, Record<string, unknown>>;
+
+const DAY_MS = 86_400_000;
+/** Days created ahead of today, so a worker down for a few days still finds its partitions. */
+export const PARTITION_DAYS_AHEAD = 7;
+export const DEFAULT_PARTITION = "webhook_attempts_default";
+/** Partition DDL waits at most this long for its lock: behind a waiting DDL every delivery would queue. */
+const LOCK_TIMEOUT = "100ms";
+/** Serializes partition maintenance between processes (any constant, the same everywhere). */
+const MAINTENANCE_LOCK_ID = 7_311_642_002;
+
+export interface AttemptPartition {
+  name: string;
+  /** Inclusive start and exclusive end of the partition's range. */
+  from: Date;
+  to: Date;
+}
+
+/** The UTC day a time falls in, as midnight. */
+export function utcDay(at: Date): Date {
+  return new Date(Math.floor(at.getTime() / DAY_MS) * DAY_MS);
+}
+
+export function partitionName(day: Date): string {
+  return `webhook_attempts_${day.toISOString().slice(0, 10).replaceAll("-", "")}`;
+}
+
+/** The day partitions (not the default one), oldest first. */
+export async function listAttemptPartitions(db: AnyDatabase): Promise<AttemptPartition[]> {
+  const rows = (await db.execute(sql`
+    select c.relname as name, pg_get_expr(c.relpartbound, c.oid) as bound
+    from pg_inherits i join pg_class c on c.oid = i.inhrelid
+    where i.inhparent = 'webhook_attempts'::regclass`)) as unknown as { name: string; bound: string }[];
+  const partitions: AttemptPartition[] = [];
+  for (const row of rows) {
+    const m = /FROM \('([^']+)'\) TO \('([^']+)'\)/.exec(row.bound);
+    if (m) partitions.push({ name: row.name, from: new Date(m[1]!), to: new Date(m[2]!) });
+  }
+  return partitions.sort((a, b) => a.from.getTime() - b.from.getTime());
+}
+
+/** The database's clock (rows get `created_at` from it), not this process's. */
+async function databaseNow(db: AnyDatabase): Promise<Date> {
+  const [row] = (await db.execute(sql`select extract(epoch from now())::float8 * 1000 as ms`)) as unknown as { ms: number }[];
+  return new Date(row!.ms);
+}
+
+/**
+ * Creates the day partitions from today to PARTITION_DAYS_AHEAD days ahead that are missing (the
+ * database's today, UTC). Returns the names created. Cheap when they all exist (one catalog read).
+ */
+export async function createAttemptPartitionsAhead(db: AnyDatabase, days = PARTITION_DAYS_AHEAD): Promise<string[]> {
+  const today = utcDay(await databaseNow(db));
+  return createAttemptPartitions(db, today, new Date(today.getTime() + days * DAY_MS));
+}
+
+/**
+ * Creates the missing day partitions for the days from `first` to `last` (inclusive). A day whose rows
+ * already sit in the default partition gets them moved into its new partition. Each day is its own
+ * short transaction: the new table is created alone and then attached, which locks the parent only in
+ * SHARE UPDATE EXCLUSIVE mode (inserts and updates go on) and the default partition while it is checked.
+ */
+export async function createAttemptPartitions(db: AnyDatabase, first: Date, last: Date): Promise<string[]> {
+  const existing = new Set((await listAttemptPartitions(db)).map((p) => p.from.getTime()));
+  const created: string[] = [];
+  for (let day = utcDay(first).getTime(); day <= utcDay(last).getTime(); day += DAY_MS) {
+    if (existing.has(day)) continue;
+    const name = partitionName(new Date(day));
+    const from = new Date(day).toISOString();
+    const to = new Date(day + DAY_MS).toISOString();
+    const made = await retryOnLockTimeout(() => db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${MAINTENANCE_LOCK_ID})`);
+      await tx.execute(sql.raw(`set local lock_timeout = '${LOCK_TIMEOUT}'`));
+      // Another process may have made it while this one waited for the lock.
+      const [found] = (await tx.execute(sql`select to_regclass(${name}) is not null as found`)) as unknown as { found: boolean }[];
+      if (found!.found) return false;
+      await tx.execute(sql.raw(`create table "${name}" (like webhook_attempts including defaults including constraints)`));
+      // The partition must hold them before it is attached: the default partition may not keep rows of a covered day.
+      await tx.execute(sql.raw(`with moved as (
+          delete from "${DEFAULT_PARTITION}" where created_at >= '${from}' and created_at < '${to}' returning *)
+        insert into "${name}" select * from moved`));
+      await tx.execute(sql.raw(`alter table webhook_attempts attach partition "${name}" for values from ('${from}') to ('${to}')`));
+      return true;
+    }));
+    if (made) created.push(name);
+  }
+  return created;
+}
+
+/**
+ * Detaches and drops one day partition. Its queued attempts (the current attempt of a message still
+ * in flight, e.g. at a site paused for months) are first copied into the default partition, in the
+ * same transaction, so dropping a day never loses a message. Returns how many were kept that way.
+ * DETACH … CONCURRENTLY is not allowed beside a default partition, so this takes the parent's
+ * ACCESS EXCLUSIVE lock for the few milliseconds it runs, waiting at most LOCK_TIMEOUT for it (then
+ * trying again a few times: a lock_timeout error means the next purge will).
+ */
+export async function dropAttemptPartition(db: AnyDatabase, partition: AttemptPartition): Promise<{ keptQueued: number }> {
+  return retryOnLockTimeout(() => db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${MAINTENANCE_LOCK_ID})`);
+    await tx.execute(sql.raw(`set local lock_timeout = '${LOCK_TIMEOUT}'`));
+    await tx.execute(sql.raw(`alter table webhook_attempts detach partition "${partition.name}"`));
+    // Detached, its range is covered by no day: inserted through the parent, the rows land in the default partition.
+    const kept = await tx.execute(sql.raw(`insert into webhook_attempts overriding system value
+      select * from "${partition.name}" where status = 'queued'`));
+    await tx.execute(sql.raw(`drop table "${partition.name}"`));
+    return { keptQueued: (kept as { count?: number }).count ?? 0 };
+  }));
+}
+
+/**
+ * A lower bound for the `created_at` of attempts of messages created at these times (no attempt is
+ * older than its message): `created_at >= bound` lets a statement that finds attempts by id skip the
+ * older day partitions instead of probing every one. "-infinity" when a time is unknown.
+ */
+export function attemptsNotBefore(messagesCreatedAt: (Date | undefined)[]): string {
+  const min = Math.min(...messagesCreatedAt.map((d) => d?.getTime() ?? -Infinity));
+  return Number.isFinite(min) ? new Date(min).toISOString() : "-infinity";
+}
+
+/** Whether an error is a partition DDL giving up on its lock (lock_timeout): the next run tries again. */
+export function isLockTimeout(error: unknown): boolean {
+  const e = error as { code?: string; cause?: { code?: string } } | null;
+  return (e?.cause?.code ?? e?.code) === "55P03";
+}
+
+const LOCK_TRIES = 20;
+
+/**
+ * Runs one partition DDL transaction, again after a pause when it gave up on its lock (LOCK_TRIES in
+ * all, over about 20 s): many short waits, so deliveries queued behind one wait at most LOCK_TIMEOUT.
+ */
+async function retryOnLockTimeout<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (!isLockTimeout(error) || attempt === LOCK_TRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 1_000 + 50 * attempt));
+    }
+  }
+}
