@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db";
 import { apiTokens } from "../db/schema";
@@ -41,13 +41,19 @@ export async function revokeApiToken(db: Database, id: string): Promise<ListedAp
   return existing; // already revoked: revoking again changes nothing
 }
 
-/** The token's name when it is valid and not revoked; records its use. */
+/** Use is recorded at most once a minute per token: every API call (each enqueue) writing its token's row would cost a write per message. */
+const LAST_USED_PRECISION = "1 minute";
+
+/** The token's name when it is valid and not revoked; records its use (to the minute). */
 export async function verifyApiToken(db: Database, token: string): Promise<{ id: string; name: string } | null> {
   if (!looksLikeApiToken(token)) return null;
-  const [row] = await db
-    .update(apiTokens)
-    .set({ lastUsedAt: new Date() })
-    .where(and(eq(apiTokens.tokenHash, hashApiToken(token)), isNull(apiTokens.revokedAt)))
-    .returning({ id: apiTokens.id, name: apiTokens.name });
-  return row ?? null;
+  const rows = (await db.execute(sql`
+    with valid as (
+      select id, name, last_used_at from api_tokens where token_hash = ${hashApiToken(token)} and revoked_at is null
+    ), used as (
+      update api_tokens set last_used_at = now()
+      where id in (select id from valid where last_used_at is null or last_used_at < now() - ${LAST_USED_PRECISION}::interval)
+    )
+    select id, name from valid`)) as unknown as { id: string; name: string }[];
+  return rows[0] ?? null;
 }

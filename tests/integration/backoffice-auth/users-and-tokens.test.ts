@@ -65,6 +65,13 @@ describe("API tokens", () => {
     expect(await verifyApiToken(database.db, created.token.slice(0, -1) + "x")).toBeNull();
     const [listed] = await listApiTokens(database.db);
     expect(listed!.lastUsedAt).toBeInstanceOf(Date);
+    // Used again within the minute: the use is not written again (one write per message otherwise).
+    expect(await verifyApiToken(database.db, created.token)).toEqual({ id: created.id, name: "Workflow engine" });
+    expect((await listApiTokens(database.db))[0]!.lastUsedAt).toEqual(listed!.lastUsedAt);
+    await database.sql`update api_tokens set last_used_at = now() - interval '2 minutes' where id = ${created.id}`;
+    await verifyApiToken(database.db, created.token);
+    // Older than the minute: written again (it was set 2 minutes back).
+    expect(Date.now() - (await listApiTokens(database.db))[0]!.lastUsedAt!.getTime()).toBeLessThan(60_000);
     expect(JSON.stringify(listed)).not.toContain(created.token);
 
     const revoked = await revokeApiToken(database.db, created.id);
