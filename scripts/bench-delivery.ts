@@ -239,7 +239,7 @@ async function main() {
     // BENCH_TRACE=1: this worker traces too (the pacing phase then breaks down each request's lateness).
     worker = await startWorker(process.env.BENCH_TRACE === "1" ? { DELIVERY_TRACE: "1" } : {});
     const throughput = PHASES.has("throughput") ? await measureThroughput(database, receiver, customerId, worker, peer, ceiling) : Infinity;
-    if (PHASES.has("pacing")) await measurePacingAtReceiver(database, receiver, customerId, row, throughput, worker.output);
+    if (PHASES.has("pacing")) await measurePacingAtReceiver(database, customerId, row, throughput, worker.output);
     if (process.env.BENCH_TRACE_FILE) await import("node:fs/promises").then((fs) => fs.writeFile(process.env.BENCH_TRACE_FILE!, worker!.output()));
     row("5. worker peak RSS (VmHWM)", `${peakRssMb(worker.child.pid!).toFixed(0)} MB`, "< 300 MB");
   } catch (error) {

@@ -102,8 +102,7 @@ export function notBeforeLocal(siteId: string, startAt: number, booked: readonly
  * are dropped on the way.
  */
 export async function holdDepartures(db: Database, siteId: string, hold: DepartureHold, departedLocal: number): Promise<void> {
-  const live = (localHolds.get(siteId) ?? []).filter((h) => h.localUntil > departedLocal);
-  localHolds.set(siteId, [...live.slice(-(MAX_HOLDS - 1)), { from: hold.from, localUntil: departedLocal + HOLD_MS }]);
+  holdLocally(siteId, hold, departedLocal);
   await executePrepared(db, sql`
     update site_pacing set departure_holds = (
       select coalesce(jsonb_agg(h order by (h->>0)::float8), '[]'::jsonb) from (
@@ -113,6 +112,12 @@ export async function holdDepartures(db: Database, siteId: string, hold: Departu
       ) live)
     from (select ${ASYNC_COMMIT}) async_commit
     where site_id = ${siteId}`);
+}
+
+/** holdDepartures' part in this process: its own later sends see the hold at once. */
+export function holdLocally(siteId: string, hold: DepartureHold, departedLocal: number): void {
+  const live = (localHolds.get(siteId) ?? []).filter((h) => h.localUntil > departedLocal);
+  localHolds.set(siteId, [...live.slice(-(MAX_HOLDS - 1)), { from: hold.from, localUntil: departedLocal + HOLD_MS }]);
 }
 
 /** The live holds among those a booking read. */

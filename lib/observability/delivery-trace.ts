@@ -14,10 +14,10 @@ export function traceDelivery(messageId: string, stage: string): void {
 }
 
 if (enabled) {
-  // When undici wrote the request's headers to the socket (its own diagnostics channel).
-  diagnostics.subscribe("undici:client:sendHeaders", (message) => {
-    const headers = (message as { headers?: unknown }).headers;
-    const id = typeof headers === "string" ? /\r\nwebhook-id: ([^\r]+)/i.exec(`\r\n${headers}`)?.[1] : undefined;
-    if (id) traceDelivery(id, "written");
+  // When undici had written the request to the socket (its own diagnostics channel).
+  diagnostics.subscribe("undici:request:bodySent", (message) => {
+    const headers = (message as { request?: { headers?: unknown } }).request?.headers;
+    const at = Array.isArray(headers) ? headers.findIndex((h, i) => i % 2 === 0 && String(h).toLowerCase() === "webhook-id") : -1;
+    if (at >= 0) traceDelivery(String((headers as unknown[])[at + 1]), "written");
   });
 }

@@ -1,20 +1,19 @@
 import diagnostics from "node:diagnostics_channel";
 
 /**
- * When a webhook request actually left: the moment undici wrote its headers to the socket (its
- * `undici:client:sendHeaders` diagnostics channel, published by the undici package and by Node's own
- * fetch alike). Pacing is accountable for this moment, not for when the send was handed to the HTTP
+ * When a webhook request actually left: the moment undici had written it to the socket (its
+ * `undici:request:bodySent` diagnostics channel, published after the write, by the undici package and
+ * by Node's own fetch alike; `undici:client:sendHeaders` comes before the write, and a process
+ * descheduled in between made that up to tens of ms early). Pacing is accountable for this moment, not for when the send was handed to the HTTP
  * client: under load the write can come tens of milliseconds later (a starved event loop, a new
  * connection). Requests are told apart by their Webhook-Id header.
  */
 const watchers = new Map<string, () => void>();
 let subscribed = false;
 
-function onHeadersWritten(message: unknown) {
+function onRequestWritten(message: unknown) {
   if (watchers.size === 0) return;
-  const headers = (message as { headers?: unknown }).headers;
-  if (typeof headers !== "string") return;
-  const id = /(?:^|\r\n)webhook-id: ?([^\r\n]+)/i.exec(headers)?.[1]?.trim();
+  const id = webhookIdOf((message as { request?: { headers?: unknown } }).request?.headers);
   const watcher = id === undefined ? undefined : watchers.get(id);
   if (!watcher) return;
   watchers.delete(id!);
@@ -27,7 +26,7 @@ function onHeadersWritten(message: unknown) {
  */
 export function watchDeparture(webhookId: string, onDeparted: () => void): { stop(): void } {
   if (!subscribed) {
-    diagnostics.subscribe("undici:client:sendHeaders", onHeadersWritten);
+    diagnostics.subscribe("undici:request:bodySent", onRequestWritten);
     subscribed = true;
   }
   watchers.set(webhookId, onDeparted);
@@ -36,4 +35,16 @@ export function watchDeparture(webhookId: string, onDeparted: () => void): { sto
       if (watchers.get(webhookId) === onDeparted) watchers.delete(webhookId);
     },
   };
+}
+
+/** The Webhook-Id of undici's request headers: a flat [name, value, …] array (a raw string in older versions). */
+function webhookIdOf(headers: unknown): string | undefined {
+  if (Array.isArray(headers)) {
+    for (let i = 0; i + 1 < headers.length; i += 2) {
+      if (String(headers[i]).toLowerCase() === "webhook-id") return String(headers[i + 1]);
+    }
+    return undefined;
+  }
+  if (typeof headers === "string") return /(?:^|\r\n)webhook-id: ?([^\r\n]+)/i.exec(headers)?.[1]?.trim();
+  return undefined;
 }
