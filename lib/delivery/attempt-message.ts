@@ -12,7 +12,7 @@ import type { DatabaseClock } from "./database-clock";
 import { describeOutage, isDatabaseOutage } from "./database-outage";
 import { deactivateSiteBySystem } from "./deactivate-site";
 import { AuthorizeFailure, PrepareError, SendFailure } from "./delivery-errors";
-import { LATE_START_MS, USER_AGENT } from "./delivery-rules";
+import { LATE_START_MS, MAX_HELD_LATENESS_MS, USER_AGENT } from "./delivery-rules";
 import { encodedEnvelope } from "./envelope";
 import { openSecretHeaders, plainHeaders } from "../trusted-sites/stored-headers";
 import { recordedRequest } from "./recorded-request";
@@ -240,7 +240,8 @@ async function send(
 /**
  * Whether a send is too late to go out (it then books a new start). Where departure holds are kept
  * (reserve-send.ts), late on this process's clock by more than LATE_START_MS or one interval,
- * whichever is longer: the holds pay for any lateness on the database's clock (they take the
+ * whichever is longer, up to MAX_HELD_LATENESS_MS (so its hold is written before another worker books
+ * the send it binds, see PACING_HORIZON_MS): the holds pay for any lateness on the database's clock (they take the
  * departure at the clock's latest), and a send waking a timer's delay late on a loaded machine keeps
  * its start instead of wasting it; up to one interval late, the sends its hold makes wait are about
  * one. Elsewhere, late on the database's clock at its latest, as the 1 % margin alone must then cover
@@ -250,7 +251,7 @@ function isLate(deps: DeliveryDeps, rps: number, startAt: number, notBefore: num
   const latest = deps.clock.latestDatabaseNow();
   if (!Number.isFinite(latest)) return true;
   if (rps > HELD_MAX_RPS) return latest - startAt > LATE_START_MS;
-  return deps.clock.now() - notBefore > Math.max(LATE_START_MS, emissionIntervalMs(rps));
+  return deps.clock.now() - notBefore > Math.min(MAX_HELD_LATENESS_MS, Math.max(LATE_START_MS, emissionIntervalMs(rps)));
 }
 
 /**

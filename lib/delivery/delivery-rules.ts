@@ -12,11 +12,15 @@ export const RESPONSE_EXCERPT_BYTES = 2048;
 export const DEFAULT_CLAIM_TTL_MS = 30_000;
 /**
  * How far ahead a send slot may be reserved and waited for; a site booked further is postponed.
- * Shorter than the 1,010 ms that rps consecutive starts span (reserve-send.ts), so the send rps
- * bookings after a late one is booked at least 260 ms after that one's start: by then the late one's
- * departure hold is in the site's pacing row, which the booking reads, whichever worker books it.
+ * Half the 1,010 ms that rps consecutive starts span (reserve-send.ts), so the send rps bookings
+ * after a late one is booked at least 510 ms after that one's start: by then the late one (at most
+ * MAX_HELD_LATENESS_MS late when handed to the HTTP client) has left and its departure hold is in the
+ * site's pacing row, which the booking reads, whichever worker books it. (At 750 ms, two workers at
+ * 5 rps beside a CPU hog missed a hold now and then.)
  */
-export const PACING_HORIZON_MS = 750;
+export const PACING_HORIZON_MS = 500;
+/** The most a send of a site with departure holds may be late on its own clock before it books a new start (attempt-message.ts). */
+export const MAX_HELD_LATENESS_MS = 200;
 /** How long an attempt waits for one of its site's threads before giving the message back. */
 export const THREAD_WAIT_MS = 2_000;
 /**

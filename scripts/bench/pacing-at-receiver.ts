@@ -94,6 +94,7 @@ function latenessBreakdown(output: string, { times, ids }: Arrivals, row: Row) {
       if (at[from] !== undefined && at[to] !== undefined) (steps[`${from}→${to}`] ??= []).push(at[to]! - at[from]!);
     }
   });
+  if (Object.keys(steps).length === 0) return; // an untraced worker
   row(
     "4. … lateness by step (ms, p50/p99/max)",
     Object.entries(steps).map(([k, v]) => `${k} ${percentile(v, 50).toFixed(1)}/${percentile(v, 99).toFixed(1)}/${Math.max(...v).toFixed(1)}`).join(", "),
