@@ -6,16 +6,16 @@
  * at once. Phases: the ceiling (a plain keep-alive undici `request` client with the worker's
  * concurrency, in its own process), idle latency, sustained throughput against a peer (a minimal
  * graphile-worker sender, scripts/bench/graphile-peer.ts, on the same server and receiver, in
- * interleaved rounds), pacing at 10/100/1,000 rps, 100 sites against one (scripts/bench/multi-site.ts),
- * two worker processes against one (scripts/bench/two-workers.ts), CPU per delivery, purge impact
- * (scripts/bench/purge-impact.ts; BENCH_PURGE=0 skips it) and peak RSS.
+ * interleaved rounds), pacing at the receiver at 5/10/100 rps beside a CPU hog (scripts/bench/pacing-at-receiver.ts),
+ * 100 sites against one (scripts/bench/multi-site.ts), two worker processes against one
+ * (scripts/bench/two-workers.ts), CPU per delivery, purge impact (scripts/bench/purge-impact.ts;
+ * BENCH_PURGE=0 skips it) and peak RSS. BENCH_PHASES picks phases (e.g. latency,pacing).
  * Numbers on a shared machine are only as good as its load, printed with each phase: compare the
  * product with the peer of the same run (the ratio), not with another run's numbers.
  */
 import { spawn } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
-import { enqueue } from "../lib/delivery/enqueue";
 import { readEnv } from "../lib/env";
 import { startWorkerProcess, type WorkerProcess } from "../tests/helpers/worker-process";
 import {
@@ -25,7 +25,6 @@ import {
   insertBenchCustomer,
   insertBenchSite,
   queueMany,
-  recordedStarts,
   resetStatementStats,
   SIGNING,
   SIGNING_AB,
@@ -35,12 +34,12 @@ import {
   topStatements,
   type BenchDatabase,
 } from "./bench/bench-database";
-// The same window count the pacing tests assert with.
-import { maxInWindow } from "../tests/helpers/webhook-receiver";
 import { percentile, startLoopbackReceiver, type LoopbackReceiver } from "./bench/loopback-receiver";
 import { cpuMs, peakRssMb, treeCpuMs } from "./bench/process-usage";
 import { resultsTable } from "./bench/results-table";
 import { measurePurgeImpact } from "./bench/purge-impact";
+import { measureIdleLatency } from "./bench/idle-latency";
+import { measurePacingAtReceiver } from "./bench/pacing-at-receiver";
 import { GRAPHILE_VERSION, peerAttemptsByStatus, peerJobsLeft, queuePeerJobs, startPeerProcess, type PeerProcess } from "./bench/peer-sender";
 import { measureMultiSite } from "./bench/multi-site";
 import { measureTwoWorkers } from "./bench/two-workers";
@@ -48,8 +47,8 @@ import { measureTwoWorkers } from "./bench/two-workers";
 const env = readEnv();
 const CONCURRENCY = env.WORKER_CONCURRENCY;
 const THROUGHPUT_MESSAGES = Number(process.env.BENCH_MESSAGES ?? 5_000);
-const PACING_SECONDS = Number(process.env.BENCH_PACING_SECONDS ?? 6);
-const LATENCY_MESSAGES = 50;
+/** BENCH_PHASES=latency,pacing (say) runs only those of ceiling, latency, throughput, pacing, multi-site, two-workers, purge. */
+const PHASES = new Set((process.env.BENCH_PHASES ?? "ceiling,latency,throughput,pacing,multi-site,two-workers,purge").split(","));
 /** Spread the throughput phase over this many sites (1 = every reservation on one site's pacing row). */
 const THROUGHPUT_SITES = Number(process.env.BENCH_SITES ?? 1);
 /** Threads of each throughput site, and the peer's concurrency: both senders get as many requests in flight. */
@@ -83,23 +82,6 @@ async function measureCeiling(receiver: LoopbackReceiver): Promise<number> {
   const rate = (requests / elapsedMs) * 1000;
   row(`1. ceiling: plain undici request, ${CONCURRENCY} keep-alive connections, ${CONCURRENCY} in flight`, `${Math.round(rate)} req/s`);
   return rate;
-}
-
-async function measureIdleLatency(database: BenchDatabase, receiver: LoopbackReceiver, customerId: string) {
-  const siteId = await insertBenchSite(database.db, `${receiver.url}/latency`, 1000, 10);
-  const latencies: number[] = [];
-  for (let i = 0; i < LATENCY_MESSAGES; i++) {
-    const before = Date.now();
-    await enqueue(database.db, { siteId, customerId, action: "bench.latency", payload: { i } });
-    await until(() => receiver.arrivals("/latency").length > i, 15_000, "a latency message", 1);
-    latencies.push(receiver.arrivals("/latency")[i]! - before);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  row(
-    `3. idle latency enqueue() → receiver (${LATENCY_MESSAGES} one at a time)`,
-    `p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${Math.max(...latencies)} ms`,
-    "p99 < 50 ms",
-  );
 }
 
 interface RoundResult {
@@ -220,24 +202,6 @@ async function measureThroughput(database: BenchDatabase, receiver: LoopbackRece
   return median(rates);
 }
 
-async function measurePacing(database: BenchDatabase, receiver: LoopbackReceiver, customerId: string, rps: number, throughput: number) {
-  const pathName = `/pacing-${rps}`;
-  // A limit above what the worker sustains cannot be reached: send only what fits the phase's time.
-  const count = Math.round(Math.min(rps, throughput) * PACING_SECONDS);
-  const siteId = await insertBenchSite(database.db, `${receiver.url}${pathName}`, rps, Math.min(100, Math.max(10, rps / 10)));
-  await queueMany(database.db, siteId, customerId, count);
-  await until(async () => (await inFlightCount(database.db, siteId)) === 0, PACING_SECONDS * 3_000 + 10_000, `the ${rps} rps site`, 100);
-  const times = receiver.arrivals(pathName);
-  const span = Math.max(...times) - Math.min(...times);
-  const achieved = ((times.length - 1) / span) * 1000;
-  row(
-    `4. pacing at ${rps} rps (${count} messages${rps > throughput ? ", limit above sustained throughput" : ""})`,
-    `${achieved.toFixed(1)} rps = ${((achieved / rps) * 100).toFixed(1)} %, max in any 1 s window: at the receiver ${maxInWindow(times)}, ` +
-      `recorded starts ${maxInWindow(await recordedStarts(database.db, siteId))}`,
-    `≥ 98 %, window ≤ ${rps}`,
-  );
-}
-
 /**
  * BENCH_SIGNING=ab: the product alone, unsigned and signed rounds alternating ABBAAB in one run (a
  * trend over the run weighs on both alike); the cost of Standard Webhooks signing as a ratio.
@@ -261,27 +225,36 @@ async function main() {
   const database = await startBenchDatabase(env.DATABASE_URL);
   const receiver = await startLoopbackReceiver();
   const customerId = await insertBenchCustomer(database.db);
-  const worker = await startWorkerProcess(database.url, { WORKER_CONCURRENCY: String(CONCURRENCY) });
+  const startWorker = (extra: Record<string, string> = {}) => startWorkerProcess(database.url, { WORKER_CONCURRENCY: String(CONCURRENCY), ...extra });
+  let worker: WorkerProcess | undefined;
   let peer: PeerProcess | undefined;
   try {
     if (SIGNING_AB) {
-      await measureSigningCost(database, receiver, customerId, worker);
+      await measureSigningCost(database, receiver, customerId, (worker = await startWorker()));
       return printTable();
     }
     peer = await startPeerProcess(database.db, database.url, receiver.url, THROUGHPUT_THREADS);
-    const ceiling = await measureCeiling(receiver);
-    await measureIdleLatency(database, receiver, customerId);
-    const throughput = await measureThroughput(database, receiver, customerId, worker, peer, ceiling);
-    for (const rps of [10, 100, 1000]) await measurePacing(database, receiver, customerId, rps, throughput);
-    await measureMultiSite(database, receiver, customerId, row, THROUGHPUT_THREADS);
-    await measureTwoWorkers(database, receiver, customerId, row, THROUGHPUT_THREADS, { WORKER_CONCURRENCY: String(CONCURRENCY) });
-    if (process.env.BENCH_PURGE !== "0") await measurePurgeImpact(database, receiver, customerId, row);
+    const ceiling = PHASES.has("ceiling") ? await measureCeiling(receiver) : NaN;
+    if (PHASES.has("latency")) {
+      // On a worker of its own that traces each message's path (the tracing stays out of the other phases).
+      worker = await startWorker({ DELIVERY_TRACE: "1" });
+      await measureIdleLatency(database, receiver, customerId, row, worker.output, true);
+      await worker.stop();
+    }
+    // BENCH_TRACE=1: this worker traces too (the pacing phase then breaks down each request's lateness).
+    worker = await startWorker(process.env.BENCH_TRACE === "1" ? { DELIVERY_TRACE: "1" } : {});
+    const throughput = PHASES.has("throughput") ? await measureThroughput(database, receiver, customerId, worker, peer, ceiling) : Infinity;
+    if (PHASES.has("pacing")) await measurePacingAtReceiver(database, customerId, row, throughput, worker.output);
+    if (PHASES.has("multi-site")) await measureMultiSite(database, receiver, customerId, row, THROUGHPUT_THREADS);
+    if (PHASES.has("two-workers")) await measureTwoWorkers(database, receiver, customerId, row, THROUGHPUT_THREADS, { WORKER_CONCURRENCY: String(CONCURRENCY) });
+    if (PHASES.has("purge") && process.env.BENCH_PURGE !== "0") await measurePurgeImpact(database, receiver, customerId, row);
+    if (process.env.BENCH_TRACE_FILE) await import("node:fs/promises").then((fs) => fs.writeFile(process.env.BENCH_TRACE_FILE!, worker!.output()));
     row("5. worker peak RSS (VmHWM)", `${peakRssMb(worker.child.pid!).toFixed(0)} MB`, "< 300 MB");
   } catch (error) {
-    console.error(`worker output:\n${worker.output().slice(-3000)}`);
+    console.error(`worker output:\n${worker?.output().slice(-3000)}`);
     throw error;
   } finally {
-    await worker.stop();
+    await worker?.stop();
     await peer?.stop();
     await receiver.close();
     await database.stop();

@@ -402,6 +402,11 @@ export const sitePacing = pgTable("site_pacing", {
   theoreticalArrivalAt: timestamp("theoretical_arrival_at", { withTimezone: true })
     .defaultNow()
     .notNull(),
+  /**
+   * The site's live departure holds (reserve-send.ts): [from, until] pairs in ms since epoch on the
+   * database's clock; a send whose start is at or after `from` leaves no earlier than `until`.
+   */
+  departureHolds: jsonb("departure_holds").$type<[number, number][]>(),
 });
 
 /**

@@ -2,6 +2,7 @@ import type { AuthContext, OutgoingRequest, TokenStore } from "../auth-methods/t
 import type { Database } from "../db";
 import { clientCertificateSenders, type ClientCertificateSenders } from "../outbound/client-certificate-senders";
 import type { GuardedRequest } from "../outbound/guarded-fetch";
+import { traceDelivery } from "../observability/delivery-trace";
 import { observeAttempt } from "../observability/observe-attempt";
 import type { SecretBox } from "../secrets";
 import { authorizeRequest, forgetCredentials } from "./authorize-request";
@@ -11,7 +12,7 @@ import type { DatabaseClock } from "./database-clock";
 import { describeOutage, isDatabaseOutage } from "./database-outage";
 import { deactivateSiteBySystem } from "./deactivate-site";
 import { AuthorizeFailure, PrepareError, SendFailure } from "./delivery-errors";
-import { LATE_START_MS, USER_AGENT } from "./delivery-rules";
+import { LATE_START_MS, MAX_HELD_LATENESS_MS, USER_AGENT } from "./delivery-rules";
 import { encodedEnvelope } from "./envelope";
 import { openSecretHeaders, plainHeaders } from "../trusted-sites/stored-headers";
 import { recordedRequest } from "./recorded-request";
@@ -19,7 +20,8 @@ import { withPayloadSignature } from "./sign-payload";
 import { recordOutcome, type AttemptResult, type OutcomeRecorder, type RecordedOutcome } from "./record-outcome";
 import { decideRetry, type RetryDecision } from "./retry-decision";
 import { formatSeconds, type RetryPolicy } from "./retry-policy";
-import { releaseLease, reserveSend, reserveStartAgain, type StartBooker, type ThreadTaker } from "./reserve-send";
+import { departureHold, emissionIntervalMs, HELD_MAX_RPS, holdDepartures, notBeforeLocal, releaseLease, reserveSend, reserveStartAgain, type DepartureHold, type StartBooker, type ThreadTaker } from "./reserve-send";
+import { watchDeparture } from "../outbound/request-departures";
 import { failureDuration, sendRequest, type SendResult } from "./send-request";
 
 export interface DeliveryDeps {
@@ -111,9 +113,10 @@ export async function attemptMessage(deps: DeliveryDeps, message: ClaimedMessage
     await releaseClaim(deps.db, message);
     return reservation;
   }
+  traceDelivery(message.id, "reserved");
   let recorded = false;
   try {
-    const result = await observeAttempt(message, () => send(deps, message, request, reservation.startAt));
+    const result = await observeAttempt(message, () => send(deps, message, request, reservation.startAt, reservation.holds));
     if (result === "paused") {
       // The lease goes back in `finally`.
       await releaseUnsent(deps.db, message);
@@ -183,14 +186,20 @@ async function send(
   message: ClaimedMessage,
   prepared: OutgoingRequest,
   reservedStart: number,
+  bookedHolds: DepartureHold[],
 ): Promise<AttemptResult | "paused" | { kind: "postponed"; until: Date }> {
   const ctx = authContext(deps, message);
   let startAt = reservedStart;
+  let holds = bookedHolds;
   let startedAt: Date;
   let signed: OutgoingRequest;
   for (;;) {
-    const localStart = deps.clock.toLocal(startAt);
-    while (deps.clock.now() < localStart) await new Promise((r) => setTimeout(r, localStart - deps.clock.now()));
+    // The start, or later when a departure hold applies to it (one may appear while waiting).
+    const notBefore = () => notBeforeLocal(message.site.id, startAt, holds, deps.clock.toLocal);
+    for (let localStart; deps.clock.now() < (localStart = notBefore()); ) {
+      await new Promise((r) => setTimeout(r, localStart - deps.clock.now()));
+    }
+    traceDelivery(message.id, "slot");
     const request = stamped(prepared, new Date());
     try {
       signed = await signAndAuthorize(deps, message.site, request, ctx);
@@ -201,25 +210,61 @@ async function send(
     // The recorded start is taken here, after authorizing, right before the request is handed to
     // the HTTP client: the moment the limiter is accountable for.
     startedAt = new Date();
-    if (deps.clock.latestDatabaseNow() - startAt <= LATE_START_MS) break;
+    if (!isLate(deps, message.site.rps, startAt, notBefore())) break;
     const again = await readingDatabaseClock(deps, () => reserveStartAgain(deps.db, message.site.id, message.site.rps, deps.bookStart));
     if (!again) return "paused";
     if (deps.lateStartWaitMs !== undefined && again.startAt - again.databaseNow > deps.lateStartWaitMs) {
       return { kind: "postponed", until: new Date(deps.clock.toLocal(again.startAt)) };
     }
     startAt = again.startAt;
+    holds = again.holds;
   }
   let response: SendResult;
+  traceDelivery(message.id, "handed");
+  const departure = message.site.rps <= HELD_MAX_RPS ? watchDeparture(message.id, () => holdIfLate(deps, message.site, startAt, deps.clock.now())) : undefined;
   try {
     response = await sendRequest(signed, message.site.timeoutMs, deps.fetch, webhookSender(deps, message.site));
   } catch (error) {
     if (!(error instanceof SendFailure)) throw error;
     return { succeeded: false, startedAt, error: error.message, durationMs: failureDuration(error), request: recordedRequest(signed, message.site.bodyEncoding) };
+  } finally {
+    departure?.stop();
   }
+  traceDelivery(message.id, "answered");
   if (response.responseCode === 401 && (await forgetCredentials(message.site, ctx, signed).catch(() => false))) {
     return resendWithNewToken(deps, message, prepared, ctx, startedAt, response);
   }
   return answered(message, startedAt, response, signed);
+}
+
+/**
+ * Whether a send is too late to go out (it then books a new start). Where departure holds are kept
+ * (reserve-send.ts), late on this process's clock by more than LATE_START_MS or one interval,
+ * whichever is longer, up to MAX_HELD_LATENESS_MS (so its hold is written before another worker books
+ * the send it binds, see PACING_HORIZON_MS): the holds pay for any lateness on the database's clock (they take the
+ * departure at the clock's latest), and a send waking a timer's delay late on a loaded machine keeps
+ * its start instead of wasting it; up to one interval late, the sends its hold makes wait are about
+ * one. Elsewhere, late on the database's clock at its latest, as the 1 % margin alone must then cover
+ * it. Never sampled, the clock knows no latest: late (booking again samples it).
+ */
+function isLate(deps: DeliveryDeps, rps: number, startAt: number, notBefore: number): boolean {
+  const latest = deps.clock.latestDatabaseNow();
+  if (!Number.isFinite(latest)) return true;
+  if (rps > HELD_MAX_RPS) return latest - startAt > LATE_START_MS;
+  return deps.clock.now() - notBefore > Math.min(MAX_HELD_LATENESS_MS, Math.max(LATE_START_MS, emissionIntervalMs(rps)));
+}
+
+/**
+ * Once the request was written (departedAt, this process's clock): when it left late enough to share
+ * a second with the send rps bookings later, hold the later sends back (reserve-send.ts). The write
+ * runs beside the exchange; a failure only loses the hold for other workers (logged, no request data).
+ */
+function holdIfLate(deps: DeliveryDeps, site: ClaimedMessage["site"], startAt: number, departedAt: number) {
+  const hold = departureHold(site.rps, startAt, deps.clock.latestDatabaseNow(departedAt));
+  if (!hold) return;
+  holdDepartures(deps.db, site.id, hold, departedAt).catch((error: unknown) => {
+    deps.log?.(`holding site ${site.id}'s later sends failed: ${error instanceof Error ? error.name : "error"}`);
+  });
 }
 
 /**

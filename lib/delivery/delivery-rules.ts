@@ -10,16 +10,26 @@ export const RETENTION_MS = 7_776_000_000;
 export const RESPONSE_EXCERPT_BYTES = 2048;
 /** How long a claim on a message lasts unrenewed: a dead holder's messages are taken over this much later. */
 export const DEFAULT_CLAIM_TTL_MS = 30_000;
-/** How far ahead a send slot may be reserved and waited for; a site booked further is postponed. */
-export const PACING_HORIZON_MS = 1_000;
+/**
+ * How far ahead a send slot may be reserved and waited for; a site booked further is postponed.
+ * Half the 1,010 ms that rps consecutive starts span (reserve-send.ts), so the send rps bookings
+ * after a late one is booked at least 510 ms after that one's start: by then the late one (at most
+ * MAX_HELD_LATENESS_MS late when handed to the HTTP client) has left and its departure hold is in the
+ * site's pacing row, which the booking reads, whichever worker books it. (At 750 ms, two workers at
+ * 5 rps beside a CPU hog missed a hold now and then.)
+ */
+export const PACING_HORIZON_MS = 500;
+/** The most a send of a site with departure holds may be late on its own clock before it books a new start (attempt-message.ts). */
+export const MAX_HELD_LATENESS_MS = 200;
 /** How long an attempt waits for one of its site's threads before giving the message back. */
 export const THREAD_WAIT_MS = 2_000;
 /**
- * How late after its reserved start a send may still go out, on the database's clock and counting
- * what this process does not know about that clock (database-clock.ts). Starts are spaced 2 % wider
- * than 1/rps (reserve-send.ts), so any rps consecutive starts span at least 1,020 ms: each may be up
- * to 20 ms late without rps + 1 of them fitting in a second; 15 leaves room for millisecond rounding.
- * A send later than this (a busy event loop, a slow token fetch) reserves a new start instead.
+ * How late after its reserved start (or the end of a departure hold it waited for) a send may still be
+ * handed to the HTTP client, on the database's clock and counting what this process does not know
+ * about that clock (database-clock.ts). A send later than this (a busy event loop, a slow token fetch)
+ * reserves a new start instead. Lateness up to here, and whatever comes after it until the request is
+ * written, is paid for by departure holds (reserve-send.ts); this bound keeps the sends a hold makes
+ * wait few, so they do not leave in a bunch.
  */
 export const LATE_START_MS = 15;
 export const USER_AGENT = "TrustedSitesWebhooks/1.0";

@@ -15,6 +15,7 @@ import { purgeExpired } from "./purge-expired";
 import { outcomeBatcher } from "./record-outcome";
 import { startBooker, threadTaker } from "./reserve-send";
 import { warmUpHttp } from "./warm-up-http";
+import { traceDelivery } from "../observability/delivery-trace";
 
 export interface LocalWorkerOptions {
   db: Database;
@@ -164,8 +165,10 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       const full = [...perSite].filter(([, s]) => s.count >= s.threads).map(([site]) => site);
       const counts = Object.fromEntries([...perSite].map(([site, s]) => [site, s.count]));
       lastClaimAt = earliestDatabaseTime(deps.clock);
+      traceDelivery("-", "claim-issued");
       const claimed = await claimDueMessages(db, id, free, claimTtlMs, counts, full, [...inFlight.keys()]);
       for (const message of claimed) {
+        traceDelivery(message.id, "claimed");
         const site = perSite.get(message.site.id) ?? { count: 0, threads: message.site.threads };
         site.threads = message.site.threads;
         site.count++;
@@ -234,7 +237,7 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
 
   // postgres.js re-runs LISTEN after a reconnect and calls onlisten again: each (re)connect claims
   // what was announced while the connection was down.
-  const listening = listenForDueMessages(options.sql, claimNow, log, () => stopping);
+  const listening = listenForDueMessages(options.sql, () => (traceDelivery("-", "notified"), claimNow()), log, () => stopping);
   void warmUpHttp()
     .catch((error) => log(`warming up the HTTP client failed (${describe(error)})`))
     // Without it the first sends pace against one round trip's bounds (see database-clock.ts).

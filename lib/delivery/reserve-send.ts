@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Database } from "../db";
 import { executePrepared } from "../db/prepared";
@@ -6,14 +7,26 @@ import { executePrepared } from "../db/prepared";
  * Pacing per site (DESIGN §4), global across workers because the state lives in PostgreSQL.
  *
  * rps is a GCRA without burst: the site's theoretical arrival time (TAT) advances by one emission
- * interval per request, and a request's start is max(TAT, now). The interval is a little longer than
- * 1/rps so that jitter between reserving a start and the bytes reaching the receiver cannot squeeze
- * rps+1 arrivals into a second; the achieved rate stays at 98 % of the limit.
+ * interval I per request, and a request's start is max(TAT, now). I is 1 % longer than 1/rps, so the
+ * starts of any rps + 1 consecutive bookings span rps·I = 1,010 ms.
+ *
+ * Starts are what is booked; what the receiver counts is when requests left. A send whose request
+ * left d ms after its start (the moment undici wrote it, lib/outbound/request-departures.ts) could
+ * share a second with the send rps bookings later once d > rps·I − 1,000 ms. So such a late
+ * departure sets a departure hold (departureHold): every send booked at or after its start + rps·I
+ * (so every send at least rps bookings later) leaves no earlier than its departure + 1 s +
+ * RECEIVER_ALLOWANCE_MS. The hold is kept in this process at once and in the site's pacing row, which
+ * every booking reads, so another worker's later bookings see it too (see PACING_HORIZON_MS for why
+ * they are booked after it is written). A send that waited for a hold holds the next round in turn,
+ * by the excess of its lateness over the margin, so a late departure's effect fades out within a few
+ * seconds instead of being paid by every later send. Sends that are not late cost nothing more.
  *
  * threads are slot rows (site_leases): a send holds one slot until it releases it or, if its worker
  * died, until the lease expires.
  */
-const EMISSION_MARGIN = 0.02;
+const EMISSION_MARGIN = 0.01;
+/** A departure hold's extra wait beyond 1 s: the receiver's whole-millisecond stamps (Date.now()) and rounding. */
+export const RECEIVER_ALLOWANCE_MS = 2;
 
 /**
  * Makes the statement's own transaction commit without waiting for its WAL flush. The site's pacing
@@ -26,6 +39,90 @@ export const ASYNC_COMMIT = sql`set_config('synchronous_commit', 'off', true)`;
 
 export function emissionIntervalMs(rps: number): number {
   return (1000 / rps) * (1 + EMISSION_MARGIN);
+}
+
+/**
+ * Sends starting at or after `from` leave no earlier than `until` (ms, on the database's clock);
+ * `writer` is the process that set it (which applies its own holds on its own clock instead).
+ */
+export interface DepartureHold {
+  from: number;
+  until: number;
+  writer?: string;
+}
+
+/**
+ * The hold a departure sets: the send rps bookings after this one starts at startAt + rps·I at the
+ * earliest (consecutive starts are at least I apart), and must leave a second (plus the allowance)
+ * after this one did; none when its start is that late already. `departedAt` on the database's clock,
+ * at its latest.
+ */
+export function departureHold(rps: number, startAt: number, departedAt: number): DepartureHold | null {
+  // A millisecond early against float rounding: holding one send too many only makes it wait.
+  const from = startAt + Math.round(rps) * emissionIntervalMs(rps) - 1;
+  const until = departedAt + HOLD_MS;
+  return until > from + 1 ? { from, until } : null;
+}
+
+/** How long after a late departure the send rps bookings later may leave. */
+const HOLD_MS = 1000 + RECEIVER_ALLOWANCE_MS;
+
+/**
+ * Departure holds are kept for sites of at most this rps: each late departure costs one small write,
+ * and a site this slow has few. Above it (a limit no single site's sends come near in practice, such
+ * as the bench's 100,000) the 1 % margin alone covers late departures, as before, and the throughput
+ * path pays nothing.
+ */
+export const HELD_MAX_RPS = 1000;
+/** The most live holds a site keeps (the latest, by start): far more than a second of late departures at a site of HELD_MAX_RPS. */
+const MAX_HOLDS = 256;
+
+/** This process, as the writer of the holds it stores. */
+const THIS_PROCESS = randomUUID();
+
+/** The holds this process set, per site, with `until` on its own clock: its own sends see them at once, and without the clock's uncertainty. */
+const localHolds = new Map<string, { from: number; localUntil: number }[]>();
+
+/**
+ * The local time before which a send starting at `startAt` (database clock) must not leave: its start,
+ * or the latest end of the holds that apply to that start (this process's, on its own clock; other
+ * processes' as its booking read them, converted at the clock's latest). Each hold binds only the
+ * sends at least rps bookings after the late one.
+ */
+export function notBeforeLocal(siteId: string, startAt: number, booked: readonly DepartureHold[], toLocal: (databaseTime: number) => number): number {
+  let until = toLocal(startAt);
+  for (const hold of localHolds.get(siteId) ?? []) if (startAt >= hold.from && hold.localUntil > until) until = hold.localUntil;
+  for (const hold of booked) if (hold.writer !== THIS_PROCESS && startAt >= hold.from) until = Math.max(until, toLocal(hold.until));
+  return until;
+}
+
+/**
+ * Records a hold (see departureHold) for this process's sends to the site at once (`departedLocal` on
+ * this process's clock), and in the site's pacing row for everyone's later bookings. Expired holds
+ * are dropped on the way.
+ */
+export async function holdDepartures(db: Database, siteId: string, hold: DepartureHold, departedLocal: number): Promise<void> {
+  holdLocally(siteId, hold, departedLocal);
+  await executePrepared(db, sql`
+    update site_pacing set departure_holds = (
+      select coalesce(jsonb_agg(h order by (h->>0)::float8), '[]'::jsonb) from (
+        select h from jsonb_array_elements(coalesce(departure_holds, '[]'::jsonb) || jsonb_build_array(jsonb_build_array(${hold.from}::float8, ${hold.until}::float8, ${THIS_PROCESS}::text))) h
+        where (h->>1)::float8 > extract(epoch from clock_timestamp())::float8 * 1000
+        order by (h->>0)::float8 desc limit ${MAX_HOLDS}
+      ) live)
+    from (select ${ASYNC_COMMIT}) async_commit
+    where site_id = ${siteId}`);
+}
+
+/** holdDepartures' part in this process: its own later sends see the hold at once. */
+export function holdLocally(siteId: string, hold: DepartureHold, departedLocal: number): void {
+  const live = (localHolds.get(siteId) ?? []).filter((h) => h.localUntil > departedLocal);
+  localHolds.set(siteId, [...live.slice(-(MAX_HOLDS - 1)), { from: hold.from, localUntil: departedLocal + HOLD_MS }]);
+}
+
+/** The live holds among those a booking read. */
+function liveHolds(stored: [number, number, string][] | null, databaseNow: number): DepartureHold[] {
+  return (stored ?? []).filter(([, until]) => until > databaseNow).map(([from, until, writer]) => ({ from, until, writer }));
 }
 
 export interface SendReservation {
@@ -46,7 +143,7 @@ export type ReserveOutcome =
   /** The claim expired and another worker holds the message now. */
   | { kind: "lost" }
   /** `startAt` is on the database's clock, as is `databaseNow` (read as the statement ended). */
-  | { kind: "reserved"; leaseId: number; startAt: number; databaseNow: number }
+  | { kind: "reserved"; leaseId: number; startAt: number; databaseNow: number; holds: DepartureHold[] }
   /** Every thread of the site is busy. */
   | { kind: "no-thread" }
   /** The site is not active (or is being deactivated): nothing is reserved, see pause-site.ts. */
@@ -90,7 +187,7 @@ export async function reserveSend(
     }
     const leaseId = thread.leaseId;
     const start = await book(r.siteId, r.rps, r.horizonMs);
-    if (start.startAt != null) return { kind: "reserved", leaseId, startAt: start.startAt, databaseNow: start.databaseNow };
+    if (start.startAt != null) return { kind: "reserved", leaseId, startAt: start.startAt, databaseNow: start.databaseNow, holds: start.holds };
     await unreserve(db, r, leaseId);
     return { kind: "booked", retryInMs: Math.max(50, (start.bookedMs ?? 0) - r.horizonMs) };
   }
@@ -220,6 +317,8 @@ export interface BookedStarts {
   databaseNow: number;
   /** How far ahead the site is booked (ms) after this booking; null while it is being deactivated. */
   bookedMs: number | null;
+  /** The site's live departure holds as the booking read them. */
+  holds: DepartureHold[];
 }
 
 /**
@@ -230,16 +329,16 @@ export interface BookedStarts {
 export async function bookStarts(db: Database, siteId: string, rps: number, horizonMs: number, count: number): Promise<BookedStarts> {
   const interval = emissionIntervalMs(rps);
   for (;;) {
-    const [row] = await executePrepared<{ first_ms: number; granted: number; now_ms: number; booked_ms: number | null }>(db, sql`
+    const [row] = await executePrepared<{ first_ms: number; granted: number; now_ms: number; booked_ms: number | null; holds: [number, number, string][] | null }>(db, sql`
       with locked as (
-        select theoretical_arrival_at as tat from site_pacing where site_id = ${siteId} for update
+        select theoretical_arrival_at as tat, departure_holds from site_pacing where site_id = ${siteId} for update
       ), grant_ as (
-        select l.tat, l.now, greatest(l.tat, l.now) as first,
+        select l.tat, l.now, greatest(l.tat, l.now) as first, l.departure_holds,
           case when l.tat <= l.now + ${horizonMs}::float8 * interval '1 millisecond'
             then least(${count}::float8, floor(extract(epoch from (l.now + ${horizonMs}::float8 * interval '1 millisecond' - greatest(l.tat, l.now))) * 1000 / ${interval}::float8) + 1)::int
             else 0 end as granted
         -- The clock is read here, once the row is locked.
-        from (select tat, clock_timestamp() as now from locked) l
+        from (select tat, departure_holds, clock_timestamp() as now from locked) l
       ), booked as (
         update site_pacing p set theoretical_arrival_at = g.first + g.granted * ${interval}::float8 * interval '1 millisecond'
         from grant_ g where p.site_id = ${siteId} and g.granted > 0
@@ -247,13 +346,14 @@ export async function bookStarts(db: Database, siteId: string, rps: number, hori
       )
       select extract(epoch from first)::float8 * 1000 as first_ms, granted, extract(epoch from now)::float8 * 1000 as now_ms,
         case when tat < 'infinity' then extract(epoch from tat - now)::float8 * 1000 end as booked_ms,
+        departure_holds as holds,
         ${ASYNC_COMMIT} as async_commit
       from grant_`);
     if (row) {
       const starts = Array.from({ length: row.granted }, (_, i) => row.first_ms + i * interval);
       // Once this booking took starts, the site is booked up to its last one.
       const bookedMs = row.granted > 0 ? row.first_ms + row.granted * interval - row.now_ms : row.booked_ms;
-      return { starts, databaseNow: row.now_ms, bookedMs };
+      return { starts, databaseNow: row.now_ms, bookedMs, holds: liveHolds(row.holds, row.now_ms) };
     }
     // The site's first booking (or the first since it was activated again): its row, then again.
     await executePrepared(db, sql`
@@ -261,12 +361,16 @@ export async function bookStarts(db: Database, siteId: string, rps: number, hori
   }
 }
 
-export type StartBooker = (siteId: string, rps: number, horizonMs: number) => Promise<{ startAt: number | null; databaseNow: number; bookedMs: number | null }>;
+export type StartBooker = (
+  siteId: string,
+  rps: number,
+  horizonMs: number,
+) => Promise<{ startAt: number | null; databaseNow: number; bookedMs: number | null; holds: DepartureHold[] }>;
 
 /** One start per call, one statement each. */
 export const bookEachStart: (db: Database) => StartBooker = (db) => async (siteId, rps, horizonMs) => {
-  const { starts, databaseNow, bookedMs } = await bookStarts(db, siteId, rps, horizonMs, 1);
-  return { startAt: starts[0] ?? null, databaseNow, bookedMs };
+  const { starts, databaseNow, bookedMs, holds } = await bookStarts(db, siteId, rps, horizonMs, 1);
+  return { startAt: starts[0] ?? null, databaseNow, bookedMs, holds };
 };
 
 /**
@@ -282,8 +386,8 @@ export function startBooker(db: Database, maxBatch = 100): StartBooker {
     maxBatch,
     async (batch) => {
       const { siteId, rps, horizonMs } = batch[0]!;
-      const { starts, databaseNow, bookedMs } = await bookStarts(db, siteId, rps, horizonMs, batch.length);
-      return batch.map((_, i) => ({ startAt: starts[i] ?? null, databaseNow, bookedMs: starts[i] == null ? bookedMs : null }));
+      const { starts, databaseNow, bookedMs, holds } = await bookStarts(db, siteId, rps, horizonMs, batch.length);
+      return batch.map((_, i) => ({ startAt: starts[i] ?? null, databaseNow, bookedMs: starts[i] == null ? bookedMs : null, holds }));
     },
   );
   return (siteId, rps, horizonMs) => booker({ siteId, rps, horizonMs });
@@ -348,7 +452,12 @@ const ANY_HORIZON_MS = 365 * 24 * 3_600_000;
  * (see attempt-message.ts): the next free start, however far ahead; null once the site is paused
  * (a deactivation sets its TAT to infinity, see pause-site.ts).
  */
-export async function reserveStartAgain(db: Database, siteId: string, rps: number, book: StartBooker = bookEachStart(db)): Promise<{ startAt: number; databaseNow: number } | null> {
-  const { startAt, databaseNow } = await book(siteId, rps, ANY_HORIZON_MS);
-  return startAt == null ? null : { startAt, databaseNow };
+export async function reserveStartAgain(
+  db: Database,
+  siteId: string,
+  rps: number,
+  book: StartBooker = bookEachStart(db),
+): Promise<{ startAt: number; databaseNow: number; holds: DepartureHold[] } | null> {
+  const { startAt, databaseNow, holds } = await book(siteId, rps, ANY_HORIZON_MS);
+  return startAt == null ? null : { startAt, databaseNow, holds };
 }

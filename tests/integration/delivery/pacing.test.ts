@@ -49,13 +49,13 @@ describe("pacing across two worker processes", () => {
 
     // The limiter's guarantee: sends start (on the workers, right before the request is written)
     // at most rps times in any second.
-    expect(maxInWindow(await sendStarts(slowSite))).toBeLessThanOrEqual(5);
-    expect(maxInWindow(await sendStarts(fastSite))).toBeLessThanOrEqual(50);
+    expect(maxInWindow(await sendStarts(slowSite)), "recorded starts, 5 rps").toBeLessThanOrEqual(5);
+    expect(maxInWindow(await sendStarts(fastSite)), "recorded starts, 50 rps").toBeLessThanOrEqual(50);
     // At the receiver, arrivals also carry the machine's scheduling jitter (a new connection, a
     // starved process: up to ~100 ms measured on a loaded 2-core box), so windows are shortened by
     // that much; the limit itself still holds within it.
-    expect(maxInWindow(slow.arrivals.map((a) => a.at), 1000 - ARRIVAL_JITTER_MS)).toBeLessThanOrEqual(5);
-    expect(maxInWindow(fast.arrivals.map((a) => a.at), 1000 - ARRIVAL_JITTER_MS)).toBeLessThanOrEqual(50);
+    expect(maxInWindow(slow.arrivals.map((a) => a.at), 1000 - ARRIVAL_JITTER_MS), "arrivals, 5 rps").toBeLessThanOrEqual(5);
+    expect(maxInWindow(fast.arrivals.map((a) => a.at), 1000 - ARRIVAL_JITTER_MS), "arrivals, 50 rps").toBeLessThanOrEqual(50);
     // …and the limit is used, not just respected: 150 at 50 rps take about 3 s, 15 at 5 rps about
     // 2.8 s. The margin is for a loaded 2-core box (two workers, PostgreSQL and the suite: 4.6 s was
     // seen at load 7); a limiter running at half the rate would still fail it.

@@ -1,0 +1,1 @@
+ALTER TABLE "site_pacing" ADD COLUMN "departure_holds" jsonb;

@@ -1,0 +1,120 @@
+/**
+ * Idle latency (bench:delivery phase 3): one message at a time to an idle worker, enqueue() →
+ * receiver, with the peer's (one graphile-worker job at a time) measured in the same run. With the
+ * worker started with DELIVERY_TRACE=1 (the bench does), each product message's path is broken down
+ * by the worker's timestamps (lib/observability/delivery-trace.ts): enqueue statement, NOTIFY heard,
+ * claim, thread and start reserved, start reached, request handed to the HTTP client, headers
+ * written, arrival. Medians and p99 of each step are printed.
+ */
+import { enqueue } from "../../lib/delivery/enqueue";
+import type { BenchDatabase } from "./bench-database";
+import { insertBenchSite } from "./bench-database";
+import { percentile, type LoopbackReceiver } from "./loopback-receiver";
+import { queuePeerJobs } from "./peer-sender";
+
+const LATENCY_MESSAGES = Number(process.env.BENCH_LATENCY_MESSAGES ?? 50);
+const STEPS = ["enqueued", "notified", "claim-issued", "claimed", "reserved", "slot", "handed", "written", "arrived"] as const;
+
+type Row = (what: string, value: string, goal?: string) => void;
+/** One product message, as the bench saw it (ms since epoch). */
+type MessagePath = { messageId: string; before: number; enqueued: number; arrived: number };
+
+async function until(check: () => boolean, timeoutMs: number, what: string) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+/** The worker's trace lines, per message id (stage → ms); lines of no message ("-") by stage, in order. */
+function parseTrace(output: string) {
+  const byMessage = new Map<string, Record<string, number>>();
+  const unnamed: { stage: string; at: number }[] = [];
+  for (const [, id, stage, at] of output.matchAll(/\[delivery-trace\] (\S+) (\S+) ([\d.]+)/g)) {
+    if (id === "-") unnamed.push({ stage: stage!, at: Number(at) });
+    else {
+      const stages = byMessage.get(id!) ?? {};
+      // The first of each stage (a late start books again and waits again).
+      stages[stage!] ??= Number(at);
+      byMessage.set(id!, stages);
+    }
+  }
+  return { byMessage, unnamed };
+}
+
+export async function measureIdleLatency(
+  database: BenchDatabase,
+  receiver: LoopbackReceiver,
+  customerId: string,
+  row: Row,
+  workerOutput: () => string,
+  peer: boolean,
+): Promise<void> {
+  const siteId = await insertBenchSite(database.db, `${receiver.url}/latency`, 1000, 10);
+  const latencies: number[] = [];
+  const paths: MessagePath[] = [];
+  for (let i = 0; i < LATENCY_MESSAGES; i++) {
+    const before = Date.now();
+    const { id } = await enqueue(database.db, { siteId, customerId, action: "bench.latency", payload: { i } });
+    const enqueued = Date.now();
+    await until(() => receiver.arrivals("/latency").length > i, 15_000, "a latency message");
+    const arrived = receiver.arrivals("/latency")[i]!;
+    latencies.push(arrived - before);
+    paths.push({ messageId: id, before, enqueued, arrived });
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  row(
+    `3. idle latency enqueue() → receiver, product (${LATENCY_MESSAGES} one at a time)`,
+    `p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${Math.max(...latencies)} ms`,
+    "p99 < 20 ms",
+  );
+  breakdown(paths, workerOutput(), row);
+  if (peer) {
+    const peerLatencies: number[] = [];
+    for (let i = 0; i < LATENCY_MESSAGES; i++) {
+      const round = 10_000 + i;
+      const before = Date.now();
+      await queuePeerJobs(database.db, round, 1);
+      await until(() => receiver.arrivals(`/peer-${round}`).length > 0, 15_000, "a peer latency job");
+      peerLatencies.push(receiver.arrivals(`/peer-${round}`)[0]! - before);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    row(
+      `3. idle latency, peer (graphile-worker job → receiver, ${LATENCY_MESSAGES} one at a time)`,
+      `p50 ${percentile(peerLatencies, 50)} ms, p99 ${percentile(peerLatencies, 99)} ms, max ${Math.max(...peerLatencies)} ms`,
+    );
+  }
+}
+
+/** Per step of the path, the time from the previous step: p50 / p99 over the messages traced. */
+function breakdown(paths: MessagePath[], output: string, row: Row) {
+  const { byMessage, unnamed } = parseTrace(output);
+  const steps: Record<string, number[]> = {};
+  for (const p of paths) {
+    const traced = byMessage.get(p.messageId);
+    if (!traced) continue;
+    // The NOTIFY and claim lines that came after this enqueue started and before it was claimed.
+    const lastBefore = (stage: string) => unnamed.filter((u) => u.stage === stage && u.at >= p.before && u.at <= traced.claimed!).at(0)?.at;
+    const at: Record<string, number | undefined> = {
+      before: p.before,
+      enqueued: p.enqueued,
+      notified: lastBefore("notified"),
+      "claim-issued": unnamed.filter((u) => u.stage === "claim-issued" && u.at <= traced.claimed!).at(-1)?.at,
+      ...traced,
+      arrived: p.arrived,
+    };
+    let previous = p.before;
+    for (const step of STEPS) {
+      const t = at[step];
+      if (t === undefined) continue;
+      (steps[step] ??= []).push(t - previous);
+      previous = t;
+    }
+  }
+  if (Object.keys(steps).length === 0) return;
+  row(
+    "3. idle latency breakdown, product (ms from the previous step, p50/p99)",
+    STEPS.filter((s) => steps[s]).map((s) => `${s} ${percentile(steps[s]!, 50).toFixed(1)}/${percentile(steps[s]!, 99).toFixed(1)}`).join(", "),
+  );
+}
