@@ -12,7 +12,7 @@ import type { DatabaseClock } from "./database-clock";
 import { describeOutage, isDatabaseOutage } from "./database-outage";
 import { deactivateSiteBySystem } from "./deactivate-site";
 import { AuthorizeFailure, PrepareError, SendFailure } from "./delivery-errors";
-import { LATE_START_MS, MAX_HELD_LATENESS_MS, USER_AGENT } from "./delivery-rules";
+import { LATE_START_MS, MAX_HELD_LATENESS_MS, MAX_LATE_BOOKINGS, USER_AGENT } from "./delivery-rules";
 import { encodedEnvelope } from "./envelope";
 import { openSecretHeaders, plainHeaders } from "../trusted-sites/stored-headers";
 import { recordedRequest } from "./recorded-request";
@@ -193,7 +193,7 @@ async function send(
   let holds = bookedHolds;
   let startedAt: Date;
   let signed: OutgoingRequest;
-  for (;;) {
+  for (let booked = 0; ; booked++) {
     // The start, or later when a departure hold applies to it (one may appear while waiting).
     const notBefore = () => notBeforeLocal(message.site.id, startAt, holds, deps.clock.toLocal);
     for (let localStart; deps.clock.now() < (localStart = notBefore()); ) {
@@ -210,7 +210,10 @@ async function send(
     // The recorded start is taken here, after authorizing, right before the request is handed to
     // the HTTP client: the moment the limiter is accountable for.
     startedAt = new Date();
-    if (!isLate(deps, message.site.rps, startAt, notBefore())) break;
+    // Late again after MAX_LATE_BOOKINGS new starts: the machine is too busy for any start to be kept
+    // (each booking's round trip alone outlasts the allowance). It goes out now, its departure hold
+    // keeping the later sends back, rather than booking forever while its thread lease runs out.
+    if (!isLate(deps, message.site.rps, startAt, notBefore()) || booked >= MAX_LATE_BOOKINGS) break;
     const again = await readingDatabaseClock(deps, () => reserveStartAgain(deps.db, message.site.id, message.site.rps, deps.bookStart));
     if (!again) return "paused";
     if (deps.lateStartWaitMs !== undefined && again.startAt - again.databaseNow > deps.lateStartWaitMs) {

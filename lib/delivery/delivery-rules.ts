@@ -32,6 +32,12 @@ export const THREAD_WAIT_MS = 2_000;
  * wait few, so they do not leave in a bunch.
  */
 export const LATE_START_MS = 15;
+/**
+ * How many new starts a late send books before it goes out late anyway. Without a bound, on a machine
+ * so loaded that every booking's answer arrives later than LATE_START_MS, a send booked again and again
+ * and never left (the bench:soak stalls of minutes, issue 16).
+ */
+export const MAX_LATE_BOOKINGS = 3;
 export const USER_AGENT = "TrustedSitesWebhooks/1.0";
 
 export const IN_FLIGHT = ["queued", "resent"] as const;
