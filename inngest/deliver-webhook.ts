@@ -1,7 +1,7 @@
 import { getDb } from "@/lib/db";
-import { claimAndAttempt, type TryOutcome } from "@/lib/delivery/claim-and-attempt";
+import { claimAndAttempt, type TryOutcome } from "@/lib/delivery/inngest/claim-and-attempt";
 import { nextInLineAfter } from "@/lib/delivery/next-in-line";
-import { inngestTryDeps } from "@/lib/delivery/configured-delivery-deps";
+import { inngestTryDeps } from "@/lib/delivery/inngest/configured-delivery-deps";
 import { inngest } from "./client";
 import { messageFinishedEvent, messageRequested, messageRequestedEvent } from "./events";
 

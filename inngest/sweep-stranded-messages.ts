@@ -1,7 +1,7 @@
 import { cron } from "inngest";
 import { getDb } from "@/lib/db";
 import { collectingAnnouncer } from "@/lib/delivery/engine";
-import { takeStrandedMessages } from "@/lib/delivery/take-stranded-messages";
+import { takeStrandedMessages } from "@/lib/delivery/inngest/take-stranded-messages";
 import { continueStrandedRuns } from "@/lib/workflows/run-engine";
 import { inngest } from "./client";
 import { messageRequestedEvent } from "./events";

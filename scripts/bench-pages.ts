@@ -1,7 +1,7 @@
 /**
  * Warm page times (`npm run bench:pages`): the built app (`next start`, no worker in the server)
  * against its own embedded PostgreSQL (or DATABASE_URL) holding a seeded delivery history of
- * BENCH_ATTEMPTS attempts (default 1,000,000; `lib/db/seed-deliveries.ts`). Every backoffice page is
+ * BENCH_ATTEMPTS attempts (default 1,000,000; `lib/delivery/seed-deliveries.ts`). Every backoffice page is
  * requested signed in, once to warm up and then BENCH_RUNS times (default 5) one after another; the
  * time is until the whole document has arrived (streamed parts included), as a browser's load needs
  * it. Prints median, min and max per page. A page that does not answer 200 fails the bench.
@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { createApiToken } from "../lib/api-tokens/manage-api-tokens";
 import type { Actor } from "../lib/backoffice-auth/actor";
 import { seedCustomers } from "../lib/db/seed";
-import { seedDeliveryHistory } from "../lib/db/seed-deliveries";
+import { seedDeliveryHistory } from "../lib/delivery/seed-deliveries";
 import { readEnv } from "../lib/env";
 import { createWorkflow } from "../lib/workflows/save-workflow";
 import { signInCookie, startWebServer, type WebServer } from "../tests/helpers/web-server";

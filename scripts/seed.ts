@@ -1,10 +1,10 @@
 /**
  * `npm run db:seed`: the sample customers. `npm run db:seed -- --attempts N`: also a delivery history
- * of exactly N attempts (lib/db/seed-deliveries.ts), refused when one is already present.
+ * of exactly N attempts (lib/delivery/seed-deliveries.ts), refused when one is already present.
  */
 import { parseArgs } from "node:util";
 import { seedCustomers } from "../lib/db/seed";
-import { seedDeliveryHistory, SeedDataPresentError } from "../lib/db/seed-deliveries";
+import { seedDeliveryHistory, SeedDataPresentError } from "../lib/delivery/seed-deliveries";
 import { startDatabase } from "../lib/db/start";
 import { runCli } from "./cli";
 

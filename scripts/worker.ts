@@ -3,7 +3,7 @@
  * WORKER_IN_SERVER=false or more delivery capacity is wanted. Any number can run against one
  * database. SIGTERM/SIGINT: stop claiming, finish in-flight attempts, exit.
  */
-import { startConfiguredWorker } from "../lib/delivery/start-configured-worker";
+import { startConfiguredWorker } from "../lib/delivery/local/start-configured-worker";
 import { startDatabase } from "../lib/db/start";
 import { ConfigError, readEnv } from "../lib/env";
 import { serveMetrics } from "../lib/observability/serve-metrics";

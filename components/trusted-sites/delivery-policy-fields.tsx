@@ -12,7 +12,7 @@ import {
   MAX_RETRY_DELAY_SECONDS,
   type RetryPolicy,
   type RetrySchedule,
-} from "@/lib/delivery/retry-policy";
+} from "@/lib/delivery/policy/retry-policy";
 
 /** The policy as the form holds it: numbers as typed, blank for "the default" or "off". */
 export interface DeliveryPolicyFormValues {

@@ -2,8 +2,8 @@
 
 import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from "recharts";
 import { useTimeZone } from "@/components/ui/time-zone";
-import type { AttemptsOverTime } from "@/lib/delivery/attempts-per-minute";
-import { ATTEMPT_STATUSES } from "@/lib/delivery/logs-query";
+import type { AttemptsOverTime } from "@/lib/webhooks/attempts-per-minute";
+import { ATTEMPT_STATUSES } from "@/lib/webhooks/logs-query";
 import { formatDateTime, UTC, wallTime } from "@/lib/time-zone/zoned-time";
 import { STATUS_COLORS, STATUS_LABELS } from "./status-colors";
 

@@ -6,7 +6,7 @@ import { useRouter } from "next/navigation";
 import { useId, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
-import { ATTEMPT_STATUSES, filterSearchParams, logsFilterSchema, type LogsFilter } from "@/lib/delivery/logs-query";
+import { ATTEMPT_STATUSES, filterSearchParams, logsFilterSchema, type LogsFilter } from "@/lib/webhooks/logs-query";
 import { fromZonedInputValue, toZonedInputValue, UTC } from "@/lib/time-zone/zoned-time";
 import { toFieldIssues } from "@/lib/validation";
 import { useTimeZone } from "@/components/ui/time-zone";

@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
-import { filterSearchParams, type ResendFailedFilter } from "@/lib/delivery/logs-query";
+import { filterSearchParams, type ResendFailedFilter } from "@/lib/webhooks/logs-query";
 import { requestJson } from "./request-json";
 
 interface Counted {

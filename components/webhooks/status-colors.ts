@@ -1,4 +1,4 @@
-import type { AttemptStatusName } from "@/lib/delivery/logs-query";
+import type { AttemptStatusName } from "@/lib/webhooks/logs-query";
 
 /** The chart's colours, the same hues as the status badges (components/ui/status-badge.tsx). */
 export const STATUS_COLORS: Record<AttemptStatusName, string> = {

@@ -17,7 +17,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { AUTH_METHODS } from "../auth-methods/method-names";
-import type { RetryPolicyInput } from "../delivery/retry-policy";
+import type { RetryPolicyInput } from "../delivery/policy/retry-policy";
 import type { StoredSigningSecret } from "../signing-secrets/stored-signing-secret";
 import type { BodyEncoding, HttpMethod } from "../trusted-sites/request-shape";
 import type { StoredClientCertificate } from "../trusted-sites/stored-client-certificate";
@@ -60,7 +60,7 @@ export const trustedSites = pgTable(
     clientCertificate: jsonb("client_certificate").$type<StoredClientCertificate | null>(),
     /** Standard Webhooks signing secrets, newest first, each sealed (lib/signing-secrets); none: requests are not signed. */
     signingSecrets: jsonb("signing_secrets").$type<StoredSigningSecret[]>().notNull().default([]),
-    /** Attempts, schedule, fail-fast and automatic deactivation (lib/delivery/retry-policy.ts); `{}` is the default policy. */
+    /** Attempts, schedule, fail-fast and automatic deactivation (lib/delivery/policy/retry-policy.ts); `{}` is the default policy. */
     retryPolicy: jsonb("retry_policy").$type<RetryPolicyInput>().notNull().default({}),
     /** Since when every attempt to the site has failed (set by the first failure after a success, cleared by a success). */
     failingSince: timestamp("failing_since", { withTimezone: true }),

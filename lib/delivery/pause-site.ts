@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { webhookMessages } from "../db/schema";
 import type { Transaction } from "./announce";
 import type { AnnouncedMessage } from "./engine";
-import { IN_FLIGHT, LATE_START_MS } from "./delivery-rules";
+import { IN_FLIGHT, LATE_START_MS } from "./policy/delivery-rules";
 
 /** Room for a send handed to the HTTP client at its latest allowed moment to be written to the socket. */
 const HANDOFF_MARGIN_MS = 50;

@@ -7,7 +7,7 @@ import {
   isLockTimeout,
   listAttemptPartitions,
 } from "../db/attempt-partitions";
-import { RETENTION_MS } from "./delivery-rules";
+import { RETENTION_MS } from "./policy/delivery-rules";
 
 export interface PurgeOptions {
   now?: Date;

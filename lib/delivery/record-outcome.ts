@@ -6,8 +6,8 @@ import { addToAttemptMinutes } from "./attempt-minutes";
 import type { ClaimedMessage } from "./claim-messages";
 import { DUE_CHANNEL } from "./announce";
 import { isDatabaseOutage } from "./database-outage";
-import type { AttemptStatus } from "./delivery-rules";
-import { MAX_POLICY_ATTEMPTS } from "./retry-policy";
+import type { AttemptStatus } from "./policy/delivery-rules";
+import { MAX_POLICY_ATTEMPTS } from "./policy/retry-policy";
 import type { recordedRequest } from "./recorded-request";
 
 export interface AttemptResult {

@@ -3,7 +3,7 @@ import { readBoundedBody } from "../http/bounded-body";
 import type { GuardedRequest } from "../outbound/guarded-fetch";
 import { findOutboundRefusal } from "../outbound/refused-error";
 import { SendFailure } from "./delivery-errors";
-import { RESPONSE_EXCERPT_BYTES } from "./delivery-rules";
+import { RESPONSE_EXCERPT_BYTES } from "./policy/delivery-rules";
 
 export interface SendResult {
   responseCode: number;

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db";
-import { IN_FLIGHT } from "../delivery/delivery-rules";
+import { IN_FLIGHT } from "../delivery/policy/delivery-rules";
 import { metrics, siteLabels } from "./metrics";
 
 const IN_FLIGHT_SQL = sql.raw(IN_FLIGHT.map((s) => `'${s}'`).join(", "));

@@ -10,7 +10,7 @@ const cache = globalThis as unknown as { tswWorkerStarted?: boolean };
 async function startWorkerInServer(database: StartedDatabase) {
   if (cache.tswWorkerStarted) return;
   cache.tswWorkerStarted = true;
-  const { startConfiguredWorker } = await import("../delivery/start-configured-worker");
+  const { startConfiguredWorker } = await import("../delivery/local/start-configured-worker");
   const worker = startConfiguredWorker(database);
   process.once("SIGTERM", () => void worker.stop(10_000));
 }

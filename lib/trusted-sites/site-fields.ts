@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AUTH_METHODS } from "../auth-methods/method-names";
-import { DEFAULT_RETRY_POLICY, retryPolicySchema } from "../delivery/retry-policy";
+import { DEFAULT_RETRY_POLICY, retryPolicySchema } from "../delivery/policy/retry-policy";
 import { httpUrl } from "../outbound/http-url";
 import { clientCertificateSchema } from "./client-certificate";
 import { requestShapeFields } from "./request-shape";

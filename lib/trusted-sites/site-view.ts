@@ -1,6 +1,6 @@
 import { redactParams } from "../auth-methods/stored-params";
 import type { TrustedSite } from "../db/schema";
-import { storedRetryPolicy } from "../delivery/retry-policy";
+import { storedRetryPolicy } from "../delivery/policy/retry-policy";
 import { signingSecretViews } from "../signing-secrets/stored-signing-secret";
 import { clientCertificateView } from "./stored-client-certificate";
 import { headerViews } from "./stored-headers";

@@ -6,7 +6,7 @@ import { openParams, withoutTokenState, withStoredSecrets } from "../auth-method
 import type { AuthContext, OutgoingRequest } from "../auth-methods/types";
 import type { Database } from "../db";
 import { describeAuthorizeError } from "../delivery/authorize-request";
-import { USER_AGENT } from "../delivery/delivery-rules";
+import { USER_AGENT } from "../delivery/policy/delivery-rules";
 import { ValidationError } from "../errors";
 import { redactedTokenResponse } from "../oauth/token-response-view";
 import { refusedTargetIssues } from "../outbound/refused-target-issues";

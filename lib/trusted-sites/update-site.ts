@@ -5,7 +5,7 @@ import { openParams, paramsToStore, withoutTokenState, withStoredSecrets } from 
 import type { Actor } from "../backoffice-auth/actor";
 import type { Database } from "../db";
 import { trustedSites, type TrustedSite } from "../db/schema";
-import { storedRetryPolicy } from "../delivery/retry-policy";
+import { storedRetryPolicy } from "../delivery/policy/retry-policy";
 import type { SecretBox } from "../secrets";
 import { ValidationError } from "../errors";
 import { refusedTargetIssues } from "../outbound/refused-target-issues";

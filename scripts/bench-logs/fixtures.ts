@@ -1,5 +1,5 @@
 import type postgres from "postgres";
-import { SEED_SITE_PREFIX } from "../../lib/db/seed-deliveries";
+import { SEED_SITE_PREFIX } from "../../lib/delivery/seed-deliveries";
 
 /** Sites, customers and positions of the seeded history that make the interesting cases. */
 export interface BenchFixtures {

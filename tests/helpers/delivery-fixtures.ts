@@ -4,7 +4,7 @@ import type { AuthMethod } from "@/lib/auth-methods/method-names";
 import { sealParams } from "@/lib/auth-methods/stored-params";
 import type { Database } from "@/lib/db/client";
 import { customers, trustedSites, webhookAttempts, webhookMessages } from "@/lib/db/schema";
-import { retryPolicySchema, type RetryPolicyInput } from "@/lib/delivery/retry-policy";
+import { retryPolicySchema, type RetryPolicyInput } from "@/lib/delivery/policy/retry-policy";
 import type { SecretBox } from "@/lib/secrets";
 
 export async function insertCustomer(db: Database): Promise<string> {

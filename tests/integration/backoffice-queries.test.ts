@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getCustomer } from "@/lib/customers/get-customer";
 import { customers, trustedSites, webhookAttempts, webhookMessages } from "@/lib/db/schema";
 import { listSites } from "@/lib/trusted-sites/list-sites";
-import { listAttemptLogs, listCustomerMessages, listInFlight } from "@/lib/delivery/read-messages";
+import { listAttemptLogs, listCustomerMessages, listInFlight } from "@/lib/webhooks/read-messages";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 
 let database: TestDatabase;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { migrateDatabase } from "@/lib/db/migrate";
-import { attemptLogsQuery, inFlightQuery } from "@/lib/delivery/read-messages";
+import { attemptLogsQuery, inFlightQuery } from "@/lib/webhooks/read-messages";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 
 const TABLES = [

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SEED_CUSTOMER_COUNT, SEED_SITE_URL, SEED_SITES, SeedDataPresentError, seedDeliveryHistory, type SeededHistory } from "@/lib/db/seed-deliveries";
+import { SEED_CUSTOMER_COUNT, SEED_SITE_URL, SEED_SITES, SeedDataPresentError, seedDeliveryHistory, type SeededHistory } from "@/lib/delivery/seed-deliveries";
 import { claimDueMessages } from "@/lib/delivery/claim-messages";
-import { listAttemptLogs, listInFlight } from "@/lib/delivery/read-messages";
+import { listAttemptLogs, listInFlight } from "@/lib/webhooks/read-messages";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 
 const ATTEMPTS = 2000;

@@ -16,11 +16,11 @@ import {
   utcDay,
 } from "@/lib/db/attempt-partitions";
 import { trustedSites, webhookAttempts, webhookMessages } from "@/lib/db/schema";
-import { RETENTION_MS } from "@/lib/delivery/delivery-rules";
+import { RETENTION_MS } from "@/lib/delivery/policy/delivery-rules";
 import { enqueue } from "@/lib/delivery/enqueue";
-import { startLocalWorker } from "@/lib/delivery/local-worker";
+import { startLocalWorker } from "@/lib/delivery/local/local-worker";
 import { purgeExpired } from "@/lib/delivery/purge-expired";
-import { listAttemptLogs } from "@/lib/delivery/read-messages";
+import { listAttemptLogs } from "@/lib/webhooks/read-messages";
 import { createSecretBox } from "@/lib/secrets";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
 import { attemptRows, insertCustomer, insertSite, waitUntilFinished } from "../../helpers/delivery-fixtures";

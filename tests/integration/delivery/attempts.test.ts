@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enqueue } from "@/lib/delivery/enqueue";
-import { RESPONSE_EXCERPT_BYTES } from "@/lib/delivery/delivery-rules";
-import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local-worker";
+import { RESPONSE_EXCERPT_BYTES } from "@/lib/delivery/policy/delivery-rules";
+import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local/local-worker";
 import { createSecretBox } from "@/lib/secrets";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
 import { attemptRows, insertCustomer, insertSite, messageRow, waitFor, waitUntilFinished } from "../../helpers/delivery-fixtures";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Actor } from "@/lib/backoffice-auth/actor";
 import { trustedSites } from "@/lib/db/schema";
 import { enqueue } from "@/lib/delivery/enqueue";
-import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local-worker";
+import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local/local-worker";
 import { ValidationError } from "@/lib/errors";
 import { createSecretBox } from "@/lib/secrets";
 import { createSite } from "@/lib/trusted-sites/create-site";

@@ -8,7 +8,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from "@/lib/db/embedded-
 import { migrateDatabase } from "@/lib/db/migrate";
 import { isDatabaseOutage } from "@/lib/delivery/database-outage";
 import { enqueue } from "@/lib/delivery/enqueue";
-import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local-worker";
+import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local/local-worker";
 import { createSecretBox } from "@/lib/secrets";
 import { attemptRows, insertCustomer, insertSite, messageRow, waitFor } from "../../helpers/delivery-fixtures";
 import { startWebhookReceiver, type WebhookReceiver } from "../../helpers/webhook-receiver";

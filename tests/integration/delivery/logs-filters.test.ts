@@ -1,10 +1,10 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webhookAttempts } from "@/lib/db/schema";
-import { attemptsPerMinute, MAX_BUCKETS } from "@/lib/delivery/attempts-per-minute";
+import { attemptsPerMinute, MAX_BUCKETS } from "@/lib/webhooks/attempts-per-minute";
 import { enqueue } from "@/lib/delivery/enqueue";
-import { logsFilterSchema, logsQuerySchema } from "@/lib/delivery/logs-query";
-import { listAttemptLogs } from "@/lib/delivery/read-messages";
+import { logsFilterSchema, logsQuerySchema } from "@/lib/webhooks/logs-query";
+import { listAttemptLogs } from "@/lib/webhooks/read-messages";
 import { ValidationError } from "@/lib/errors";
 import { rebuildAttemptMinutes } from "../../helpers/attempt-minutes";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";

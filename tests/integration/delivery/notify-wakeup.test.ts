@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enqueue } from "@/lib/delivery/enqueue";
-import { startLocalWorker } from "@/lib/delivery/local-worker";
+import { startLocalWorker } from "@/lib/delivery/local/local-worker";
 import { createSecretBox } from "@/lib/secrets";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
 import { insertCustomer, insertSite, waitFor } from "../../helpers/delivery-fixtures";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { enqueue } from "@/lib/delivery/enqueue";
-import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local-worker";
+import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local/local-worker";
 import { readSiteToken, writeSiteToken } from "@/lib/oauth/site-token";
 import { createSecretBox } from "@/lib/secrets";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";

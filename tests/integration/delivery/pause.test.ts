@@ -8,7 +8,7 @@ import { GET as queueRoute } from "@/app/api/webhooks/queue/route";
 import { createApiToken } from "@/lib/api-tokens/manage-api-tokens";
 import { auditEvents } from "@/lib/db/schema";
 import { enqueue } from "@/lib/delivery/enqueue";
-import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local-worker";
+import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local/local-worker";
 import { createSecretBox } from "@/lib/secrets";
 import { useAsAppDatabase } from "../../helpers/app-database";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";

@@ -8,7 +8,7 @@ import { GET as countResendFailed, POST as postResendFailed } from "@/app/api/we
 import { createApiToken } from "@/lib/api-tokens/manage-api-tokens";
 import { getBackofficeAuth } from "@/lib/backoffice-auth";
 import { ensureFirstUser } from "@/lib/backoffice-auth/create-user";
-import { startLocalWorker } from "@/lib/delivery/local-worker";
+import { startLocalWorker } from "@/lib/delivery/local/local-worker";
 import { createSecretBox } from "@/lib/secrets";
 import { MAX_JSON_DEPTH } from "@/lib/validation";
 import { useAsAppDatabase } from "../../helpers/app-database";

@@ -8,7 +8,7 @@ import type { Actor } from "@/lib/backoffice-auth/actor";
 import { trustedSites, webhookMessages } from "@/lib/db/schema";
 import { engineAnnouncer } from "@/lib/delivery/engine";
 import { enqueue } from "@/lib/delivery/enqueue";
-import type { RetryPolicyInput } from "@/lib/delivery/retry-policy";
+import type { RetryPolicyInput } from "@/lib/delivery/policy/retry-policy";
 import { secrets } from "@/lib/secrets";
 import { setSiteStatus } from "@/lib/trusted-sites/set-site-status";
 import { inngest } from "@/inngest/client";

@@ -5,7 +5,7 @@ import type { Actor } from "@/lib/backoffice-auth/actor";
 import { webhookAttempts, webhookMessages } from "@/lib/db/schema";
 import { engineAnnouncer } from "@/lib/delivery/engine";
 import { enqueue } from "@/lib/delivery/enqueue";
-import { RESEND_FAILED_CAP, resendFailedMessages } from "@/lib/delivery/resend-message";
+import { RESEND_FAILED_CAP, resendFailedMessages } from "@/lib/delivery/operator/resend-message";
 import { setSiteStatus } from "@/lib/trusted-sites/set-site-status";
 import { inngest } from "@/inngest/client";
 import { EVENT_REQUEST_BYTES, EVENTS_PER_REQUEST } from "@/inngest/request-delivery";

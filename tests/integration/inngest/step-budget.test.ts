@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Actor } from "@/lib/backoffice-auth/actor";
 import { enqueue } from "@/lib/delivery/enqueue";
 import { ValidationError } from "@/lib/errors";
-import { configuredDeliveryDeps } from "@/lib/delivery/configured-delivery-deps";
+import { configuredDeliveryDeps } from "@/lib/delivery/inngest/configured-delivery-deps";
 import { LATE_START_WAIT_MS, PACING_WAIT_MS, stepBudget } from "@/lib/inngest/step-budget";
 import { secrets } from "@/lib/secrets";
 import { createSite } from "@/lib/trusted-sites/create-site";

@@ -4,7 +4,7 @@ import { listSiteAuditEvents } from "@/lib/audit/list-site-audit-events";
 import type { Actor } from "@/lib/backoffice-auth/actor";
 import { enqueue } from "@/lib/delivery/enqueue";
 import { ConflictError } from "@/lib/errors";
-import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local-worker";
+import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local/local-worker";
 import { completeConnect } from "@/lib/oauth/callback-exchange";
 import { startConnect } from "@/lib/oauth/connect-site";
 import { refreshSiteToken, TokenRefreshError } from "@/lib/oauth/refresh-site-token";

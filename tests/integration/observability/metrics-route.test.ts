@@ -5,7 +5,7 @@ import { GET as getMetrics } from "@/app/api/metrics/route";
 import { createApiToken } from "@/lib/api-tokens/manage-api-tokens";
 import { trustedSites, webhookMessages } from "@/lib/db/schema";
 import { enqueue } from "@/lib/delivery/enqueue";
-import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local-worker";
+import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local/local-worker";
 import { serveMetrics } from "@/lib/observability/serve-metrics";
 import { createSecretBox } from "@/lib/secrets";
 import { useAsAppDatabase } from "../../helpers/app-database";

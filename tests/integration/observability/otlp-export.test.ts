@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { enqueue } from "@/lib/delivery/enqueue";
-import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local-worker";
+import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local/local-worker";
 import { readEnv } from "@/lib/env";
 import { startTracing, type Tracing } from "@/lib/observability/start-tracing";
 import { createSecretBox } from "@/lib/secrets";

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { listSiteAuditEvents } from "@/lib/audit/list-site-audit-events";
 import type { Actor } from "@/lib/backoffice-auth/actor";
 import { enqueue } from "@/lib/delivery/enqueue";
-import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local-worker";
+import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local/local-worker";
 import { ConflictError, ValidationError } from "@/lib/errors";
 import { createSecretBox } from "@/lib/secrets";
 import { disableSigning, enableSigning, rotateSigningSecret } from "@/lib/signing-secrets/manage-signing-secrets";

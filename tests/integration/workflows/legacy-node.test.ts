@@ -6,7 +6,7 @@ import type { Actor } from "@/lib/backoffice-auth/actor";
 import { trustedSites, webhookAttempts, workflowVersions } from "@/lib/db/schema";
 import { enqueue } from "@/lib/delivery/enqueue";
 import { engineAnnouncer } from "@/lib/delivery/engine";
-import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local-worker";
+import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local/local-worker";
 import { NotFoundError, ValidationError } from "@/lib/errors";
 import { createSecretBox } from "@/lib/secrets";
 import { getSiteOrThrow } from "@/lib/trusted-sites/get-site";

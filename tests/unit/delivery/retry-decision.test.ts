@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decideRetry, retryAfterMs, scheduledDelayMs } from "@/lib/delivery/retry-decision";
-import { DEFAULT_RETRY_POLICY, describeRetrySchedule, retryPolicySchema } from "@/lib/delivery/retry-policy";
+import { decideRetry, retryAfterMs, scheduledDelayMs } from "@/lib/delivery/policy/retry-decision";
+import { DEFAULT_RETRY_POLICY, describeRetrySchedule, retryPolicySchema } from "@/lib/delivery/policy/retry-policy";
 import { siteFieldsSchema } from "@/lib/trusted-sites/site-fields";
 
 const now = new Date("2026-12-02T03:00:00.000Z");

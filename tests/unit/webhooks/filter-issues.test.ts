@@ -2,7 +2,7 @@ import { isValidElement, type ReactElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 import { FilterIssues } from "@/components/webhooks/filter-issues";
-import { logsQuerySchema } from "@/lib/delivery/logs-query";
+import { logsQuerySchema } from "@/lib/webhooks/logs-query";
 import { toFieldIssues } from "@/lib/validation";
 
 describe("the Logs page's list of invalid filters", () => {

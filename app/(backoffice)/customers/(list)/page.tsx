@@ -8,7 +8,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Table, Td, Th } from "@/components/ui/table";
 import { getDb } from "@/lib/db";
 import { customersQuerySchema, listCustomers } from "@/lib/customers/list-customers";
-import { firstValues } from "@/lib/delivery/logs-query";
+import { firstValues } from "@/lib/webhooks/logs-query";
 import { toFieldIssues } from "@/lib/validation";
 import { backofficePage } from "@/components/backoffice/backoffice-page";
 

@@ -10,7 +10,7 @@ import { StatusBadge } from "@/components/ui/status-badge";
 import { Table, Td, Th } from "@/components/ui/table";
 import { getCustomer } from "@/lib/customers/get-customer";
 import { getDb } from "@/lib/db";
-import { listCustomerMessages } from "@/lib/delivery/read-messages";
+import { listCustomerMessages } from "@/lib/webhooks/read-messages";
 import { backofficePage } from "@/components/backoffice/backoffice-page";
 
 export const metadata: Metadata = { title: "Customer" };

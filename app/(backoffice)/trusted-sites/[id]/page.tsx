@@ -16,7 +16,7 @@ import { listSiteAuditEvents } from "@/lib/audit/list-site-audit-events";
 import { isTokenMethod } from "@/lib/auth-methods/method-names";
 import { authMethodModule } from "@/lib/auth-methods/registry";
 import { getDb } from "@/lib/db";
-import { describeRetrySchedule, formatSeconds, type RetryPolicy } from "@/lib/delivery/retry-policy";
+import { describeRetrySchedule, formatSeconds, type RetryPolicy } from "@/lib/delivery/policy/retry-policy";
 import { NotFoundError } from "@/lib/errors";
 import { publicOrigin } from "@/lib/http/public-origin";
 import { readConnectionState } from "@/lib/oauth/connection-state";

@@ -5,8 +5,8 @@ import { QueueTable } from "@/components/webhooks/queue-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/lib/db";
-import { listInFlight } from "@/lib/delivery/read-messages";
-import { retryNowAvailable } from "@/lib/delivery/retry-message-now";
+import { listInFlight } from "@/lib/webhooks/read-messages";
+import { retryNowAvailable } from "@/lib/delivery/operator/retry-message-now";
 import { backofficePage } from "@/components/backoffice/backoffice-page";
 
 export const metadata: Metadata = { title: "Webhook queue" };

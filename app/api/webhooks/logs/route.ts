@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { getDb } from "@/lib/db";
-import { listAttemptLogs } from "@/lib/delivery/read-messages";
+import { listAttemptLogs } from "@/lib/webhooks/read-messages";
 import { apiRoute } from "@/lib/http/api-route";
 
 /** Attempts, newest first: `?status&siteId&customerId&action&from&to&cursor&limit` → `{items, nextCursor}`. */

@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { getDb } from "@/lib/db";
-import { listInFlight } from "@/lib/delivery/read-messages";
+import { listInFlight } from "@/lib/webhooks/read-messages";
 import { apiRoute } from "@/lib/http/api-route";
 
 /** Messages in flight, newest first: `?cursor&limit` → `{items, nextCursor}`. */

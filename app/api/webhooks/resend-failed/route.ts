@@ -1,7 +1,7 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { getDb } from "@/lib/db";
-import { countFailedToResend, resendFailedMessages } from "@/lib/delivery/resend-message";
+import { countFailedToResend, resendFailedMessages } from "@/lib/delivery/operator/resend-message";
 import { apiRoute } from "@/lib/http/api-route";
 import { readJsonBody } from "@/lib/http/read-json-body";
 

@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { getDb } from "@/lib/db";
-import { cancelMessage } from "@/lib/delivery/cancel-message";
+import { cancelMessage } from "@/lib/delivery/operator/cancel-message";
 import { announceMessageFinished } from "@/lib/delivery/engine";
 import { apiRoute } from "@/lib/http/api-route";
 

@@ -1,6 +1,6 @@
 import { NextResponse } from "next/server";
 import { getDb } from "@/lib/db";
-import { resendMessage } from "@/lib/delivery/resend-message";
+import { resendMessage } from "@/lib/delivery/operator/resend-message";
 import { apiRoute } from "@/lib/http/api-route";
 
 /** Resends a done or failed message as a new one → 202 `{id, status, resentFromMessageId}`; in flight or site not active → 409. */

@@ -1,15 +1,15 @@
 import { and, asc, eq, gte, lt, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import type { Actor } from "../backoffice-auth/actor";
-import { recordAuditEvent } from "../audit/record-audit-event";
-import type { Database } from "../db";
-import { webhookMessages } from "../db/schema";
-import { ConflictError, NotFoundError } from "../errors";
-import { parseOrThrow } from "../validation";
-import { IN_FLIGHT } from "./delivery-rules";
-import { engineAnnouncer, type Announcer } from "./engine";
-import { checkSiteAndCustomer, queueMessages } from "./enqueue";
-import { resendFailedSchema, type ResendFailedFilter } from "./logs-query";
+import type { Actor } from "../../backoffice-auth/actor";
+import { recordAuditEvent } from "../../audit/record-audit-event";
+import type { Database } from "../../db";
+import { webhookMessages } from "../../db/schema";
+import { ConflictError, NotFoundError } from "../../errors";
+import { parseOrThrow } from "../../validation";
+import { IN_FLIGHT } from "../policy/delivery-rules";
+import { engineAnnouncer, type Announcer } from "../engine";
+import { checkSiteAndCustomer, queueMessages } from "../enqueue";
+import { resendFailedSchema, type ResendFailedFilter } from "../../webhooks/logs-query";
 
 /** The most messages one "resend failed" request resends; the rest stay failed for another request. */
 export const RESEND_FAILED_CAP = 10_000;

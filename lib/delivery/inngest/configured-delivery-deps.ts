@@ -1,12 +1,12 @@
-import type { Database } from "../db";
-import { readEnv, type Env } from "../env";
-import { LATE_START_WAIT_MS, PACING_WAIT_MS, stepBudget, type StepBudget } from "../inngest/step-budget";
-import { createDatabaseTokenStore } from "../oauth/token-store";
-import { createGuardedFetch } from "../outbound/guarded-fetch";
-import { secrets } from "../secrets";
-import type { DeliveryDeps } from "./attempt-message";
-import { databaseClock } from "./database-clock";
-import { DEFAULT_RETRY_INTERVAL_MS } from "./delivery-rules";
+import type { Database } from "../../db";
+import { readEnv, type Env } from "../../env";
+import { LATE_START_WAIT_MS, PACING_WAIT_MS, stepBudget, type StepBudget } from "../../inngest/step-budget";
+import { createDatabaseTokenStore } from "../../oauth/token-store";
+import { createGuardedFetch } from "../../outbound/guarded-fetch";
+import { secrets } from "../../secrets";
+import type { DeliveryDeps } from "../attempt-message";
+import { databaseClock } from "../database-clock";
+import { DEFAULT_RETRY_INTERVAL_MS } from "../policy/delivery-rules";
 
 interface InngestDelivery {
   deps: DeliveryDeps;

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import type { Database } from "../db";
-import { nextInLine, siteSendable } from "./claim-messages";
+import type { Database } from "../../db";
+import { nextInLine, siteSendable } from "../claim-messages";
 
 export interface StrandedMessage {
   id: string;

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
-import { trustedSites, webhookMessages } from "../db/schema";
-import { attemptMessage, type DeliveryDeps } from "./attempt-message";
-import { claimMessage, extendClaims, nextInLine, releaseClaim, type ClaimedMessage } from "./claim-messages";
-import { DEFAULT_CLAIM_TTL_MS } from "./delivery-rules";
+import { trustedSites, webhookMessages } from "../../db/schema";
+import { attemptMessage, type DeliveryDeps } from "../attempt-message";
+import { claimMessage, extendClaims, nextInLine, releaseClaim, type ClaimedMessage } from "../claim-messages";
+import { DEFAULT_CLAIM_TTL_MS } from "../policy/delivery-rules";
 
 /**
  * What one try at a message's current attempt came to, as plain JSON (a step's result is stored

@@ -1,11 +1,11 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
-import { recordAuditEvent } from "../audit/record-audit-event";
-import type { Actor } from "../backoffice-auth/actor";
-import type { Database } from "../db";
-import { ConflictError, NotFoundError } from "../errors";
-import { readEnv, type Env } from "../env";
-import { engineAnnouncer } from "./engine";
+import { recordAuditEvent } from "../../audit/record-audit-event";
+import type { Actor } from "../../backoffice-auth/actor";
+import type { Database } from "../../db";
+import { ConflictError, NotFoundError } from "../../errors";
+import { readEnv, type Env } from "../../env";
+import { engineAnnouncer } from "../engine";
 
 type Engine = Env["WEBHOOK_ENGINE"];
 

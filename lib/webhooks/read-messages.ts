@@ -5,13 +5,13 @@ import { positionBound, positionOf } from "../db/page-position";
 import { customers, trustedSites, webhookAttempts, webhookMessages, workflowRuns, workflows } from "../db/schema";
 import { NotFoundError } from "../errors";
 import { parseOrThrow } from "../validation";
-import { IN_FLIGHT, RETENTION_MS } from "./delivery-rules";
-import { DEFAULT_ATTEMPTS, MAX_POLICY_ATTEMPTS } from "./retry-policy";
+import { IN_FLIGHT, RETENTION_MS } from "../delivery/policy/delivery-rules";
+import { DEFAULT_ATTEMPTS, MAX_POLICY_ATTEMPTS } from "../delivery/policy/retry-policy";
 import { logsQuerySchema, queueQuerySchema } from "./logs-query";
 
 /**
  * What the Logs, Queue, message and customer pages read (DESIGN §8), camelCase, newest first,
- * keyset-paginated on (created_at, id): see lib/delivery/logs-query.ts for the cursor.
+ * keyset-paginated on (created_at, id): see lib/webhooks/logs-query.ts for the cursor.
  */
 export { logsQuerySchema, queueQuerySchema } from "./logs-query";
 

@@ -1,8 +1,8 @@
 import type postgres from "postgres";
-import type { Database } from "../db";
-import { readEnv, type Env } from "../env";
-import { startWorkflowContinuations } from "../workflows/workflow-continuations";
-import { engineAnnouncer } from "./engine";
+import type { Database } from "../../db";
+import { readEnv, type Env } from "../../env";
+import { startWorkflowContinuations } from "../../workflows/workflow-continuations";
+import { engineAnnouncer } from "../engine";
 import { startLocalWorker, type LocalWorker } from "./local-worker";
 
 /**

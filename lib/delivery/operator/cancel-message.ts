@@ -1,11 +1,11 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
-import { recordAuditEvent } from "../audit/record-audit-event";
-import { describeActor, type Actor } from "../backoffice-auth/actor";
-import type { Database } from "../db";
-import { ConflictError, NotFoundError } from "../errors";
-import { addToAttemptMinutes } from "./attempt-minutes";
-import { IN_FLIGHT } from "./delivery-rules";
+import { recordAuditEvent } from "../../audit/record-audit-event";
+import { describeActor, type Actor } from "../../backoffice-auth/actor";
+import type { Database } from "../../db";
+import { ConflictError, NotFoundError } from "../../errors";
+import { addToAttemptMinutes } from "../attempt-minutes";
+import { IN_FLIGHT } from "../policy/delivery-rules";
 
 /**
  * Cancels a paused message (in flight to a site that is not active): its current attempt and the

@@ -1,21 +1,21 @@
 import { randomUUID } from "node:crypto";
 import type postgres from "postgres";
-import type { Database } from "../db";
-import { createDatabaseTokenStore } from "../oauth/token-store";
-import { clientCertificateSenders } from "../outbound/client-certificate-senders";
-import { createGuardedAgent, createGuardedFetch, createGuardedRequest } from "../outbound/guarded-fetch";
-import { secrets, type SecretBox } from "../secrets";
-import { DUE_CHANNEL } from "./announce";
-import { attemptMessage, type AttemptOutcome, type DeliveryDeps } from "./attempt-message";
-import { claimDueMessages, extendClaims, nextDueAt, type ClaimedMessage } from "./claim-messages";
-import { calibrateDatabaseClock, databaseClock, preciseClock, type DatabaseClock } from "./database-clock";
-import { describeOutage, isDatabaseOutage } from "./database-outage";
-import { DEFAULT_CLAIM_TTL_MS, DEFAULT_RETRY_INTERVAL_MS, PACING_HORIZON_MS, THREAD_WAIT_MS } from "./delivery-rules";
-import { purgeExpired } from "./purge-expired";
-import { outcomeBatcher } from "./record-outcome";
-import { startBooker, threadTaker } from "./reserve-send";
+import type { Database } from "../../db";
+import { createDatabaseTokenStore } from "../../oauth/token-store";
+import { clientCertificateSenders } from "../../outbound/client-certificate-senders";
+import { createGuardedAgent, createGuardedFetch, createGuardedRequest } from "../../outbound/guarded-fetch";
+import { secrets, type SecretBox } from "../../secrets";
+import { DUE_CHANNEL } from "../announce";
+import { attemptMessage, type AttemptOutcome, type DeliveryDeps } from "../attempt-message";
+import { claimDueMessages, extendClaims, nextDueAt, type ClaimedMessage } from "../claim-messages";
+import { calibrateDatabaseClock, databaseClock, preciseClock, type DatabaseClock } from "../database-clock";
+import { describeOutage, isDatabaseOutage } from "../database-outage";
+import { DEFAULT_CLAIM_TTL_MS, DEFAULT_RETRY_INTERVAL_MS, PACING_HORIZON_MS, THREAD_WAIT_MS } from "../policy/delivery-rules";
+import { purgeExpired } from "../purge-expired";
+import { outcomeBatcher } from "../record-outcome";
+import { startBooker, threadTaker } from "../reserve-send";
 import { warmUpHttp } from "./warm-up-http";
-import { traceDelivery } from "../observability/delivery-trace";
+import { traceDelivery } from "../../observability/delivery-trace";
 
 export interface LocalWorkerOptions {
   db: Database;

@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
-import { addToAttemptMinutes } from "../delivery/attempt-minutes";
-import { USER_AGENT } from "../delivery/delivery-rules";
-import { createAttemptPartitions } from "./attempt-partitions";
-import type { Database } from "./client";
+import { addToAttemptMinutes } from "./attempt-minutes";
+import { USER_AGENT } from "./policy/delivery-rules";
+import { createAttemptPartitions } from "../db/attempt-partitions";
+import type { Database } from "../db/client";
 
 /**
  * A delivery history to try the Logs and Queue on (`npm run db:seed -- --attempts N`): a few active
