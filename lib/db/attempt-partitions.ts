@@ -110,6 +110,10 @@ export async function dropAttemptPartition(db: AnyDatabase, partition: AttemptPa
   return retryOnLockTimeout(() => db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${MAINTENANCE_LOCK_ID})`);
     await tx.execute(sql.raw(`set local lock_timeout = '${LOCK_TIMEOUT}'`));
+    // Both locks first, parent before partition (the order every statement through the parent takes
+    // them): detach left the partition's lock to the drop, which then deadlocked with a delivery
+    // statement holding the partition and waiting for more of it (bench:delivery's purge phase).
+    await tx.execute(sql.raw(`lock table webhook_attempts, "${partition.name}" in access exclusive mode`));
     await tx.execute(sql.raw(`alter table webhook_attempts detach partition "${partition.name}"`));
     // Detached, its range is covered by no day: inserted through the parent, the rows land in the default partition.
     const kept = await tx.execute(sql.raw(`insert into webhook_attempts overriding system value
@@ -129,10 +133,14 @@ export function attemptsNotBefore(messagesCreatedAt: (Date | undefined)[]): stri
   return Number.isFinite(min) ? new Date(min).toISOString() : "-infinity";
 }
 
-/** Whether an error is a partition DDL giving up on its lock (lock_timeout): the next run tries again. */
+/**
+ * Whether an error is a partition DDL giving up on its lock (lock_timeout, or chosen as a deadlock's
+ * victim): nothing was changed, and trying again later does it.
+ */
 export function isLockTimeout(error: unknown): boolean {
   const e = error as { code?: string; cause?: { code?: string } } | null;
-  return (e?.cause?.code ?? e?.code) === "55P03";
+  const code = e?.cause?.code ?? e?.code;
+  return code === "55P03" || code === "40P01";
 }
 
 const LOCK_TRIES = 20;

@@ -9,6 +9,7 @@ import { trustedSites, webhookMessages } from "@/lib/db/schema";
 import { engineAnnouncer } from "@/lib/delivery/engine";
 import { enqueue } from "@/lib/delivery/enqueue";
 import type { RetryPolicyInput } from "@/lib/delivery/policy/retry-policy";
+import { MAX_HELD_LATENESS_MS } from "@/lib/delivery/policy/delivery-rules";
 import { secrets } from "@/lib/secrets";
 import { setSiteStatus } from "@/lib/trusted-sites/set-site-status";
 import { inngest } from "@/inngest/client";
@@ -265,6 +266,8 @@ describe("deliver-webhook after a late start", () => {
       req.on("end", async () => {
         tokenRequests.push(Date.now());
         await database.db.execute(sql`update site_pacing set theoretical_arrival_at = clock_timestamp() + interval '5 seconds' where site_id = ${siteId}`);
+        // Slower than the lateness a send may still go out with (its departure hold then covers it).
+        await new Promise((r) => setTimeout(r, MAX_HELD_LATENESS_MS + 100));
         res.writeHead(200, { "content-type": "application/json" });
         res.end(JSON.stringify({ access_token: "tok", token_type: "Bearer", expires_in: 3600 }));
       });
