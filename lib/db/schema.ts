@@ -315,14 +315,10 @@ export const webhookAttempts = pgTable(
   "webhook_attempts",
   {
     id: bigint("id", { mode: "number" }).notNull().generatedAlwaysAsIdentity(),
-    // No foreign key to the message: deleting a finished message (the purge) would probe every day
-    // partition for its attempts (delivery p99 ×4 beside the purge, bench:delivery). An expired
-    // message's attempts are all older than the retention: hidden from the Logs, gone with their day.
-    messageId: uuid("message_id").notNull(),
-    // Deleting a site deletes its attempts (as it deletes its messages).
-    siteId: uuid("site_id")
+    messageId: uuid("message_id")
       .notNull()
-      .references(() => trustedSites.id, { onDelete: "cascade" }),
+      .references(() => webhookMessages.id, { onDelete: "cascade" }),
+    siteId: uuid("site_id").notNull(),
     customerId: uuid("customer_id").notNull(),
     action: text("action").notNull(),
     attemptNo: smallint("attempt_no").notNull(),

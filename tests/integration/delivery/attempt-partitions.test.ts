@@ -183,11 +183,8 @@ describe("migration 0020 (attempts partitioned)", () => {
       insert into webhook_attempts (message_id, site_id, customer_id, action, attempt_no, status, scheduled_at)
       values (${message!.id}, ${site!.id}, ${customer!.id}, 'a', 5, 'queued', now()) returning id`;
     expect(Number(next!.id)).toBe(Number(after.at(-1)!.id) + 1);
-    // Attempts go with their site (migration 0023), not with their message: a purged message's attempts
-    // are older than the retention and go with their day.
+    // Attempts still go with their message.
     await fresh.sql`delete from webhook_messages where id = ${message!.id}`;
-    expect((await fresh.sql`select 1 from webhook_attempts`).length).toBe(5);
-    await fresh.sql`delete from trusted_sites where id = ${site!.id}`;
     expect((await fresh.sql`select 1 from webhook_attempts`).length).toBe(0);
   });
 });
