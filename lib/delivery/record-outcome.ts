@@ -140,10 +140,11 @@ export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]):
       group by msg.site_id
     ), flipped as (
       -- Only a site whose failing_since changes is written (steady success or failure writes nothing),
-      -- locked in id order so two batches flipping the same sites cannot deadlock.
+      -- locked in id order so two batches flipping the same sites cannot deadlock; "no key update"
+      -- (what the update takes anyway) leaves foreign-key checks (KEY SHARE, an enqueue's) unblocked.
       select s.id from trusted_sites s join site_outcome f on f.site_id = s.id
       where (s.failing_since is null) <> f.succeeded
-      order by s.id for update of s
+      order by s.id for no key update of s
     ), failing as (
       update trusted_sites s set failing_since = case when f.succeeded then null else clock_timestamp() end
       from site_outcome f
