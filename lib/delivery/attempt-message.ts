@@ -151,7 +151,6 @@ async function reserveThreadAndSlot(deps: DeliveryDeps, message: ClaimedMessage)
       siteId: site.id,
       messageId: message.id,
       claimToken: message.claimToken,
-      attemptId: attempt.id,
       attemptNo: attempt.attemptNo,
       rps: site.rps,
       threads: site.threads,

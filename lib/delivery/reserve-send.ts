@@ -130,7 +130,6 @@ export interface SendReservation {
   messageId: string;
   /** The claim the message is held by: nothing is reserved for a claim that has passed to another worker. */
   claimToken: string;
-  attemptId: number;
   attemptNo: number;
   rps: number;
   threads: number;
