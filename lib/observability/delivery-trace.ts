@@ -1,4 +1,5 @@
 import diagnostics from "node:diagnostics_channel";
+import { webhookIdOf } from "../outbound/request-departures";
 
 /**
  * Timestamps along one delivery's path, for finding where an idle message's latency goes
@@ -16,8 +17,7 @@ export function traceDelivery(messageId: string, stage: string): void {
 if (enabled) {
   // When undici had written the request to the socket (its own diagnostics channel).
   diagnostics.subscribe("undici:request:bodySent", (message) => {
-    const headers = (message as { request?: { headers?: unknown } }).request?.headers;
-    const at = Array.isArray(headers) ? headers.findIndex((h, i) => i % 2 === 0 && String(h).toLowerCase() === "webhook-id") : -1;
-    if (at >= 0) traceDelivery(String((headers as unknown[])[at + 1]), "written");
+    const id = webhookIdOf((message as { request?: { headers?: unknown } }).request?.headers);
+    if (id !== undefined) traceDelivery(id, "written");
   });
 }

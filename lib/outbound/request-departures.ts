@@ -38,7 +38,7 @@ export function watchDeparture(webhookId: string, onDeparted: () => void): { sto
 }
 
 /** The Webhook-Id of undici's request headers: a flat [name, value, …] array (a raw string in older versions). */
-function webhookIdOf(headers: unknown): string | undefined {
+export function webhookIdOf(headers: unknown): string | undefined {
   if (Array.isArray(headers)) {
     for (let i = 0; i + 1 < headers.length; i += 2) {
       if (String(headers[i]).toLowerCase() === "webhook-id") return String(headers[i + 1]);
