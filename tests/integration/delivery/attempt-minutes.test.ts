@@ -1,11 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { drizzle } from "drizzle-orm/postgres-js";
-import { migrate } from "drizzle-orm/postgres-js/migrator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrateDatabase, migrationsFolder } from "@/lib/db/migrate";
+import { migrateDatabase } from "@/lib/db/migrate";
 import { attemptsPerMinute } from "@/lib/webhooks/attempts-per-minute";
 import { cancelMessage } from "@/lib/delivery/operator/cancel-message";
 import { claimMessage } from "@/lib/delivery/claim-messages";
@@ -18,6 +13,7 @@ import { RETENTION_MS } from "@/lib/delivery/policy/delivery-rules";
 import { createSecretBox } from "@/lib/secrets";
 import { readSiteHealth, readSiteSparklines } from "@/lib/trusted-sites/site-health";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
+import { migrateBefore } from "../../helpers/migrate-before";
 import { insertCustomer, insertSite, waitUntilFinished } from "../../helpers/delivery-fixtures";
 import { startWebhookReceiver, type WebhookReceiver } from "../../helpers/webhook-receiver";
 
@@ -227,23 +223,14 @@ describe("other writers and the purge", () => {
 
 describe("migration 0017 (attempt_minutes)", () => {
   let fresh: TestDatabase | undefined;
-  let folder: string | undefined;
   afterAll(async () => {
     await fresh?.drop();
-    if (folder) await rm(folder, { recursive: true, force: true });
   });
 
   it("backfills the rollup from the finished attempts already recorded", async () => {
     fresh = await createTestDatabase({ migrated: false });
     // The migrations before this one, applied first, as an existing database has them.
-    folder = await mkdtemp(path.join(os.tmpdir(), "migrations-"));
-    await cp(migrationsFolder, folder, { recursive: true });
-    const journalFile = path.join(folder, "meta", "_journal.json");
-    const journal = JSON.parse(await readFile(journalFile, "utf8")) as { entries: { tag: string }[] };
-    const at = journal.entries.findIndex((e) => e.tag === "0017_attempt-minutes");
-    journal.entries = journal.entries.slice(0, at);
-    await writeFile(journalFile, JSON.stringify(journal));
-    await migrate(drizzle(fresh.sql), { migrationsFolder: folder });
+    await migrateBefore(fresh.sql, "0017_attempt-minutes");
     expect((await fresh.sql`select to_regclass('attempt_minutes') as t`)[0]!.t).toBeNull();
 
     const [site] = await fresh.sql<{ id: string }[]>`insert into trusted_sites (name, url, auth_method) values ('old', 'https://old.example/', 'none') returning id`;

@@ -1,12 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { eq, sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/postgres-js";
-import { migrate } from "drizzle-orm/postgres-js/migrator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrateDatabase, migrationsFolder } from "@/lib/db/migrate";
+import { migrateDatabase } from "@/lib/db/migrate";
 import {
   DEFAULT_PARTITION,
   PARTITION_DAYS_AHEAD,
@@ -23,6 +18,7 @@ import { purgeExpired } from "@/lib/delivery/purge-expired";
 import { listAttemptLogs } from "@/lib/webhooks/read-messages";
 import { createSecretBox } from "@/lib/secrets";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
+import { migrateBefore } from "../../helpers/migrate-before";
 import { attemptRows, insertCustomer, insertSite, waitUntilFinished } from "../../helpers/delivery-fixtures";
 import { startWebhookReceiver } from "../../helpers/webhook-receiver";
 
@@ -141,24 +137,16 @@ describe("attempt partitions", () => {
   });
 });
 
-describe("migration 0020 (attempts partitioned)", () => {
+describe("migration 0021 (attempts partitioned)", () => {
   let fresh: TestDatabase | undefined;
-  let folder: string | undefined;
   afterAll(async () => {
     await fresh?.drop();
-    if (folder) await rm(folder, { recursive: true, force: true });
   });
 
   it("keeps every attempt already recorded, each in its day's partition (or the default one), and ids go on from the last", async () => {
     fresh = await createTestDatabase({ migrated: false });
     // The migrations before this one, applied first, as an existing database has them.
-    folder = await mkdtemp(path.join(os.tmpdir(), "migrations-"));
-    await cp(migrationsFolder, folder, { recursive: true });
-    const journalFile = path.join(folder, "meta", "_journal.json");
-    const journal = JSON.parse(await readFile(journalFile, "utf8")) as { entries: { tag: string }[] };
-    journal.entries = journal.entries.slice(0, journal.entries.findIndex((e) => e.tag === "0021_attempts-partitioned"));
-    await writeFile(journalFile, JSON.stringify(journal));
-    await migrate(drizzle(fresh.sql), { migrationsFolder: folder });
+    await migrateBefore(fresh.sql, "0021_attempts-partitioned");
 
     const [site] = await fresh.sql<{ id: string }[]>`insert into trusted_sites (name, url, auth_method) values ('old', 'https://old.example/', 'none') returning id`;
     const [customer] = await fresh.sql<{ id: string }[]>`insert into customers (external_id, name) values ('c1', 'C') returning id`;
