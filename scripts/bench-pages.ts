@@ -14,6 +14,7 @@ import { seedCustomers } from "../lib/db/seed";
 import { seedDeliveryHistory } from "../lib/delivery/seed-deliveries";
 import { readEnv } from "../lib/env";
 import { createWorkflow } from "../lib/workflows/save-workflow";
+import { setWorkflowStatus } from "../lib/workflows/set-workflow-status";
 import { signInCookie, startWebServer, type WebServer } from "../tests/helpers/web-server";
 import { insertBenchSite, startBenchDatabase } from "./bench/bench-database";
 import { ensureBuild } from "./bench/ensure-build";
@@ -43,6 +44,18 @@ async function timePage(server: WebServer, cookie: string, path: string): Promis
   return times;
 }
 
+/** One run of the bench workflow, through the events API as a platform would start it; its message stays queued (no worker). */
+async function startBenchRun(server: WebServer, token: string): Promise<string> {
+  const res = await fetch(`${server.url}/api/events`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ event: "point_add", customer: { id: "bench-pages-customer", name: "Bench Customer" }, data: { points: 5 } }),
+  });
+  const body = (await res.json()) as { runs?: { id: string }[] };
+  if (res.status !== 202 || !body.runs?.[0]) throw new Error(`POST /api/events answered ${res.status}: ${JSON.stringify(body)}`);
+  return body.runs[0].id;
+}
+
 async function main() {
   ensureBuild();
   console.error(`bench: load ${os.loadavg()[0]!.toFixed(2)} on ${os.availableParallelism()} cores; seeding ${ATTEMPTS.toLocaleString("en")} attempts`);
@@ -64,7 +77,8 @@ async function main() {
         edges: [{ source: "trigger", sourceHandle: "next", target: "notify" }],
       },
     });
-    await createApiToken(database.db, { name: "bench:pages" }, null);
+    await setWorkflowStatus(database.db, actor, workflow.id, { status: "active" });
+    const { token } = await createApiToken(database.db, { name: "bench:pages" }, null);
     server = await startWebServer({
       DATABASE_URL: database.url,
       WORKER_IN_SERVER: "false",
@@ -72,6 +86,7 @@ async function main() {
       SKIP_MIGRATIONS: "1",
     });
     const cookie = await signInCookie(server.url);
+    const run = await startBenchRun(server, token);
     const day = 86_400_000;
     const since = (ms: number) => encodeURIComponent(new Date(Date.now() - ms).toISOString().slice(0, 16));
     const pages: [string, string][] = [
@@ -93,10 +108,13 @@ async function main() {
       ["Workflows", "/workflows"],
       ["Workflow editor", `/workflows/${workflow.id}`],
       ["New workflow", "/workflows/new"],
+      ["Workflow run (waiting for its message)", `/workflows/${workflow.id}/runs/${run}`],
       ["API tokens", "/settings/api-tokens"],
+      ["OAuth result", `/oauth-result?problem=access_denied&site=${siteId}`],
+      ["Sign in (signed out)", "/sign-in"],
     ];
     for (const [name, path] of pages) {
-      const times = await timePage(server, cookie, path);
+      const times = await timePage(server, path === "/sign-in" ? "" : cookie, path);
       results.row(name, `median ${Math.round(percentile(times, 50))} ms (${Math.round(Math.min(...times))}–${Math.round(Math.max(...times))})`);
     }
   } catch (error) {
