@@ -25,6 +25,8 @@ import { findFixtures } from "./bench-logs/fixtures";
 const env = readEnv();
 const ATTEMPTS = Number(process.env.BENCH_ATTEMPTS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+/** BENCH_DAYS: the seeded history's span (default 30 days; 89 gives a full retention's day partitions). */
+const DAYS = process.env.BENCH_DAYS ? Number(process.env.BENCH_DAYS) : undefined;
 const actor: Actor = { kind: "user", userId: "bench", email: "bench@example.com" };
 const results = resultsTable();
 
@@ -64,7 +66,7 @@ async function main() {
   try {
     const seedStarted = performance.now();
     await seedCustomers(database.db);
-    await seedDeliveryHistory(database.db, { attempts: ATTEMPTS });
+    await seedDeliveryHistory(database.db, { attempts: ATTEMPTS, days: DAYS });
     await database.sql`vacuum analyze`;
     console.error(`bench: seeded in ${((performance.now() - seedStarted) / 1000).toFixed(0)} s`);
     const f = await findFixtures(database.sql);
@@ -125,7 +127,7 @@ async function main() {
     await database.stop();
   }
   results.print(
-    `bench:pages — warm page times, whole document, ${RUNS} runs after one warm-up, ${ATTEMPTS.toLocaleString("en")} attempts seeded, ` +
+    `bench:pages — warm page times, whole document, ${RUNS} runs after one warm-up, ${ATTEMPTS.toLocaleString("en")} attempts seeded over ${DAYS ?? 30} days, ` +
       `next start, ${env.DATABASE_URL ? "DATABASE_URL" : "embedded PostgreSQL"}, ${os.availableParallelism()} cores; load = 1-min load average when measured`,
   );
 }

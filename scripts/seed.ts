@@ -1,14 +1,20 @@
 /**
  * `npm run db:seed`: the sample customers. `npm run db:seed -- --attempts N`: also a delivery history
- * of exactly N attempts (lib/delivery/seed-deliveries.ts), refused when one is already present.
+ * of exactly N attempts (lib/delivery/seed-deliveries.ts), refused when one is already present;
+ * `--days D` spreads it over the last D days (default 30, at most 89).
  */
 import { parseArgs } from "node:util";
 import { seedCustomers } from "../lib/db/seed";
-import { seedDeliveryHistory, SeedDataPresentError } from "../lib/delivery/seed-deliveries";
+import { MAX_HISTORY_DAYS, seedDeliveryHistory, SeedDataPresentError } from "../lib/delivery/seed-deliveries";
 import { startDatabase } from "../lib/db/start";
 import { runCli } from "./cli";
 
-const { values } = parseArgs({ options: { attempts: { type: "string" } } });
+const { values } = parseArgs({ options: { attempts: { type: "string" }, days: { type: "string" } } });
+const days = values.days === undefined ? undefined : Number(values.days);
+if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= MAX_HISTORY_DAYS)) {
+  console.error(`error: --days must be a whole number from 1 to ${MAX_HISTORY_DAYS}, not "${values.days}"`);
+  process.exit(1);
+}
 const attempts = values.attempts === undefined ? undefined : Number(values.attempts.replaceAll("_", ""));
 if (attempts !== undefined && !(Number.isInteger(attempts) && attempts > 0)) {
   console.error(`error: --attempts must be a positive whole number, not "${values.attempts}"`);
@@ -35,6 +41,7 @@ async function seedHistory(db: Parameters<typeof seedDeliveryHistory>[0], attemp
   try {
     const seeded = await seedDeliveryHistory(db, {
       attempts,
+      days,
       onProgress: ({ step, rows, ms }) =>
         console.log(`  ${step.padEnd(16)} ${rows ? rows.toLocaleString("en").padStart(10) : "".padStart(10)}  ${(ms / 1000).toFixed(1)} s`),
     });

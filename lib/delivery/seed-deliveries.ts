@@ -6,15 +6,17 @@ import type { Database } from "../db/client";
 
 /**
  * A delivery history to try the Logs and Queue on (`npm run db:seed -- --attempts N`): a few active
- * sites, ~1,000 customers and finished messages with exactly N attempts over the last 30 days.
+ * sites, ~1,000 customers and finished messages with exactly N attempts over the last 30 days (or
+ * `days`, up to 89: the history stays within the retention).
  *
  * Nothing it writes is ever delivered: every message is finished (`done` or `failed`, no
  * `next_attempt_at`), so a running worker finds nothing due, and the sites point at the discard
  * port of the loopback address. Rows are made by set-based SQL (generate_series), in one transaction.
  */
 
-/** The seeded history spans this many days back from now. */
+/** The seeded history spans this many days back from now, unless told otherwise. */
 const HISTORY_DAYS = 30;
+export const MAX_HISTORY_DAYS = 89;
 export const SEED_SITE_URL = "http://127.0.0.1:9/";
 export const SEED_SITE_PREFIX = "Seed: ";
 export const SEED_CUSTOMER_COUNT = 1000;
@@ -78,10 +80,12 @@ export interface SeededHistory {
  */
 export async function seedDeliveryHistory(
   db: Database,
-  options: { attempts: number; onProgress?: (p: SeedProgress) => void },
+  options: { attempts: number; days?: number; onProgress?: (p: SeedProgress) => void },
 ): Promise<SeededHistory> {
   const target = Math.floor(options.attempts);
   if (!(target > 0)) throw new RangeError("attempts must be a positive number");
+  const days = options.days ?? HISTORY_DAYS;
+  if (!(Number.isInteger(days) && days >= 1 && days <= MAX_HISTORY_DAYS)) throw new RangeError(`days must be a whole number from 1 to ${MAX_HISTORY_DAYS}`);
   const report = options.onProgress ?? (() => {});
   const step = async (name: string, statement: ReturnType<typeof sql>, run: (s: ReturnType<typeof sql>) => Promise<{ count: number }>) => {
     const start = performance.now();
@@ -91,7 +95,7 @@ export async function seedDeliveryHistory(
   };
 
   // The seeded history's days get their attempt partitions, as a live database has them (else its rows would sit in the default one).
-  await createAttemptPartitions(db, new Date(Date.now() - (HISTORY_DAYS + 1) * 86_400_000), new Date());
+  await createAttemptPartitions(db, new Date(Date.now() - (days + 1) * 86_400_000), new Date());
   const summary = await db.transaction(async (tx) => {
     const run = (s: ReturnType<typeof sql>) => tx.execute(s);
     const [present] = await tx.execute<{ n: number }>(
@@ -107,7 +111,7 @@ export async function seedDeliveryHistory(
     const customers = await step("customers", insertCustomers(), run);
     await run(sql`create temp table seed_customers on commit drop as
       select (row_number() over (order by email) - 1)::int as no, id from customers where email like ${SEED_CUSTOMER_EMAIL}`);
-    await step("message plan", planMessages(target), run);
+    await step("message plan", planMessages(target, days), run);
     await run(sql`update seed_plan set n = ${target}::int - (upto - n), failed = false, last_ms = ok_ms where upto > ${target}::int`);
     const messages = await step("messages", insertMessages(), run);
     const attempts = await step("attempts", insertAttempts(), run);
@@ -171,13 +175,13 @@ function expectedAttemptsPerMessage() {
  * its failed and last attempts, and `upto`, the running total of attempts. Only the messages needed
  * to reach `target` attempts are kept; the last one is then cut short to land exactly on it.
  */
-function planMessages(target: number) {
+function planMessages(target: number, days: number) {
   const expectedMessages = target / expectedAttemptsPerMessage();
   const drawn = Math.ceil(expectedMessages * 1.1) + 50;
   return sql`create temp table seed_plan on commit drop as
     with draws as (
       select i as seq,
-        now() - interval '5 minutes' - ((i - 1) + random()) * (${HISTORY_DAYS}::int * interval '1 day' / ${expectedMessages}::float8) as created_at,
+        now() - interval '5 minutes' - ((i - 1) + random()) * (${days}::int * interval '1 day' / ${expectedMessages}::float8) as created_at,
         random() as r_site, random() as r_customer, random() as r_action, random() as r_fate, random() as r_retries,
         floor(random() * ${FAILURE_KINDS})::int as fail_kind, random() as r_ms, random() as r_ok
       from generate_series(1, ${drawn}::int) i
