@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { Database } from "../db";
 import { positionBound, positionOf } from "../db/page-position";
@@ -121,7 +121,31 @@ const paused = sql<boolean>`(${inArray(webhookMessages.status, [...IN_FLIGHT])} 
 /** Messages still in flight (the Queue), newest first, with the attempts sent so far and the last error; `paused` while the site is inactive. */
 export async function listInFlight(db: Database, query: unknown) {
   const q = parseOrThrow(queueQuerySchema, query);
-  return page(await inFlightQuery(db, q), q.limit);
+  const rows = await inFlightQuery(db, q);
+  const errors = await lastErrors(db, rows);
+  return page(rows.map((row) => ({ ...row, lastError: errors.get(row.id) ?? null })), q.limit);
+}
+
+/**
+ * The newest error of each message's attempts, through the (message_id, attempt_no) index, read after
+ * the messages: no attempt is older than its message, so the oldest message shown bounds created_at
+ * with a value PostgreSQL plans with, and only the day partitions since then are planned.
+ */
+async function lastErrors(db: Database, messages: { id: string; createdAt: Date }[]): Promise<Map<string, string>> {
+  if (messages.length === 0) return new Map();
+  const oldest = Math.min(...messages.map((m) => m.createdAt.getTime()));
+  const rows = await db
+    .selectDistinctOn([webhookAttempts.messageId], { messageId: webhookAttempts.messageId, error: webhookAttempts.error })
+    .from(webhookAttempts)
+    .where(
+      and(
+        inArray(webhookAttempts.messageId, messages.map((m) => m.id)),
+        sql`${webhookAttempts.createdAt} >= ${new Date(oldest).toISOString()}::timestamptz`,
+        isNotNull(webhookAttempts.error),
+      ),
+    )
+    .orderBy(webhookAttempts.messageId, desc(webhookAttempts.attemptNo));
+  return new Map(rows.map((r) => [r.messageId, r.error!]));
 }
 
 /** A message as the Queue and the message page show it, joined with its site and customer. */
@@ -148,9 +172,6 @@ export function inFlightQuery(db: Database, q: z.output<typeof queueQuerySchema>
   return db
     .select({
       ...messageColumns,
-      // The newest failed attempt's error, through the (message_id, attempt_no) index: at most 5 rows.
-      // No attempt is older than its message: the bound skips the day partitions before it.
-      lastError: sql<string | null>`(select a.error from ${webhookAttempts} a where a.message_id = ${webhookMessages.id} and a.created_at >= ${webhookMessages.createdAt} and a.error is not null order by a.attempt_no desc limit 1)`,
       /** A worker holds the message: an attempt is being sent. */
       sending: sql<boolean>`coalesce(${webhookMessages.lockedUntil} > clock_timestamp(), false)`,
       /** The site delivers in order per customer and an earlier message of the customer is still in flight (DESIGN §3). */
@@ -190,9 +211,9 @@ function page<T extends { id: string | number; position: string }>(rows: T[], li
 /**
  * A message with its attempts (oldest first), `paused` while in flight to a site that is not active,
  * the payload as stored, the messages it was resent as, and the workflow run that made it (`madeBy`).
- * The three reads are independent and run at once, so the message page waits one round trip, not
- * one per read; each is one index lookup (attempts: at most MAX_POLICY_ATTEMPTS rows by the
- * (message_id, attempt_no) key).
+ * The message and the messages it was resent as are read at once, then its attempts (at most
+ * MAX_POLICY_ATTEMPTS rows by the (message_id, attempt_no) key) within its lifetime: two round trips,
+ * each an index lookup.
  */
 export async function getMessage(db: Database, id: string) {
   if (!z.uuid().safeParse(id).success) throw new NotFoundError("No such message");
