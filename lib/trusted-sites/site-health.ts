@@ -52,7 +52,7 @@ function healthWindow(now: Date) {
 /**
  * A site's health over the last hour and the last 24 hours: attempts' success rate and p50/p95
  * duration by hour, read from the per-minute rollup (at most 1,440 × 3 rows, whatever the traffic),
- * and its last failed attempt (one row through `webhook_attempts_site_status_idx`). Attempts count
+ * and its last failed attempt (`lastFailedAttempt`). Attempts count
  * by creation time, as in the Logs; a failure is an attempt that was resent or failed.
  */
 export async function readSiteHealth(db: Database, siteId: string, now = new Date()): Promise<SiteHealth> {
@@ -68,13 +68,7 @@ export async function readSiteHealth(db: Database, siteId: string, now = new Dat
       from attempt_minutes
       where site_id = ${siteId} and minute >= ${from}::timestamptz and minute < ${to}::timestamptz
       group by 1`),
-    // Newest resent and newest failed attempt, each the first row of a backward index scan.
-    db.execute<{ message_id: string; attempt_no: number; at: Date | string; response_code: number | null; error: string | null }>(sql`
-      select message_id, attempt_no, coalesce(finished_at, created_at) as at, response_code, error from (
-        (select * from webhook_attempts where site_id = ${siteId} and status = 'failed' order by created_at desc, id desc limit 1)
-        union all
-        (select * from webhook_attempts where site_id = ${siteId} and status = 'resent' order by created_at desc, id desc limit 1)
-      ) f order by created_at desc, id desc limit 1`),
+    lastFailedAttempt(db, siteId),
   ]);
 
   const byStart = new Map(rows.map((r) => [Math.round(r.start_ms), r]));
@@ -104,6 +98,35 @@ export async function readSiteHealth(db: Database, siteId: string, now = new Dat
         }
       : null,
   };
+}
+
+type FailedAttemptRow = { message_id: string; attempt_no: number; at: Date | string; response_code: number | null; error: string | null };
+
+/**
+ * The site's newest resent or failed attempt. The rollup names the minute it was created in, and
+ * that minute, given as values, is all PostgreSQL plans of webhook_attempts (one or two day
+ * partitions instead of every one); should the rollup name no attempt, the whole retention is read.
+ */
+async function lastFailedAttempt(db: Database, siteId: string): Promise<FailedAttemptRow[]> {
+  const [latest] = await db.execute<{ minute: Date | string }>(sql`
+    select minute from attempt_minutes where site_id = ${siteId} and status in ('resent', 'failed') order by minute desc limit 1`);
+  if (!latest) return [];
+  const start = new Date(latest.minute).getTime();
+  const inMinute = await db.execute<FailedAttemptRow>(newestFailure(siteId, start, start + MINUTE));
+  return inMinute.length > 0 ? inMinute : db.execute<FailedAttemptRow>(newestFailure(siteId));
+}
+
+/** Newest resent and newest failed attempt (within [from, to) when given), each the first row of a backward index scan. */
+function newestFailure(siteId: string, from?: number, to?: number) {
+  const within = from === undefined || to === undefined
+    ? sql``
+    : sql` and created_at >= ${new Date(from).toISOString()}::timestamptz and created_at < ${new Date(to).toISOString()}::timestamptz`;
+  return sql`
+    select message_id, attempt_no, coalesce(finished_at, created_at) as at, response_code, error from (
+      (select * from webhook_attempts where site_id = ${siteId} and status = 'failed'${within} order by created_at desc, id desc limit 1)
+      union all
+      (select * from webhook_attempts where site_id = ${siteId} and status = 'resent'${within} order by created_at desc, id desc limit 1)
+    ) f order by created_at desc, id desc limit 1`;
 }
 
 function figures(succeeded: number, failed: number, durations: readonly number[]): HealthFigures {
