@@ -15,9 +15,9 @@ import type { Actor } from "../lib/backoffice-auth/actor";
 import { readEnv } from "../lib/env";
 import { createWorkflow } from "../lib/workflows/save-workflow";
 import { setWorkflowStatus } from "../lib/workflows/set-workflow-status";
-import { startWebServer, type WebServer } from "../tests/helpers/web-server";
-import { insertBenchSite, startBenchDatabase } from "./bench/bench-database";
-import { ensureBuild } from "./bench/ensure-build";
+import type { WebServer } from "../tests/helpers/web-server";
+import { insertBenchSite } from "./bench/bench-database";
+import { runBench, withBuiltApp, type BuiltApp } from "./bench/built-app";
 import { percentile, startLoopbackReceiver, type LoopbackReceiver } from "./bench/loopback-receiver";
 import { resultsTable } from "./bench/results-table";
 
@@ -98,45 +98,41 @@ async function measureIdleLatency(post: ReturnType<typeof poster>, receiver: Loo
 }
 
 async function main() {
-  ensureBuild();
   console.error(`bench: load ${load()} on ${os.availableParallelism()} cores; starting PostgreSQL, receiver and the app (next start)`);
-  const database = await startBenchDatabase(env.DATABASE_URL);
-  const receiver = await startLoopbackReceiver();
-  let server: WebServer | undefined;
-  try {
-    const siteId = await insertBenchSite(database.db, `${receiver.url}/events`, 100_000, 100);
-    const workflow = await createWorkflow(database.db, actor, {
-      name: "Bench: points to the receiver",
-      trigger: { event: EVENT_NAME },
-      graph: {
-        nodes: [{ id: "notify", kind: "webhook-message", config: { siteId, payload: { points: "{{ event.points }}", customer: "{{ customer.externalId }}" } } }],
-        edges: [{ source: "trigger", sourceHandle: "next", target: "notify" }],
-      },
-    });
-    await setWorkflowStatus(database.db, actor, workflow.id, { status: "active" });
-    const { token } = await createApiToken(database.db, { name: "bench:events" }, null);
-    server = await startWebServer({
-      DATABASE_URL: database.url,
-      WEBHOOK_ENGINE: "local",
-      ALLOW_PRIVATE_TARGETS: "127.0.0.1",
-      APP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-      SKIP_MIGRATIONS: "1",
-    });
-    const post = poster(server, token);
-    // Warm-up: the first requests compile nothing in production, but open connections and JIT the route.
-    for (let i = 0; i < 20; i++) await post(i, "bench-warm-up");
-    await until(() => receiver.arrivals("/events").length >= 20, 30_000, "the warm-up messages", 20);
-    await measureThroughput(post, receiver);
-    await measureIdleLatency(post, receiver);
-  } catch (error) {
-    if (server) console.error(`server output:\n${server.output().slice(-3000)}`);
-    throw error;
-  } finally {
-    await server?.stop();
-    await receiver.close();
-    await database.stop();
-  }
+  await withBuiltApp(async (app) => {
+    const receiver = await startLoopbackReceiver();
+    try {
+      await measureEvents(app, receiver);
+    } finally {
+      await receiver.close();
+    }
+  });
   printTable();
+}
+
+async function measureEvents({ database, startServer }: BuiltApp, receiver: LoopbackReceiver) {
+  const siteId = await insertBenchSite(database.db, `${receiver.url}/events`, 100_000, 100);
+  const workflow = await createWorkflow(database.db, actor, {
+    name: "Bench: points to the receiver",
+    trigger: { event: EVENT_NAME },
+    graph: {
+      nodes: [{ id: "notify", kind: "webhook-message", config: { siteId, payload: { points: "{{ event.points }}", customer: "{{ customer.externalId }}" } } }],
+      edges: [{ source: "trigger", sourceHandle: "next", target: "notify" }],
+    },
+  });
+  await setWorkflowStatus(database.db, actor, workflow.id, { status: "active" });
+  const { token } = await createApiToken(database.db, { name: "bench:events" }, null);
+  const server = await startServer({
+    WEBHOOK_ENGINE: "local",
+    ALLOW_PRIVATE_TARGETS: "127.0.0.1",
+    APP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+  });
+  const post = poster(server, token);
+  // Warm-up: the first requests compile nothing in production, but open connections and JIT the route.
+  for (let i = 0; i < 20; i++) await post(i, "bench-warm-up");
+  await until(() => receiver.arrivals("/events").length >= 20, 30_000, "the warm-up messages", 20);
+  await measureThroughput(post, receiver);
+  await measureIdleLatency(post, receiver);
 }
 
 function printTable() {
@@ -146,7 +142,4 @@ function printTable() {
   );
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);

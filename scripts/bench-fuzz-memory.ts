@@ -14,18 +14,15 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createApiToken } from "../lib/api-tokens/manage-api-tokens";
-import { readEnv } from "../lib/env";
 import { protectedApiRoutes } from "../tests/helpers/api-routes";
 import { insertCustomer, insertSite } from "../tests/helpers/delivery-fixtures";
 import { hostileRequest, prng, type HostileRequest } from "../tests/helpers/hostile-requests";
-import { signInCookie, startWebServer, type WebServer } from "../tests/helpers/web-server";
-import { startBenchDatabase } from "./bench/bench-database";
-import { ensureBuild } from "./bench/ensure-build";
+import { signInCookie } from "../tests/helpers/web-server";
+import { runBench, withBuiltApp } from "./bench/built-app";
 import { collectGarbageIn } from "./bench/inspector-gc";
 import { resultsTable } from "./bench/results-table";
 import { scrapeServerHeap, serverProcessRss } from "./bench/server-memory";
 
-const env = readEnv();
 const ROUNDS = Number(process.env.BENCH_FUZZ_ROUNDS ?? 6);
 const REQUESTS_PER_ROUND = Number(process.env.BENCH_FUZZ_REQUESTS ?? 5_000);
 const CONCURRENCY = 16;
@@ -53,19 +50,14 @@ async function heapSnapshot(serverPid: number, dir: string): Promise<string> {
 }
 
 async function main() {
-  ensureBuild();
   console.error(`bench:fuzz-memory: ${ROUNDS} × ${REQUESTS_PER_ROUND} hostile requests; load ${os.loadavg()[0]!.toFixed(2)} on ${os.availableParallelism()} cores`);
   const snapshotDir = process.env.BENCH_FUZZ_SNAPSHOT_DIR ?? os.tmpdir();
-  const database = await startBenchDatabase(env.DATABASE_URL);
   const results = resultsTable();
-  let server: WebServer | undefined;
-  try {
+  await withBuiltApp(async ({ database, startServer }) => {
     const { token } = await createApiToken(database.db, { name: "fuzz" }, null);
     const customerId = await insertCustomer(database.db);
     const draftSiteId = await insertSite(database.db, { url: "https://receiver.example/hooks", status: "draft" });
-    server = await startWebServer({
-      DATABASE_URL: database.url,
-      SKIP_MIGRATIONS: "1",
+    const server = await startServer({
       NODE_OPTIONS: `--inspect-port=127.0.0.1:0 --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${snapshotDir}`,
     });
     const sessionCookie = await signInCookie(server.url);
@@ -112,20 +104,11 @@ async function main() {
       results.row(`round ${round}: after a full GC`, await figures());
       if (SNAPSHOTS && (round === 1 || round === ROUNDS)) console.error(`bench:fuzz-memory: heap snapshot after round ${round}: ${await heapSnapshot(serverPid, snapshotDir)}`);
     }
-  } catch (error) {
-    if (server) console.error(`server output:\n${server.output().slice(-3000)}`);
-    throw error;
-  } finally {
-    await server?.stop();
-    await database.stop();
-  }
+  });
   results.print(
     `bench:fuzz-memory — ${ROUNDS} × ${REQUESTS_PER_ROUND} seeded hostile requests (${CONCURRENCY} at a time), next start with its in-server worker, ` +
       `${os.availableParallelism()} cores; RSS of the server process from /proc, heap from its /api/metrics; load = 1-min load average`,
   );
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -15,9 +15,9 @@ import { seedDeliveryHistory } from "../lib/delivery/seed-deliveries";
 import { readEnv } from "../lib/env";
 import { createWorkflow } from "../lib/workflows/save-workflow";
 import { setWorkflowStatus } from "../lib/workflows/set-workflow-status";
-import { signInCookie, startWebServer, type WebServer } from "../tests/helpers/web-server";
-import { insertBenchSite, startBenchDatabase } from "./bench/bench-database";
-import { ensureBuild } from "./bench/ensure-build";
+import { signInCookie, type WebServer } from "../tests/helpers/web-server";
+import { insertBenchSite } from "./bench/bench-database";
+import { runBench, withBuiltApp } from "./bench/built-app";
 import { percentile } from "./bench/loopback-receiver";
 import { resultsTable } from "./bench/results-table";
 import { findFixtures } from "./bench-logs/fixtures";
@@ -59,11 +59,8 @@ async function startBenchRun(server: WebServer, token: string): Promise<string> 
 }
 
 async function main() {
-  ensureBuild();
   console.error(`bench: load ${os.loadavg()[0]!.toFixed(2)} on ${os.availableParallelism()} cores; seeding ${ATTEMPTS.toLocaleString("en")} attempts`);
-  const database = await startBenchDatabase(env.DATABASE_URL);
-  let server: WebServer | undefined;
-  try {
+  await withBuiltApp(async ({ database, startServer }) => {
     const seedStarted = performance.now();
     await seedCustomers(database.db);
     await seedDeliveryHistory(database.db, { attempts: ATTEMPTS, days: DAYS });
@@ -81,12 +78,7 @@ async function main() {
     });
     await setWorkflowStatus(database.db, actor, workflow.id, { status: "active" });
     const { token } = await createApiToken(database.db, { name: "bench:pages" }, null);
-    server = await startWebServer({
-      DATABASE_URL: database.url,
-      WORKER_IN_SERVER: "false",
-      APP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-      SKIP_MIGRATIONS: "1",
-    });
+    const server = await startServer({ WORKER_IN_SERVER: "false", APP_ENCRYPTION_KEY: randomBytes(32).toString("base64") });
     const cookie = await signInCookie(server.url);
     const run = await startBenchRun(server, token);
     const day = 86_400_000;
@@ -119,20 +111,11 @@ async function main() {
       const times = await timePage(server, path === "/sign-in" ? "" : cookie, path);
       results.row(name, `median ${Math.round(percentile(times, 50))} ms (${Math.round(Math.min(...times))}–${Math.round(Math.max(...times))})`);
     }
-  } catch (error) {
-    if (server) console.error(`server output:\n${server.output().slice(-3000)}`);
-    throw error;
-  } finally {
-    await server?.stop();
-    await database.stop();
-  }
+  });
   results.print(
     `bench:pages — warm page times, whole document, ${RUNS} runs after one warm-up, ${ATTEMPTS.toLocaleString("en")} attempts seeded over ${DAYS ?? 30} days, ` +
       `next start, ${env.DATABASE_URL ? "DATABASE_URL" : "embedded PostgreSQL"}, ${os.availableParallelism()} cores; load = 1-min load average when measured`,
   );
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);

@@ -17,9 +17,9 @@ import { Agent, request } from "undici";
 import { createApiToken } from "../lib/api-tokens/manage-api-tokens";
 import { readEnv } from "../lib/env";
 import { TEST_ENCRYPTION_KEY } from "../tests/helpers/worker-process";
-import { signInCookie, startWebServer, type WebServer } from "../tests/helpers/web-server";
-import { inFlightCount, insertBenchCustomer, insertBenchSite, startBenchDatabase } from "./bench/bench-database";
-import { ensureBuild } from "./bench/ensure-build";
+import { signInCookie, type WebServer } from "../tests/helpers/web-server";
+import { inFlightCount, insertBenchCustomer, insertBenchSite } from "./bench/bench-database";
+import { runBench, withBuiltApp } from "./bench/built-app";
 import { collectGarbageIn } from "./bench/inspector-gc";
 import { startLoopbackReceiver } from "./bench/loopback-receiver";
 import { resultsTable } from "./bench/results-table";
@@ -141,123 +141,112 @@ function printSamples(samples: Sample[]) {
 }
 
 async function main() {
-  ensureBuild();
   console.error(`bench:soak: ${MINUTES} min at ${RATE} messages/s (warm-up ${WARMUP_MINUTES} min); load ${os.loadavg()[0]!.toFixed(2)} on ${os.availableParallelism()} cores`);
-  const database = await startBenchDatabase(env.DATABASE_URL);
-  const receiver = await startLoopbackReceiver();
-  const agent = new Agent({ connections: 32, keepAliveTimeout: 60_000 });
-  let server: WebServer | undefined;
-  const results = resultsTable();
-  try {
-    const customerId = await insertBenchCustomer(database.db);
-    const siteId = await insertBenchSite(database.db, `${receiver.url}${RECEIVER_PATH}`, SITE_RPS, SITE_THREADS);
-    const { token } = await createApiToken(database.db, { name: "bench:soak" }, null);
-    server = await startWebServer({
-      DATABASE_URL: database.url,
-      WORKER_IN_SERVER: "true",
-      ALLOW_PRIVATE_TARGETS: "127.0.0.0/8",
-      APP_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
-      SKIP_MIGRATIONS: "1",
-      // The inspector (opened only by SIGUSR1) lets the bench collect garbage in the server twice.
-      NODE_OPTIONS: `--inspect-port=127.0.0.1:0 ${process.env.BENCH_SOAK_NODE_OPTIONS ?? ""}`.trim(),
-    });
-    const serverPid = server.pid;
-    const web = server;
-    /** The live set: RSS and heap just after a full collection in the server. */
-    const afterFullGc = async () => {
-      const pid = serverProcessRss(serverPid)!.pid;
-      await collectGarbageIn(pid, web.output);
-      const heap = await scrapeServerHeap(web.url, token);
-      return `RSS ${Math.round(serverProcessRss(serverPid)?.rssMb ?? NaN)} MB, heap used ${Math.round(heap?.heapUsedMb ?? NaN)} MB`;
-    };
-    const cookie = await signInCookie(server.url);
-    const enqueuing = startEnqueuing(server, agent, token, siteId, customerId);
-    const reading = startReading(server, agent, token, cookie, siteId);
-    const samples: Sample[] = [];
-    const started = performance.now();
-    let last = { at: started, deliveries: 0, enqueued: 0, reads: 0 };
-    while (performance.now() - started < MINUTES * 60_000) {
-      await sleep(SAMPLE_MS - ((performance.now() - started) % SAMPLE_MS));
-      const now = performance.now();
-      const rss = serverProcessRss(serverPid);
-      const heap = await scrapeServerHeap(server.url, token);
-      const deliveries = receiver.arrivals(RECEIVER_PATH).length;
-      const enqueued = enqueuing.counts.accepted;
-      const reads = reading.counts.ok;
-      const seconds = (now - last.at) / 1000;
-      const sample: Sample = {
-        atS: (now - started) / 1000,
-        rssMb: rss?.rssMb ?? NaN,
-        anonMb: rss?.anonMb ?? NaN,
-        heapUsedMb: heap?.heapUsedMb ?? NaN,
-        heapTotalMb: heap?.heapTotalMb ?? NaN,
-        deliveriesPerS: (deliveries - last.deliveries) / seconds,
-        enqueuedPerS: (enqueued - last.enqueued) / seconds,
-        readsPerS: (reads - last.reads) / seconds,
-        queueDepth: await inFlightCount(database.db, siteId),
-        load: os.loadavg()[0]!,
+  await withBuiltApp(async ({ database, startServer }) => {
+    const receiver = await startLoopbackReceiver();
+    const agent = new Agent({ connections: 32, keepAliveTimeout: 60_000 });
+    const results = resultsTable();
+    try {
+      const customerId = await insertBenchCustomer(database.db);
+      const siteId = await insertBenchSite(database.db, `${receiver.url}${RECEIVER_PATH}`, SITE_RPS, SITE_THREADS);
+      const { token } = await createApiToken(database.db, { name: "bench:soak" }, null);
+      const server = await startServer({
+        WORKER_IN_SERVER: "true",
+        ALLOW_PRIVATE_TARGETS: "127.0.0.0/8",
+        APP_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+        // The inspector (opened only by SIGUSR1) lets the bench collect garbage in the server twice.
+        NODE_OPTIONS: `--inspect-port=127.0.0.1:0 ${process.env.BENCH_SOAK_NODE_OPTIONS ?? ""}`.trim(),
+      });
+      const serverPid = server.pid;
+      const web = server;
+      /** The live set: RSS and heap just after a full collection in the server. */
+      const afterFullGc = async () => {
+        const pid = serverProcessRss(serverPid)!.pid;
+        await collectGarbageIn(pid, web.output);
+        const heap = await scrapeServerHeap(web.url, token);
+        return `RSS ${Math.round(serverProcessRss(serverPid)?.rssMb ?? NaN)} MB, heap used ${Math.round(heap?.heapUsedMb ?? NaN)} MB`;
       };
-      samples.push(sample);
-      console.error(
-        `  t=${Math.round(sample.atS)} s: RSS ${Math.round(sample.rssMb)} MB (heap ${Math.round(sample.heapUsedMb)}/${Math.round(sample.heapTotalMb)}), ` +
-          `${Math.round(sample.deliveriesPerS)} deliveries/s, ${Math.round(sample.enqueuedPerS)} enqueued/s, ${sample.readsPerS.toFixed(1)} reads/s, queue ${sample.queueDepth}, load ${sample.load.toFixed(2)}`,
-      );
-      last = { at: now, deliveries, enqueued, reads };
-    }
-    await Promise.all([enqueuing.stop(), reading.stop()]);
-    const elapsedS = (performance.now() - started) / 1000;
-    const liveAtEnd = await afterFullGc();
+      const cookie = await signInCookie(server.url);
+      const enqueuing = startEnqueuing(server, agent, token, siteId, customerId);
+      const reading = startReading(server, agent, token, cookie, siteId);
+      const samples: Sample[] = [];
+      const started = performance.now();
+      let last = { at: started, deliveries: 0, enqueued: 0, reads: 0 };
+      while (performance.now() - started < MINUTES * 60_000) {
+        await sleep(SAMPLE_MS - ((performance.now() - started) % SAMPLE_MS));
+        const now = performance.now();
+        const rss = serverProcessRss(serverPid);
+        const heap = await scrapeServerHeap(server.url, token);
+        const deliveries = receiver.arrivals(RECEIVER_PATH).length;
+        const enqueued = enqueuing.counts.accepted;
+        const reads = reading.counts.ok;
+        const seconds = (now - last.at) / 1000;
+        const sample: Sample = {
+          atS: (now - started) / 1000,
+          rssMb: rss?.rssMb ?? NaN,
+          anonMb: rss?.anonMb ?? NaN,
+          heapUsedMb: heap?.heapUsedMb ?? NaN,
+          heapTotalMb: heap?.heapTotalMb ?? NaN,
+          deliveriesPerS: (deliveries - last.deliveries) / seconds,
+          enqueuedPerS: (enqueued - last.enqueued) / seconds,
+          readsPerS: (reads - last.reads) / seconds,
+          queueDepth: await inFlightCount(database.db, siteId),
+          load: os.loadavg()[0]!,
+        };
+        samples.push(sample);
+        console.error(
+          `  t=${Math.round(sample.atS)} s: RSS ${Math.round(sample.rssMb)} MB (heap ${Math.round(sample.heapUsedMb)}/${Math.round(sample.heapTotalMb)}), ` +
+            `${Math.round(sample.deliveriesPerS)} deliveries/s, ${Math.round(sample.enqueuedPerS)} enqueued/s, ${sample.readsPerS.toFixed(1)} reads/s, queue ${sample.queueDepth}, load ${sample.load.toFixed(2)}`,
+        );
+        last = { at: now, deliveries, enqueued, reads };
+      }
+      await Promise.all([enqueuing.stop(), reading.stop()]);
+      const elapsedS = (performance.now() - started) / 1000;
+      const liveAtEnd = await afterFullGc();
 
-    console.log(`\nbench:soak samples (every ${SAMPLE_MS / 1000} s; RSS of the server process from /proc, heap from its /api/metrics)`);
-    printSamples(samples);
-    const warmupIndex = samples.findIndex((s) => s.atS >= WARMUP_MINUTES * 60 - 1);
-    const after = warmupIndex >= 0 ? samples.slice(warmupIndex) : [];
-    const delivered = receiver.arrivals(RECEIVER_PATH).length;
-    const lastSample = samples.at(-1);
-    results.row("messages enqueued (202) / refused / failed", `${enqueuing.counts.accepted} / ${enqueuing.counts.refused} / ${enqueuing.counts.failed} in ${Math.round(elapsedS)} s`);
-    results.row("enqueued/s achieved", `${(enqueuing.counts.accepted / elapsedS).toFixed(0)}`, `${RATE}`);
-    results.row("deliveries/s achieved (receiver arrivals)", `${(delivered / elapsedS).toFixed(0)}`, `${RATE}`);
-    results.row("reads (Logs, Queue: pages and API) ok / failed", `${reading.counts.ok} / ${reading.counts.failed}`);
-    const stalled = samples.filter((s) => s.deliveriesPerS === 0 && s.queueDepth > 0).length;
-    results.row("10 s samples with no delivery while messages were queued (stalls)", `${stalled} of ${samples.length}`, "0");
-    results.row("queue depth at the end (lag)", `${lastSample?.queueDepth ?? "?"} messages`);
-    if (after.length > 0) {
-      const warm = after[0]!.rssMb;
-      const rssAfter = after.map((s) => s.rssMb);
-      const min = Math.min(...rssAfter);
-      const max = Math.max(...rssAfter);
-      const pct = (v: number) => `${v >= warm ? "+" : ""}${(((v - warm) / warm) * 100).toFixed(1)} %`;
-      const heapAfter = after.map((s) => s.heapUsedMb).filter(Number.isFinite);
-      results.row(`server RSS at the end of the warm-up (t=${Math.round(after[0]!.atS)} s)`, `${Math.round(warm)} MB`);
-      results.row("server RSS after warm-up: min / max", `${Math.round(min)} / ${Math.round(max)} MB (${pct(min)} / ${pct(max)})`, "within ±10 %");
-      results.row("server RSS drift, end vs warm-up", `${Math.round(lastSample!.rssMb)} MB (${pct(lastSample!.rssMb)})`, "within ±10 %");
-      if (heapAfter.length > 0) results.row("V8 heap used after warm-up: min / max", `${Math.round(Math.min(...heapAfter))} / ${Math.round(Math.max(...heapAfter))} MB`);
-      // The heap's low points (just after V8's own major collections) follow the live set without
-      // forcing a collection, which would shrink the heap and the RSS the samples are judged by.
-      const lows = [];
-      for (let i = 0; i < after.length; i += 12) lows.push(Math.min(...after.slice(i, i + 12).map((s) => s.heapUsedMb).filter(Number.isFinite)));
-      results.row("V8 heap used, lowest in each 2 minutes after warm-up", lows.filter(Number.isFinite).map((v) => Math.round(v)).join(", ") + " MB");
-      results.row("after a full GC in the server at the end", liveAtEnd);
-      results.row("RSS flat (every sample after warm-up within ±10 %)", min >= warm * 0.9 && max <= warm * 1.1 ? "yes" : "NO");
+      console.log(`\nbench:soak samples (every ${SAMPLE_MS / 1000} s; RSS of the server process from /proc, heap from its /api/metrics)`);
+      printSamples(samples);
+      const warmupIndex = samples.findIndex((s) => s.atS >= WARMUP_MINUTES * 60 - 1);
+      const after = warmupIndex >= 0 ? samples.slice(warmupIndex) : [];
+      const delivered = receiver.arrivals(RECEIVER_PATH).length;
+      const lastSample = samples.at(-1);
+      results.row("messages enqueued (202) / refused / failed", `${enqueuing.counts.accepted} / ${enqueuing.counts.refused} / ${enqueuing.counts.failed} in ${Math.round(elapsedS)} s`);
+      results.row("enqueued/s achieved", `${(enqueuing.counts.accepted / elapsedS).toFixed(0)}`, `${RATE}`);
+      results.row("deliveries/s achieved (receiver arrivals)", `${(delivered / elapsedS).toFixed(0)}`, `${RATE}`);
+      results.row("reads (Logs, Queue: pages and API) ok / failed", `${reading.counts.ok} / ${reading.counts.failed}`);
+      const stalled = samples.filter((s) => s.deliveriesPerS === 0 && s.queueDepth > 0).length;
+      results.row("10 s samples with no delivery while messages were queued (stalls)", `${stalled} of ${samples.length}`, "0");
+      results.row("queue depth at the end (lag)", `${lastSample?.queueDepth ?? "?"} messages`);
+      if (after.length > 0) {
+        const warm = after[0]!.rssMb;
+        const rssAfter = after.map((s) => s.rssMb);
+        const min = Math.min(...rssAfter);
+        const max = Math.max(...rssAfter);
+        const pct = (v: number) => `${v >= warm ? "+" : ""}${(((v - warm) / warm) * 100).toFixed(1)} %`;
+        const heapAfter = after.map((s) => s.heapUsedMb).filter(Number.isFinite);
+        results.row(`server RSS at the end of the warm-up (t=${Math.round(after[0]!.atS)} s)`, `${Math.round(warm)} MB`);
+        results.row("server RSS after warm-up: min / max", `${Math.round(min)} / ${Math.round(max)} MB (${pct(min)} / ${pct(max)})`, "within ±10 %");
+        results.row("server RSS drift, end vs warm-up", `${Math.round(lastSample!.rssMb)} MB (${pct(lastSample!.rssMb)})`, "within ±10 %");
+        if (heapAfter.length > 0) results.row("V8 heap used after warm-up: min / max", `${Math.round(Math.min(...heapAfter))} / ${Math.round(Math.max(...heapAfter))} MB`);
+        // The heap's low points (just after V8's own major collections) follow the live set without
+        // forcing a collection, which would shrink the heap and the RSS the samples are judged by.
+        const lows = [];
+        for (let i = 0; i < after.length; i += 12) lows.push(Math.min(...after.slice(i, i + 12).map((s) => s.heapUsedMb).filter(Number.isFinite)));
+        results.row("V8 heap used, lowest in each 2 minutes after warm-up", lows.filter(Number.isFinite).map((v) => Math.round(v)).join(", ") + " MB");
+        results.row("after a full GC in the server at the end", liveAtEnd);
+        results.row("RSS flat (every sample after warm-up within ±10 %)", min >= warm * 0.9 && max <= warm * 1.1 ? "yes" : "NO");
+      }
+      const log = server.output().trim().split("\n");
+      console.error(`\nserver log: ${log.length} lines; the last 30:\n${log.slice(-30).join("\n")}`);
+      results.print(
+        `bench:soak — ${MINUTES} min, ${RATE} messages/s through the API to one site (rps ${SITE_RPS}, threads ${SITE_THREADS}), Logs/Queue reads ~4/s, ` +
+          `next start with its in-server worker, ${env.DATABASE_URL ? "DATABASE_URL" : "embedded PostgreSQL"}, ${os.availableParallelism()} cores; load = 1-min load average`,
+      );
+    } finally {
+      await agent.close();
+      await receiver.close();
     }
-    const log = server.output().trim().split("\n");
-    console.error(`\nserver log: ${log.length} lines; the last 30:\n${log.slice(-30).join("\n")}`);
-    results.print(
-      `bench:soak — ${MINUTES} min, ${RATE} messages/s through the API to one site (rps ${SITE_RPS}, threads ${SITE_THREADS}), Logs/Queue reads ~4/s, ` +
-        `next start with its in-server worker, ${env.DATABASE_URL ? "DATABASE_URL" : "embedded PostgreSQL"}, ${os.availableParallelism()} cores; load = 1-min load average`,
-    );
-  } catch (error) {
-    if (server) console.error(`server output:\n${server.output().slice(-3000)}`);
-    throw error;
-  } finally {
-    await server?.stop();
-    await agent.close();
-    await receiver.close();
-    await database.stop();
-  }
+  });
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);
