@@ -2,6 +2,7 @@ import { and, asc, desc, eq, inArray, isNotNull, sql, type SQL } from "drizzle-o
 import { z } from "zod";
 import type { Database } from "../db";
 import { positionBound, positionOf } from "../db/page-position";
+import { LATEST_DATE_MS } from "../page-cursor";
 import { customers, trustedSites, webhookAttempts, webhookMessages, workflowRuns, workflows } from "../db/schema";
 import { NotFoundError } from "../errors";
 import { parseOrThrow } from "../validation";
@@ -101,7 +102,10 @@ export function attemptLogsQuery(db: Database, q: z.output<typeof logsQuerySchem
     since ? sql`${webhookAttempts.createdAt} >= ${since.toISOString()}::timestamptz` : undefined,
     q.cursor && sql`(${webhookAttempts.createdAt}, ${webhookAttempts.id}) < (${positionBound(q.cursor.micros)}, ${q.cursor.id}::bigint)`,
     // The same bound as a value rounded up to the millisecond: the row comparison above is no partition bound.
-    q.cursor && sql`${webhookAttempts.createdAt} <= ${new Date(cursorTimeCeiling(q.cursor.micros)).toISOString()}::timestamptz`,
+    // (A cursor in the last millisecond of 9999 needs none, and its ceiling has no ISO 8601 year.)
+    q.cursor && cursorTimeCeiling(q.cursor.micros) < LATEST_DATE_MS
+      ? sql`${webhookAttempts.createdAt} <= ${new Date(cursorTimeCeiling(q.cursor.micros)).toISOString()}::timestamptz`
+      : undefined,
     sql`${webhookAttempts.createdAt} >= now() - ${sql.raw(String(RETENTION_MS))} * interval '1 millisecond'`,
   ];
   return db
