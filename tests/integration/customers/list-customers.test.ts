@@ -2,20 +2,17 @@ import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as customersRoute } from "@/app/api/customers/route";
-import { createApiToken } from "@/lib/api-tokens/manage-api-tokens";
 import { customersQuery, customersQuerySchema } from "@/lib/customers/list-customers";
 import { customers } from "@/lib/db/schema";
-import { useAsAppDatabase } from "../../helpers/app-database";
-import { createTestDatabase, type TestDatabase } from "../../helpers/database";
+import { createRouteTestDatabase, type RouteTestDatabase } from "../../helpers/app-database";
 
-let database: TestDatabase;
+let database: RouteTestDatabase;
 let token: string;
 const TOTAL = 130;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  useAsAppDatabase(database);
-  token = (await createApiToken(database.db, { name: "customers" }, null)).token;
+  database = await createRouteTestDatabase("customers");
+  token = database.token;
   const rows: { name: string; email: string | null; externalId: string | null }[] = Array.from({ length: TOTAL }, (_, i) => ({
     name: `Customer ${String(i).padStart(3, "0")}`,
     email: i % 10 === 0 ? null : `customer-${i}@example.com`,

@@ -5,22 +5,19 @@ import { GET as getLogs } from "@/app/api/webhooks/logs/route";
 import { GET as getMessageRoute } from "@/app/api/webhooks/messages/[id]/route";
 import { POST as postMessage } from "@/app/api/webhooks/messages/route";
 import { GET as getQueue } from "@/app/api/webhooks/queue/route";
-import { createApiToken } from "@/lib/api-tokens/manage-api-tokens";
 import { customers, webhookMessages } from "@/lib/db/schema";
 import { recordOutcome } from "@/lib/delivery/record-outcome";
 import { claimMessage } from "@/lib/delivery/claim-messages";
-import { useAsAppDatabase } from "../../helpers/app-database";
-import { createTestDatabase, type TestDatabase } from "../../helpers/database";
+import { createRouteTestDatabase, type RouteTestDatabase } from "../../helpers/app-database";
 import { insertCustomer, insertSite } from "../../helpers/delivery-fixtures";
 
-let database: TestDatabase;
+let database: RouteTestDatabase;
 let token: string;
 let customerId: string;
 let siteId: string;
 beforeAll(async () => {
-  database = await createTestDatabase();
-  useAsAppDatabase(database);
-  token = (await createApiToken(database.db, { name: "workflow engine" }, null)).token;
+  database = await createRouteTestDatabase("workflow engine");
+  token = database.token;
   customerId = await insertCustomer(database.db);
   siteId = await insertSite(database.db, { url: "https://receiver.example/hooks" });
 });

@@ -5,27 +5,24 @@ import { POST as statusRoute } from "@/app/api/trusted-sites/[id]/status/route";
 import { POST as cancelRoute } from "@/app/api/webhooks/messages/[id]/cancel/route";
 import { GET as messageRoute } from "@/app/api/webhooks/messages/[id]/route";
 import { GET as queueRoute } from "@/app/api/webhooks/queue/route";
-import { createApiToken } from "@/lib/api-tokens/manage-api-tokens";
 import { auditEvents } from "@/lib/db/schema";
 import { enqueue } from "@/lib/delivery/enqueue";
 import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local/local-worker";
 import { createSecretBox } from "@/lib/secrets";
-import { useAsAppDatabase } from "../../helpers/app-database";
-import { createTestDatabase, type TestDatabase } from "../../helpers/database";
+import { createRouteTestDatabase, type RouteTestDatabase } from "../../helpers/app-database";
 import { attemptRows, insertCustomer, insertSite, messageRow, waitFor, waitUntilFinished } from "../../helpers/delivery-fixtures";
 import { startWebhookReceiver, type Reply, type WebhookReceiver } from "../../helpers/webhook-receiver";
 
 const RETRY_MS = 200;
-let database: TestDatabase;
+let database: RouteTestDatabase;
 let worker: LocalWorker;
 let token: string;
 let customerId: string;
 const receivers: WebhookReceiver[] = [];
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  useAsAppDatabase(database);
-  token = (await createApiToken(database.db, { name: "ops script" }, null)).token;
+  database = await createRouteTestDatabase("ops script");
+  token = database.token;
   customerId = await insertCustomer(database.db);
   worker = startLocalWorker({
     ...database,

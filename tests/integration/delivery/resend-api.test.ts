@@ -2,21 +2,18 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POST as resendRoute } from "@/app/api/webhooks/messages/[id]/resend/route";
 import { GET as countFailedRoute, POST as resendFailedRoute } from "@/app/api/webhooks/resend-failed/route";
-import { createApiToken } from "@/lib/api-tokens/manage-api-tokens";
 import { auditEvents } from "@/lib/db/schema";
 import { enqueue } from "@/lib/delivery/enqueue";
-import { useAsAppDatabase } from "../../helpers/app-database";
-import { createTestDatabase, type TestDatabase } from "../../helpers/database";
+import { createRouteTestDatabase, type RouteTestDatabase } from "../../helpers/app-database";
 import { insertCustomer, insertSite } from "../../helpers/delivery-fixtures";
 import { deliver, failAllAttempts } from "../../helpers/finish-message";
 
-let database: TestDatabase;
+let database: RouteTestDatabase;
 let token: string;
 let customerId: string;
 beforeAll(async () => {
-  database = await createTestDatabase();
-  useAsAppDatabase(database);
-  token = (await createApiToken(database.db, { name: "ops script" }, null)).token;
+  database = await createRouteTestDatabase("ops script");
+  token = database.token;
   customerId = await insertCustomer(database.db);
 });
 afterAll(() => database?.drop());

@@ -5,7 +5,7 @@ import { openDatabase } from "@/lib/db/client";
 import { errorResponse } from "@/lib/http/api-route";
 import { describeError } from "@/lib/logging/describe-error";
 import { installSafeConsole } from "@/lib/logging/safe-console";
-import { useAsAppDatabase } from "../../helpers/app-database";
+import { makeAppDatabase } from "../../helpers/app-database";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
 import { freePort } from "../../helpers/web-server";
 
@@ -73,7 +73,7 @@ describe("the server log", () => {
 describe("while PostgreSQL is unreachable", () => {
   it("API routes answer 503 with Retry-After, not 500", async () => {
     const closed = openDatabase(`postgres://nobody@127.0.0.1:${await freePort()}/none`, { max: 1 });
-    useAsAppDatabase({ ...database, db: closed.db, sql: closed.sql });
+    makeAppDatabase({ ...database, db: closed.db, sql: closed.sql });
     const lines = captureConsole();
     try {
       const response = await listSitesRoute(

@@ -5,14 +5,12 @@ import { GET as getLogs } from "@/app/api/webhooks/logs/route";
 import { POST as postMessage } from "@/app/api/webhooks/messages/route";
 import { GET as getQueue } from "@/app/api/webhooks/queue/route";
 import { GET as countResendFailed, POST as postResendFailed } from "@/app/api/webhooks/resend-failed/route";
-import { createApiToken } from "@/lib/api-tokens/manage-api-tokens";
 import { getBackofficeAuth } from "@/lib/backoffice-auth";
 import { ensureFirstUser } from "@/lib/backoffice-auth/create-user";
 import { startLocalWorker } from "@/lib/delivery/local/local-worker";
 import { createSecretBox } from "@/lib/secrets";
 import { MAX_JSON_DEPTH } from "@/lib/validation";
-import { useAsAppDatabase } from "../../helpers/app-database";
-import { createTestDatabase, type TestDatabase } from "../../helpers/database";
+import { createRouteTestDatabase, type RouteTestDatabase } from "../../helpers/app-database";
 import { insertCustomer, insertSite, waitUntilFinished } from "../../helpers/delivery-fixtures";
 import { rowCounts } from "../../helpers/row-counts";
 import { startWebhookReceiver } from "../../helpers/webhook-receiver";
@@ -21,16 +19,15 @@ import { startWebhookReceiver } from "../../helpers/webhook-receiver";
  * Input PostgreSQL or our recursive code cannot take (issue 12 §2) answers a 4xx naming the field,
  * never a 500, and writes nothing.
  */
-let database: TestDatabase;
+let database: RouteTestDatabase;
 let token: string;
 /** Only a signed-in user may create API tokens. */
 let sessionCookie: string;
 let customerId: string;
 let siteId: string;
 beforeAll(async () => {
-  database = await createTestDatabase();
-  useAsAppDatabase(database);
-  token = (await createApiToken(database.db, { name: "hostile input" }, null)).token;
+  database = await createRouteTestDatabase("hostile input");
+  token = database.token;
   customerId = await insertCustomer(database.db);
   siteId = await insertSite(database.db, { url: "https://receiver.example/hooks" });
   const auth = await getBackofficeAuth();

@@ -15,7 +15,7 @@ import { setSiteStatus } from "@/lib/trusted-sites/set-site-status";
 import { inngest } from "@/inngest/client";
 import { deliverWebhook } from "@/inngest/deliver-webhook";
 import { PACING_WAIT_MS } from "@/lib/inngest/step-budget";
-import { useAsAppDatabase } from "../../helpers/app-database";
+import { makeAppDatabase } from "../../helpers/app-database";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
 import { attemptRows, insertCustomer, insertSite, messageRow } from "../../helpers/delivery-fixtures";
 import { startWebhookReceiver, type Reply, type WebhookReceiver } from "../../helpers/webhook-receiver";
@@ -31,7 +31,7 @@ beforeAll(async () => {
   vi.stubEnv("WEBHOOK_RETRY_INTERVAL_MS", String(RETRY_MS));
   vi.stubEnv("APP_ENCRYPTION_KEY", randomBytes(32).toString("base64"));
   database = await createTestDatabase();
-  useAsAppDatabase(database);
+  makeAppDatabase(database);
   customerId = await insertCustomer(database.db);
 });
 afterAll(async () => {

@@ -10,7 +10,7 @@ import { setSiteStatus } from "@/lib/trusted-sites/set-site-status";
 import { inngest } from "@/inngest/client";
 import { EVENT_REQUEST_BYTES, EVENTS_PER_REQUEST } from "@/inngest/request-delivery";
 import { sweepStrandedMessages } from "@/inngest/sweep-stranded-messages";
-import { useAsAppDatabase } from "../../helpers/app-database";
+import { makeAppDatabase } from "../../helpers/app-database";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
 import { insertCustomer, insertSite } from "../../helpers/delivery-fixtures";
 
@@ -21,7 +21,7 @@ let database: TestDatabase;
 let customerId: string;
 beforeAll(async () => {
   database = await createTestDatabase();
-  useAsAppDatabase(database);
+  makeAppDatabase(database);
   customerId = await insertCustomer(database.db);
 });
 afterAll(() => database?.drop());

@@ -5,7 +5,7 @@ import { enqueue } from "@/lib/delivery/enqueue";
 import { listInFlight } from "@/lib/webhooks/read-messages";
 import { takeStrandedMessages } from "@/lib/delivery/inngest/take-stranded-messages";
 import { deliverWebhook } from "@/inngest/deliver-webhook";
-import { useAsAppDatabase } from "../../helpers/app-database";
+import { makeAppDatabase } from "../../helpers/app-database";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
 import { insertCustomer, insertSite, messageRow } from "../../helpers/delivery-fixtures";
 import { startWebhookReceiver, type WebhookReceiver } from "../../helpers/webhook-receiver";
@@ -20,7 +20,7 @@ beforeAll(async () => {
   vi.stubEnv("WEBHOOK_RETRY_INTERVAL_MS", "50");
   vi.stubEnv("APP_ENCRYPTION_KEY", randomBytes(32).toString("base64"));
   database = await createTestDatabase();
-  useAsAppDatabase(database);
+  makeAppDatabase(database);
   receiver = await startWebhookReceiver(() => ({ status: 200 }));
 });
 afterAll(async () => {

@@ -5,7 +5,7 @@ import { trustedSites, webhookAttempts, webhookMessages } from "@/lib/db/schema"
 import { enqueue } from "@/lib/delivery/enqueue";
 import { PURGE_BATCHES_PER_STEP, purgeWebhookLogs } from "@/inngest/purge-webhook-logs";
 import { sweepStrandedMessages } from "@/inngest/sweep-stranded-messages";
-import { useAsAppDatabase } from "../../helpers/app-database";
+import { makeAppDatabase } from "../../helpers/app-database";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
 import { attemptRows, insertCustomer, insertSite, messageRow } from "../../helpers/delivery-fixtures";
 
@@ -14,7 +14,7 @@ let customerId: string;
 let siteId: string;
 beforeAll(async () => {
   database = await createTestDatabase();
-  useAsAppDatabase(database);
+  makeAppDatabase(database);
   customerId = await insertCustomer(database.db);
   siteId = await insertSite(database.db, { url: "https://receiver.example/hooks" });
 });

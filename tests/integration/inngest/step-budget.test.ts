@@ -12,7 +12,7 @@ import { createDatabaseTokenStore } from "@/lib/oauth/token-store";
 import { AuthorizationError } from "@/lib/auth-methods/types";
 import { sql } from "drizzle-orm";
 import { deliverWebhook } from "@/inngest/deliver-webhook";
-import { useAsAppDatabase } from "../../helpers/app-database";
+import { makeAppDatabase } from "../../helpers/app-database";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
 import { attemptRows, insertCustomer, insertSite } from "../../helpers/delivery-fixtures";
 import { startWebhookReceiver, type WebhookReceiver } from "../../helpers/webhook-receiver";
@@ -32,7 +32,7 @@ beforeAll(async () => {
   vi.stubEnv("WEBHOOK_RETRY_INTERVAL_MS", "100");
   vi.stubEnv("APP_ENCRYPTION_KEY", randomBytes(32).toString("base64"));
   database = await createTestDatabase();
-  useAsAppDatabase(database);
+  makeAppDatabase(database);
   receiver = await startWebhookReceiver((_, n) => (n === 1 ? "hang" : { status: 200 }));
 });
 afterAll(async () => {

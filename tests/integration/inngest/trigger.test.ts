@@ -4,11 +4,9 @@ import { POST as postMessage } from "@/app/api/webhooks/messages/route";
 import { getRun } from "@/lib/workflows/read-workflows";
 import { createWorkflow } from "@/lib/workflows/save-workflow";
 import { setWorkflowStatus } from "@/lib/workflows/set-workflow-status";
-import { createApiToken } from "@/lib/api-tokens/manage-api-tokens";
 import { queueMessage } from "@/lib/delivery/engine";
 import { inngest } from "@/inngest/client";
-import { useAsAppDatabase } from "../../helpers/app-database";
-import { createTestDatabase, type TestDatabase } from "../../helpers/database";
+import { createRouteTestDatabase, type RouteTestDatabase } from "../../helpers/app-database";
 import { attemptRows, insertCustomer, insertSite, messageRow } from "../../helpers/delivery-fixtures";
 
 const SIGNING_KEY = "signkey-test-0123456789abcdef0123456789abcdef";
@@ -21,14 +19,13 @@ vi.hoisted(() => {
   vi.stubEnv("INNGEST_SIGNING_KEY", "signkey-test-0123456789abcdef0123456789abcdef");
 });
 
-let database: TestDatabase;
+let database: RouteTestDatabase;
 let token: string;
 let customerId: string;
 let siteId: string;
 beforeAll(async () => {
-  database = await createTestDatabase();
-  useAsAppDatabase(database);
-  token = (await createApiToken(database.db, { name: "workflow engine" }, null)).token;
+  database = await createRouteTestDatabase("workflow engine");
+  token = database.token;
   customerId = await insertCustomer(database.db);
   siteId = await insertSite(database.db, { url: "https://receiver.example/hooks" });
 });

@@ -12,7 +12,7 @@ import { continueWorkflowRuns } from "@/inngest/continue-workflow-runs";
 import { deliverWebhook } from "@/inngest/deliver-webhook";
 import { runWorkflow } from "@/inngest/run-workflow";
 import { sweepStrandedMessages } from "@/inngest/sweep-stranded-messages";
-import { useAsAppDatabase } from "../../helpers/app-database";
+import { makeAppDatabase } from "../../helpers/app-database";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
 import { insertSite, messageRow } from "../../helpers/delivery-fixtures";
 import { startWebhookReceiver, type WebhookReceiver } from "../../helpers/webhook-receiver";
@@ -31,7 +31,7 @@ beforeAll(async () => {
   vi.stubEnv("WEBHOOK_RETRY_INTERVAL_MS", String(RETRY_MS));
   vi.stubEnv("APP_ENCRYPTION_KEY", randomBytes(32).toString("base64"));
   database = await createTestDatabase();
-  useAsAppDatabase(database);
+  makeAppDatabase(database);
   crm = await startWebhookReceiver(() => ({ status: crmStatus }));
   backup = await startWebhookReceiver(() => ({ status: 200 }));
   crmSite = await insertSite(database.db, { url: crm.url });

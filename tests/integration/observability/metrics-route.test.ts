@@ -2,29 +2,26 @@ import { randomBytes } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as getMetrics } from "@/app/api/metrics/route";
-import { createApiToken } from "@/lib/api-tokens/manage-api-tokens";
 import { trustedSites, webhookMessages } from "@/lib/db/schema";
 import { enqueue } from "@/lib/delivery/enqueue";
 import { startLocalWorker, type LocalWorker } from "@/lib/delivery/local/local-worker";
 import { serveMetrics } from "@/lib/observability/serve-metrics";
 import { createSecretBox } from "@/lib/secrets";
-import { useAsAppDatabase } from "../../helpers/app-database";
-import { createTestDatabase, type TestDatabase } from "../../helpers/database";
+import { createRouteTestDatabase, type RouteTestDatabase } from "../../helpers/app-database";
 import { insertCustomer, insertSite, waitUntilFinished } from "../../helpers/delivery-fixtures";
 import { parseSamples, sampleValue } from "../../helpers/prometheus-text";
 import { startWebhookReceiver, type Reply, type WebhookReceiver } from "../../helpers/webhook-receiver";
 
 const box = createSecretBox(randomBytes(32));
-let database: TestDatabase;
+let database: RouteTestDatabase;
 let worker: LocalWorker | undefined;
 let token: string;
 let customerId: string;
 const receivers: WebhookReceiver[] = [];
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  useAsAppDatabase(database);
-  token = (await createApiToken(database.db, { name: "prometheus" }, null)).token;
+  database = await createRouteTestDatabase("prometheus");
+  token = database.token;
   customerId = await insertCustomer(database.db);
   worker = startLocalWorker({ ...database, box, allowPrivateTargets: "127.0.0.1", retryIntervalMs: 200, claimTtlMs: 5_000, purgeEveryMs: 0 });
 });

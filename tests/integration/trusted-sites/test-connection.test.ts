@@ -19,7 +19,7 @@ import { createSite } from "@/lib/trusted-sites/create-site";
 import { setSiteStatus } from "@/lib/trusted-sites/set-site-status";
 import { testConnection, type ConnectionTest } from "@/lib/trusted-sites/test-connection";
 import { testTokenEndpoint } from "@/lib/trusted-sites/test-token-endpoint";
-import { useAsAppDatabase } from "../../helpers/app-database";
+import { makeAppDatabase } from "../../helpers/app-database";
 import { escherVerifier, receiverStringToSign, sigV4Verifier } from "../../helpers/aws-verifiers";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
 import { startReceiver, type ReceivedRequest, type Receiver } from "../../helpers/http-receiver";
@@ -52,7 +52,7 @@ beforeAll(async () => {
   vi.stubEnv("ALLOW_PRIVATE_TARGETS", "127.0.0.1");
   box = secrets();
   database = await createTestDatabase();
-  useAsAppDatabase(database);
+  makeAppDatabase(database);
   oauth = await startOAuthServer({ clientCredentialsTtl: 600 });
   plain = await startWebhookReceiver(() => plainReply);
   pki = makeTestPki();

@@ -7,19 +7,16 @@ import { POST as saveNodeAsSite } from "@/app/api/workflows/[id]/nodes/[nodeId]/
 import { POST as setStatus } from "@/app/api/workflows/[id]/status/route";
 import { POST as postTestRun } from "@/app/api/workflows/[id]/test-runs/route";
 import { POST as postWorkflow } from "@/app/api/workflows/route";
-import { createApiToken } from "@/lib/api-tokens/manage-api-tokens";
-import { useAsAppDatabase } from "../../helpers/app-database";
-import { createTestDatabase, type TestDatabase } from "../../helpers/database";
+import { createRouteTestDatabase, type RouteTestDatabase } from "../../helpers/app-database";
 import { insertSite } from "../../helpers/delivery-fixtures";
 import { rowCounts } from "../../helpers/row-counts";
 
-let database: TestDatabase;
+let database: RouteTestDatabase;
 let token: string;
 let siteId: string;
 beforeAll(async () => {
-  database = await createTestDatabase();
-  useAsAppDatabase(database);
-  token = (await createApiToken(database.db, { name: "workflow routes" }, null)).token;
+  database = await createRouteTestDatabase("workflow routes");
+  token = database.token;
   siteId = await insertSite(database.db, { url: "https://crm.example/hooks" });
 });
 afterAll(() => database?.drop());
