@@ -38,6 +38,7 @@ async function timePage(server: WebServer, cookie: string, path: string): Promis
     const ms = performance.now() - started;
     if (res.status !== 200) throw new Error(`${path} answered ${res.status}`);
     if (body.includes("Database unavailable")) throw new Error(`${path} said "Database unavailable"`);
+    if (body.includes("These filters are not valid")) throw new Error(`${path}: the Logs refused its filters`);
     return ms;
   };
   await once();
@@ -82,7 +83,7 @@ async function main() {
     const cookie = await signInCookie(server.url);
     const run = await startBenchRun(server, token);
     const day = 86_400_000;
-    const since = (ms: number) => encodeURIComponent(new Date(Date.now() - ms).toISOString().slice(0, 16));
+    const since = (ms: number) => encodeURIComponent(new Date(Date.now() - ms).toISOString());
     const pages: [string, string][] = [
       ["Trusted sites (list)", "/trusted-sites"],
       ["Trusted site (largest seeded)", `/trusted-sites/${f.sites.largest}`],
