@@ -202,8 +202,9 @@ describe("token health of token-request sites", () => {
     const recorded = await health(siteId);
     expect(recorded.lastError).toMatchObject({ status: 401, code: "invalid_client" });
     expectNoSecrets(recorded, [wrongSecret, oauth.clients.basic.clientSecret]);
-    // Delivery semantics are unchanged: the attempts fail and are retried as before.
-    expect((await attemptRows(database.db, id))[0]!.error).toMatch(/invalid_client/);
+    // Delivery semantics are unchanged: the attempts fail and are retried as before. The token store
+    // records the refusal before the attempt's outcome is written, so the outcome is waited for.
+    await expect.poll(async () => (await attemptRows(database.db, id))[0]?.error ?? "", { timeout: 10_000 }).toMatch(/invalid_client/);
   });
 
   it("Refresh now gets an oauth2-jwt-private-key site its first token, recorded as obtained", async () => {
