@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Database } from "../db";
 import { executePrepared } from "../db/prepared";
+import { addThreadSlots } from "./thread-slots";
 
 /**
  * Pacing per site (DESIGN §4), global across workers because the state lives in PostgreSQL.
@@ -429,12 +430,7 @@ export async function takeSpareThread(db: Database, site: { siteId: string; thre
 
 /** Creates the site's slot rows up to `threads` (a new site, or more threads); false when none were missing. */
 async function addMissingSlots(db: Database, siteId: string, threads: number): Promise<boolean> {
-  const added = await executePrepared(db, sql`
-    insert into site_leases (site_id, slot, expires_at)
-    select ${siteId}, n, '-infinity' from generate_series(0, ${threads - 1}) n
-    on conflict (site_id, slot) do nothing
-    returning id`);
-  return added.length > 0;
+  return (await addThreadSlots(db, siteId, threads)) > 0;
 }
 
 export async function releaseLease(db: Database, leaseId: number, messageId: string): Promise<void> {

@@ -16,6 +16,7 @@ import { toSiteView } from "./site-view";
 import { clientCertificateChanged, clientCertificateEntry, clientCertificateToStore } from "./stored-client-certificate";
 import { headersChanged, headersToStore, headerViews } from "./stored-headers";
 import { rethrowDuplicateName } from "./unique-name";
+import { addThreadSlots } from "../delivery/thread-slots";
 
 const EDITABLE = ["name", "url", "contentType", "httpMethod", "bodyEncoding", "headers", "clientCertificate", "authMethod", "rps", "threads", "timeoutMs", "retryPolicy", "orderedPerCustomer"] as const;
 const patchSchema = z.record(z.string(), z.unknown(), { error: "The request body must be a JSON object" });
@@ -43,6 +44,7 @@ export async function updateSite(db: Database, box: SecretBox, actor: Actor, id:
         .set({ ...site, headers, clientCertificate: certificate.clientCertificate, authParams })
         .where(eq(trustedSites.id, id))
         .returning();
+      if (updated!.status === "active" && site.threads > stored.threads) await addThreadSlots(tx, id, site.threads);
       const before = { ...stored, retryPolicy: storedRetryPolicy(stored.retryPolicy) };
       const changed = [
         ...EDITABLE.filter((f) => {

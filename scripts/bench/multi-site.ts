@@ -21,6 +21,8 @@ export async function measureMultiSite(
   const one: DeliveryRound[] = [];
   const many: DeliveryRound[] = [];
   let round = 0;
+  // An uncounted round first: a worker fresh from start-up (BENCH_PHASES=multi-site) delivers its first messages cold.
+  await deliveryRound(database, receiver, customerId, "/multi-site-warm-up", { sites: 1, perSite: total, threads });
   for (const spread of [false, true, true, false]) {
     const pathName = `/multi-site-${++round}`;
     const result = await deliveryRound(database, receiver, customerId, pathName, spread ? { sites: SITES, perSite: PER_SITE, threads } : { sites: 1, perSite: total, threads });

@@ -144,6 +144,22 @@ describe("activation and deletion", () => {
     const trail = (await listSiteAuditEvents(database.db, site.id)).map((e) => e.action);
     expect(trail).toEqual(["site.deleted", "site.deactivated", "site.activated", "site.created"]);
   });
+
+  it("gives an activated site its thread slots, and more when its threads are raised", async () => {
+    const slots = async (siteId: string) =>
+      (await database.sql`select slot from site_leases where site_id = ${siteId} order by slot`).map((r) => Number(r.slot));
+    const site = await createSite(database.db, box, actor, { name: "Slots", url: "https://slots.example", authMethod: "none", threads: 3 });
+    expect(await slots(site.id)).toEqual([]);
+    await setSiteStatus(database.db, actor, site.id, { status: "active" });
+    expect(await slots(site.id)).toEqual([0, 1, 2]);
+    await updateSite(database.db, box, actor, site.id, { threads: 5 });
+    expect(await slots(site.id)).toEqual([0, 1, 2, 3, 4]);
+    // Fewer threads keep the rows (slots past the limit are not taken); activating again adds none twice.
+    await updateSite(database.db, box, actor, site.id, { threads: 2 });
+    await setSiteStatus(database.db, actor, site.id, { status: "inactive" });
+    await setSiteStatus(database.db, actor, site.id, { status: "active" });
+    expect(await slots(site.id)).toEqual([0, 1, 2, 3, 4]);
+  });
 });
 
 describe("sites used by workflows", () => {

@@ -1,0 +1,20 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../db";
+import { executePrepared } from "../db/prepared";
+
+/**
+ * Creates a site's thread slot rows (`site_leases`, one per thread, DESIGN §4) up to `threads`; the
+ * ones already there are kept. Called when a site is activated or its threads are raised, so its first
+ * sends find their slots instead of racing to create them (the loser of that race read "no thread"
+ * and was postponed), and the thread-taking statement stays a plain update. Sends still create missing
+ * slots themselves (reserve-send.ts), for rows made another way (a legacy node's connection). Returns
+ * how many rows it added.
+ */
+export async function addThreadSlots(db: Database, siteId: string, threads: number): Promise<number> {
+  const added = await executePrepared(db, sql`
+    insert into site_leases (site_id, slot, expires_at)
+    select ${siteId}, n, '-infinity' from generate_series(0, ${threads - 1}) n
+    on conflict (site_id, slot) do nothing
+    returning id`);
+  return added.length;
+}
