@@ -20,7 +20,8 @@ import { withPayloadSignature } from "./sign-payload";
 import { recordOutcome, type AttemptResult, type OutcomeRecorder, type RecordedOutcome } from "./record-outcome";
 import { decideRetry, type RetryDecision } from "./policy/retry-decision";
 import { formatSeconds, type RetryPolicy } from "./policy/retry-policy";
-import { departureHold, emissionIntervalMs, HELD_MAX_RPS, holdDepartures, notBeforeLocal, releaseLease, reserveSend, reserveStartAgain, type DepartureHold, type StartBooker, type ThreadTaker } from "./reserve-send";
+import { departureHold, emissionIntervalMs, HELD_MAX_RPS, holdDepartures, notBeforeLocal, releaseLease, reserveSend, reserveStartAgain, type DepartureHold, type SendReservation, type StartBooker, type ThreadTaker } from "./reserve-send";
+import { reserveIdleSend } from "./reserve-idle-send";
 import { watchDeparture } from "../outbound/request-departures";
 import { failureDuration, sendRequest, type SendResult } from "./send-request";
 
@@ -52,6 +53,11 @@ export interface DeliveryDeps {
   bookStart?: StartBooker;
   /** Takes thread slots; defaults to one statement per send (the local worker batches them per site). */
   takeThread?: ThreadTaker;
+  /**
+   * Whether this process has no other send under way (the local worker): the reservation then goes
+   * in one statement (reserve-idle-send.ts) rather than two. Unset: always two.
+   */
+  sendsAlone?: (messageId: string) => boolean;
   /** Records results; defaults to one statement per result (the local worker batches them). */
   recordOutcome?: OutcomeRecorder;
   /** How long to retry a statement while the database is unreachable (restarting). */
@@ -146,18 +152,24 @@ async function giveBack(deps: DeliveryDeps, message: ClaimedMessage, outcome: { 
 async function reserveThreadAndSlot(deps: DeliveryDeps, message: ClaimedMessage) {
   const { site, attempt } = message;
   const deadline = Date.now() + deps.threadWaitMs;
+  const reservation: SendReservation = {
+    siteId: site.id,
+    messageId: message.id,
+    claimToken: message.claimToken,
+    attemptNo: attempt.attemptNo,
+    rps: site.rps,
+    threads: site.threads,
+    // Held through the slot wait, authorization and the send; released explicitly when done.
+    leaseTtlMs: deps.pacingHorizonMs + 2 * site.timeoutMs + 5_000,
+    horizonMs: deps.pacingHorizonMs,
+  };
+  if (deps.sendsAlone?.(message.id)) {
+    const outcome = await readingDatabaseClock(deps, () => reserveIdleSend(deps.db, reservation));
+    if (outcome?.kind === "booked") return postponed(outcome.retryInMs);
+    if (outcome) return outcome;
+  }
   for (let pause = 10; ; pause = Math.min(pause * 2, 250)) {
-    const outcome = await readingDatabaseClock(deps, () => reserveSend(deps.db, {
-      siteId: site.id,
-      messageId: message.id,
-      claimToken: message.claimToken,
-      attemptNo: attempt.attemptNo,
-      rps: site.rps,
-      threads: site.threads,
-      // Held through the slot wait, authorization and the send; released explicitly when done.
-      leaseTtlMs: deps.pacingHorizonMs + 2 * site.timeoutMs + 5_000,
-      horizonMs: deps.pacingHorizonMs,
-    }, deps.bookStart, deps.takeThread));
+    const outcome = await readingDatabaseClock(deps, () => reserveSend(deps.db, reservation, deps.bookStart, deps.takeThread));
     if (outcome.kind === "reserved" || outcome.kind === "lost" || outcome.kind === "paused") return outcome;
     if (outcome.kind === "booked") return postponed(outcome.retryInMs);
     const left = deadline - Date.now();

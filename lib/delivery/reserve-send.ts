@@ -121,7 +121,7 @@ export function holdLocally(siteId: string, hold: DepartureHold, departedLocal: 
 }
 
 /** The live holds among those a booking read. */
-function liveHolds(stored: [number, number, string][] | null, databaseNow: number): DepartureHold[] {
+export function liveHolds(stored: [number, number, string][] | null, databaseNow: number): DepartureHold[] {
   return (stored ?? []).filter(([, until]) => until > databaseNow).map(([from, until, writer]) => ({ from, until, writer }));
 }
 

@@ -81,6 +81,8 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
     bookStart: startBooker(db),
     takeThread: threadTaker(db),
     recordOutcome: outcomeBatcher(db),
+    // Asked as the attempt begins, before run() has counted it.
+    sendsAlone: (messageId) => inFlight.size === 0 || (inFlight.size === 1 && inFlight.has(messageId)),
     log,
   };
 
