@@ -20,8 +20,8 @@ import { withPayloadSignature } from "./sign-payload";
 import { recordOutcome, type AttemptResult, type OutcomeRecorder, type RecordedOutcome } from "./record-outcome";
 import { decideRetry, type RetryDecision } from "./policy/retry-decision";
 import { formatSeconds, type RetryPolicy } from "./policy/retry-policy";
-import { departureHold, emissionIntervalMs, HELD_MAX_RPS, holdDepartures, notBeforeLocal, releaseLease, reserveSend, reserveStartAgain, type DepartureHold, type SendReservation, type StartBooker, type ThreadTaker } from "./reserve-send";
-import { reserveIdleSend } from "./reserve-idle-send";
+import { departureHold, emissionIntervalMs, HELD_MAX_RPS, holdDepartures, notBeforeLocal, releaseLease, reserveSend, reserveStartAgain, type DepartureHold, type StartBooker, type ThreadTaker } from "./reserve-send";
+import type { IdleReservation } from "./claim-idle-send";
 import { watchDeparture } from "../outbound/request-departures";
 import { failureDuration, sendRequest, type SendResult } from "./send-request";
 
@@ -53,11 +53,6 @@ export interface DeliveryDeps {
   bookStart?: StartBooker;
   /** Takes thread slots; defaults to one statement per send (the local worker batches them per site). */
   takeThread?: ThreadTaker;
-  /**
-   * Whether this process has no other send under way (the local worker): the reservation then goes
-   * in one statement (reserve-idle-send.ts) rather than two. Unset: always two.
-   */
-  sendsAlone?: (messageId: string) => boolean;
   /** Records results; defaults to one statement per result (the local worker batches them). */
   recordOutcome?: OutcomeRecorder;
   /** How long to retry a statement while the database is unreachable (restarting). */
@@ -99,7 +94,12 @@ const INTERRUPTED = {
  * One attempt of a claimed message (DESIGN §3–§4): take a thread and a start slot, wait for the
  * slot, authorize, send, record. A previous holder's interrupted attempt is recorded as failed first.
  */
-export async function attemptMessage(deps: DeliveryDeps, message: ClaimedMessage): Promise<AttemptOutcome> {
+export async function attemptMessage(
+  deps: DeliveryDeps,
+  message: ClaimedMessage,
+  /** What the claim already reserved for this send (claim-idle-send.ts); none: reserved here. */
+  reserved?: IdleReservation,
+): Promise<AttemptOutcome> {
   if (message.attempt.interrupted) {
     const error = message.attempt.databaseRestarted ? INTERRUPTED.databaseAway : INTERRUPTED.workerStopped;
     return record(deps, message, { succeeded: false, error, startedAt: message.attempt.startedAt ?? undefined }, undefined, { retryAtOnce: true });
@@ -110,9 +110,15 @@ export async function attemptMessage(deps: DeliveryDeps, message: ClaimedMessage
   } catch (error) {
     if (!(error instanceof PrepareError)) throw error;
     deps.log?.(`message ${message.id} cannot be prepared: ${error.message}`);
-    return giveBack(deps, message, postponed(deps.retryIntervalMs));
+    if (reserved?.kind !== "reserved") return giveBack(deps, message, postponed(deps.retryIntervalMs));
+    // Nothing was sent: the reserved thread and the started mark go back too.
+    await releaseLease(deps.db, reserved.leaseId, message.id);
+    deps.onThreadFreed?.(message.site.id);
+    const { until } = postponed(deps.retryIntervalMs);
+    await releaseUnsent(deps.db, message, until);
+    return { kind: "postponed", until };
   }
-  const reservation = await reserveThreadAndSlot(deps, message);
+  const reservation = reserved?.kind === "booked" ? postponed(reserved.retryInMs) : (reserved ?? (await reserveThreadAndSlot(deps, message)));
   if (reservation.kind === "lost") return reservation;
   if (reservation.kind === "postponed") return giveBack(deps, message, reservation);
   if (reservation.kind === "paused") {
@@ -152,24 +158,18 @@ async function giveBack(deps: DeliveryDeps, message: ClaimedMessage, outcome: { 
 async function reserveThreadAndSlot(deps: DeliveryDeps, message: ClaimedMessage) {
   const { site, attempt } = message;
   const deadline = Date.now() + deps.threadWaitMs;
-  const reservation: SendReservation = {
-    siteId: site.id,
-    messageId: message.id,
-    claimToken: message.claimToken,
-    attemptNo: attempt.attemptNo,
-    rps: site.rps,
-    threads: site.threads,
-    // Held through the slot wait, authorization and the send; released explicitly when done.
-    leaseTtlMs: deps.pacingHorizonMs + 2 * site.timeoutMs + 5_000,
-    horizonMs: deps.pacingHorizonMs,
-  };
-  if (deps.sendsAlone?.(message.id)) {
-    const outcome = await readingDatabaseClock(deps, () => reserveIdleSend(deps.db, reservation));
-    if (outcome?.kind === "booked") return postponed(outcome.retryInMs);
-    if (outcome) return outcome;
-  }
   for (let pause = 10; ; pause = Math.min(pause * 2, 250)) {
-    const outcome = await readingDatabaseClock(deps, () => reserveSend(deps.db, reservation, deps.bookStart, deps.takeThread));
+    const outcome = await readingDatabaseClock(deps, () => reserveSend(deps.db, {
+      siteId: site.id,
+      messageId: message.id,
+      claimToken: message.claimToken,
+      attemptNo: attempt.attemptNo,
+      rps: site.rps,
+      threads: site.threads,
+      // Held through the slot wait, authorization and the send; released explicitly when done.
+      leaseTtlMs: deps.pacingHorizonMs + 2 * site.timeoutMs + 5_000,
+      horizonMs: deps.pacingHorizonMs,
+    }, deps.bookStart, deps.takeThread));
     if (outcome.kind === "reserved" || outcome.kind === "lost" || outcome.kind === "paused") return outcome;
     if (outcome.kind === "booked") return postponed(outcome.retryInMs);
     const left = deadline - Date.now();

@@ -24,7 +24,7 @@ import { executePrepared } from "../db/prepared";
  * threads are slot rows (site_leases): a send holds one slot until it releases it or, if its worker
  * died, until the lease expires.
  */
-const EMISSION_MARGIN = 0.01;
+export const EMISSION_MARGIN = 0.01;
 /** A departure hold's extra wait beyond 1 s: the receiver's whole-millisecond stamps (Date.now()) and rounding. */
 export const RECEIVER_ALLOWANCE_MS = 2;
 
