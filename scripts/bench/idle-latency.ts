@@ -8,7 +8,7 @@
  */
 import { enqueue } from "../../lib/delivery/enqueue";
 import type { BenchDatabase } from "./bench-database";
-import { insertBenchSite } from "./bench-database";
+import { insertBenchSite, resetStatementStats, STATEMENT_STATS, topStatements } from "./bench-database";
 import { percentile, type LoopbackReceiver } from "./loopback-receiver";
 import { queuePeerJobs } from "./peer-sender";
 
@@ -56,6 +56,8 @@ export async function measureIdleLatency(
   const peerLatencies: number[] = [];
   const peerEnqueues: number[] = [];
   const paths: MessagePath[] = [];
+  // BENCH_STATEMENT_STATS=1: what each statement of the idle path (product and peer) costs PostgreSQL.
+  if (STATEMENT_STATS) await resetStatementStats(database.db);
   // Product and peer alternate message by message, so both see the same moments of a noisy machine.
   for (let i = 0; i < LATENCY_MESSAGES; i++) {
     const before = Date.now();
@@ -80,6 +82,7 @@ export async function measureIdleLatency(
     `p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${Math.max(...latencies)} ms`,
     "p99 < 20 ms",
   );
+  if (STATEMENT_STATS) console.table(await topStatements(database.db));
   breakdown(paths, workerOutput(), row);
   if (peer) {
     row(
