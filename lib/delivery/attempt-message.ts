@@ -21,6 +21,7 @@ import { recordOutcome, type AttemptResult, type OutcomeRecorder, type RecordedO
 import { decideRetry, type RetryDecision } from "./policy/retry-decision";
 import { formatSeconds, type RetryPolicy } from "./policy/retry-policy";
 import { departureHold, emissionIntervalMs, HELD_MAX_RPS, holdDepartures, notBeforeLocal, releaseLease, reserveSend, reserveStartAgain, type DepartureHold, type StartBooker, type ThreadTaker } from "./reserve-send";
+import type { IdleReservation } from "./claim-idle-send";
 import { watchDeparture } from "../outbound/request-departures";
 import { failureDuration, sendRequest, type SendResult } from "./send-request";
 
@@ -93,7 +94,12 @@ const INTERRUPTED = {
  * One attempt of a claimed message (DESIGN §3–§4): take a thread and a start slot, wait for the
  * slot, authorize, send, record. A previous holder's interrupted attempt is recorded as failed first.
  */
-export async function attemptMessage(deps: DeliveryDeps, message: ClaimedMessage): Promise<AttemptOutcome> {
+export async function attemptMessage(
+  deps: DeliveryDeps,
+  message: ClaimedMessage,
+  /** What the claim already reserved for this send (claim-idle-send.ts); none: reserved here. */
+  reserved?: IdleReservation,
+): Promise<AttemptOutcome> {
   if (message.attempt.interrupted) {
     const error = message.attempt.databaseRestarted ? INTERRUPTED.databaseAway : INTERRUPTED.workerStopped;
     return record(deps, message, { succeeded: false, error, startedAt: message.attempt.startedAt ?? undefined }, undefined, { retryAtOnce: true });
@@ -104,9 +110,15 @@ export async function attemptMessage(deps: DeliveryDeps, message: ClaimedMessage
   } catch (error) {
     if (!(error instanceof PrepareError)) throw error;
     deps.log?.(`message ${message.id} cannot be prepared: ${error.message}`);
-    return giveBack(deps, message, postponed(deps.retryIntervalMs));
+    if (reserved?.kind !== "reserved") return giveBack(deps, message, postponed(deps.retryIntervalMs));
+    // Nothing was sent: the reserved thread and the started mark go back too.
+    await releaseLease(deps.db, reserved.leaseId, message.id);
+    deps.onThreadFreed?.(message.site.id);
+    const { until } = postponed(deps.retryIntervalMs);
+    await releaseUnsent(deps.db, message, until);
+    return { kind: "postponed", until };
   }
-  const reservation = await reserveThreadAndSlot(deps, message);
+  const reservation = reserved?.kind === "booked" ? postponed(reserved.retryInMs) : (reserved ?? (await reserveThreadAndSlot(deps, message)));
   if (reservation.kind === "lost") return reservation;
   if (reservation.kind === "postponed") return giveBack(deps, message, reservation);
   if (reservation.kind === "paused") {

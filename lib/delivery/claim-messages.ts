@@ -124,9 +124,22 @@ export function claimDueMessages(
 ): Promise<ClaimedMessage[]> {
   return claim(
     db,
-    // Candidates are read without locking (locking hundreds of rows to keep a few would write
-    // every one of them); only the chosen rows are locked, skipping those another worker took.
-    sql`with candidates as (
+    sql`${dueChoice(limit, inFlight, fullSites, holding)}
+        select m.id from webhook_messages m
+        where m.id = any(array(select id from chosen)) and ${claimableNow}
+        for update of m skip locked`,
+    claimToken,
+    ttlMs,
+  );
+}
+
+/**
+ * claimDueMessages' choice, as the CTEs up to `chosen` (the ids to lock, at most `limit`): candidates
+ * are read without locking (locking hundreds of rows to keep a few would write every one of them);
+ * only the chosen rows are locked (see claimableNow), skipping those another worker took.
+ */
+export function dueChoice(limit: number, inFlight: Record<string, number>, fullSites: string[], holding: string[]): SQL {
+  return sql`with candidates as (
           -- now() (the statement's start), not clock_timestamp(): a bound the due index can range-scan in
           -- order, stopping at the limit, instead of reading every message in flight.
           select m.id, m.site_id, m.next_attempt_at from webhook_messages m
@@ -148,16 +161,15 @@ export function claimDueMessages(
           from candidates c join room r on r.id = c.site_id
         ), chosen as (
           select id from ranked where n <= room order by next_attempt_at limit ${limit}
-        )
-        -- "not done or failed", not "in flight": the same rows, but no partial index on in-flight
-        -- messages matches, so the lookup goes through the primary key rather than scanning one.
-        select m.id from webhook_messages m
-        where m.id = any(array(select id from chosen)) and m.status not in ('done', 'failed') and ${unclaimed} and ${siteSendable}
-        for update of m skip locked`,
-    claimToken,
-    ttlMs,
-  );
+        )`;
 }
+
+/**
+ * What a chosen message (alias m) must still be when it is locked: "not done or failed", not "in
+ * flight": the same rows, but no partial index on in-flight messages matches, so the lookup goes
+ * through the primary key rather than scanning one.
+ */
+export const claimableNow = sql`m.status not in ('done', 'failed') and ${unclaimed} and ${siteSendable}`;
 
 /** Claims one message, whatever its due time (the Inngest function decides when); null if finished, held, paused or waiting in its customer's line. */
 export async function claimMessage(db: Database, messageId: string, claimToken: string, ttlMs: number): Promise<ClaimedMessage | null> {
@@ -181,6 +193,18 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
       where m.id = any(array(${candidates}))
       returning m.id, m.site_id, m.customer_id, m.action, m.payload, m.created_at, m.attempt_started_at
     )
+    ${claimedRows()}`);
+  return rows.map((r) => claimedMessageOf(r, claimToken));
+}
+
+/**
+ * The claim statement's answer, read from its `claimed` CTE (the updated messages' id, site_id,
+ * customer_id, action, payload, created_at and attempt_started_at as they were before the claim),
+ * with each one's current attempt and its site's columns; `extra` adds columns (after a comma),
+ * `from` joins.
+ */
+export function claimedRows(extra: SQL = sql``, from: SQL = sql``): SQL {
+  return sql`
     -- A claim lost to a database crash only means the message is claimed again.
     select ${ASYNC_COMMIT} as async_commit, c.id, c.customer_id, c.action, c.payload,
       extract(epoch from c.created_at)::float8 * 1000 as created_ms,
@@ -190,15 +214,20 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
       -- The site's columns under the names claimedSite reads (its id as site_id: the message's is id).
       s.id as site_id, s.name, s.url, s.content_type as "contentType", s.http_method as "httpMethod", s.body_encoding as "bodyEncoding",
       s.headers, s.client_certificate as "clientCertificate", s.auth_method as "authMethod", s.auth_params as "authParams",
-      s.signing_secrets as "signingSecrets", s.rps, s.threads, s.timeout_ms as "timeoutMs", s.retry_policy as "retryPolicy"
+      s.signing_secrets as "signingSecrets", s.rps, s.threads, s.timeout_ms as "timeoutMs", s.retry_policy as "retryPolicy"${extra}
     from claimed c
     join trusted_sites s on s.id = c.site_id
     join lateral (
       -- No attempt is older than its message: the bound skips the day partitions before it.
       select id, attempt_no, started_at from webhook_attempts
       where message_id = c.id and created_at >= c.created_at order by attempt_no desc limit 1
-    ) a on true`);
-  return rows.map((r) => ({
+    ) a on true
+    ${from}`;
+}
+
+/** A row of claimedRows as the attempt uses it. */
+export function claimedMessageOf(r: ClaimRow, claimToken: string): ClaimedMessage {
+  return {
     id: r.id,
     claimToken,
     action: r.action,
@@ -213,11 +242,11 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
       databaseRestarted: r.database_restarted,
     },
     site: claimedSite({ ...r, id: r.site_id }),
-  }));
+  };
 }
 
 /** A row of the claim statement: the message, its current attempt and its site's columns. */
-type ClaimRow = Omit<ClaimedSiteRow, "id"> & {
+export type ClaimRow = Omit<ClaimedSiteRow, "id"> & {
   id: string;
   customer_id: string;
   action: string;

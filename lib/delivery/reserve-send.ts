@@ -25,7 +25,7 @@ import { addThreadSlots } from "./thread-slots";
  * threads are slot rows (site_leases): a send holds one slot until it releases it or, if its worker
  * died, until the lease expires.
  */
-const EMISSION_MARGIN = 0.01;
+export const EMISSION_MARGIN = 0.01;
 /** A departure hold's extra wait beyond 1 s: the receiver's whole-millisecond stamps (Date.now()) and rounding. */
 export const RECEIVER_ALLOWANCE_MS = 2;
 
@@ -122,7 +122,7 @@ export function holdLocally(siteId: string, hold: DepartureHold, departedLocal: 
 }
 
 /** The live holds among those a booking read. */
-function liveHolds(stored: [number, number, string][] | null, databaseNow: number): DepartureHold[] {
+export function liveHolds(stored: [number, number, string][] | null, databaseNow: number): DepartureHold[] {
   return (stored ?? []).filter(([, until]) => until > databaseNow).map(([from, until, writer]) => ({ from, until, writer }));
 }
 

@@ -1,6 +1,6 @@
 /**
  * Idle latency (bench:delivery phase 3): one message at a time to an idle worker, enqueue() →
- * receiver, with the peer's (one graphile-worker job at a time) measured in the same run. With the
+ * receiver, alternating with the peer's (one graphile-worker job at a time) in the same run. With the
  * worker started with DELIVERY_TRACE=1 (the bench does), each product message's path is broken down
  * by the worker's timestamps (lib/observability/delivery-trace.ts): enqueue statement, NOTIFY heard,
  * claim, thread and start reserved, start reached, request handed to the HTTP client, headers
@@ -8,7 +8,7 @@
  */
 import { enqueue } from "../../lib/delivery/enqueue";
 import type { BenchDatabase } from "./bench-database";
-import { insertBenchSite } from "./bench-database";
+import { insertBenchSite, resetStatementStats, STATEMENT_STATS, topStatements } from "./bench-database";
 import { percentile, type LoopbackReceiver } from "./loopback-receiver";
 import { queuePeerJobs } from "./peer-sender";
 
@@ -53,7 +53,12 @@ export async function measureIdleLatency(
 ): Promise<void> {
   const siteId = await insertBenchSite(database.db, `${receiver.url}/latency`, 1000, 10);
   const latencies: number[] = [];
+  const peerLatencies: number[] = [];
+  const peerEnqueues: number[] = [];
   const paths: MessagePath[] = [];
+  // BENCH_STATEMENT_STATS=1: what each statement of the idle path (product and peer) costs PostgreSQL.
+  if (STATEMENT_STATS) await resetStatementStats(database.db);
+  // Product and peer alternate message by message, so both see the same moments of a noisy machine.
   for (let i = 0; i < LATENCY_MESSAGES; i++) {
     const before = Date.now();
     const { id } = await enqueue(database.db, { siteId, customerId, action: "bench.latency", payload: { i } });
@@ -63,26 +68,26 @@ export async function measureIdleLatency(
     latencies.push(arrived - before);
     paths.push({ messageId: id, before, enqueued, arrived });
     await new Promise((r) => setTimeout(r, 20));
+    if (!peer) continue;
+    const round = 10_000 + i;
+    const peerBefore = Date.now();
+    await queuePeerJobs(database.db, round, 1);
+    peerEnqueues.push(Date.now() - peerBefore);
+    await until(() => receiver.arrivals(`/peer-${round}`).length > 0, 15_000, "a peer latency job");
+    peerLatencies.push(receiver.arrivals(`/peer-${round}`)[0]! - peerBefore);
+    await new Promise((r) => setTimeout(r, 20));
   }
   row(
     `3. idle latency enqueue() → receiver, product (${LATENCY_MESSAGES} one at a time)`,
     `p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${Math.max(...latencies)} ms`,
     "p99 < 20 ms",
   );
+  if (STATEMENT_STATS) console.table(await topStatements(database.db));
   breakdown(paths, workerOutput(), row);
   if (peer) {
-    const peerLatencies: number[] = [];
-    for (let i = 0; i < LATENCY_MESSAGES; i++) {
-      const round = 10_000 + i;
-      const before = Date.now();
-      await queuePeerJobs(database.db, round, 1);
-      await until(() => receiver.arrivals(`/peer-${round}`).length > 0, 15_000, "a peer latency job");
-      peerLatencies.push(receiver.arrivals(`/peer-${round}`)[0]! - before);
-      await new Promise((r) => setTimeout(r, 20));
-    }
     row(
-      `3. idle latency, peer (graphile-worker job → receiver, ${LATENCY_MESSAGES} one at a time)`,
-      `p50 ${percentile(peerLatencies, 50)} ms, p99 ${percentile(peerLatencies, 99)} ms, max ${Math.max(...peerLatencies)} ms`,
+      `3. idle latency, peer (graphile-worker job → receiver, ${LATENCY_MESSAGES} one at a time, alternating with the product's)`,
+      `p50 ${percentile(peerLatencies, 50)} ms, p99 ${percentile(peerLatencies, 99)} ms, max ${Math.max(...peerLatencies)} ms; its enqueue (add_jobs) p50 ${percentile(peerEnqueues, 50)} / p99 ${percentile(peerEnqueues, 99)} ms`,
     );
   }
 }
@@ -91,6 +96,7 @@ export async function measureIdleLatency(
 function breakdown(paths: MessagePath[], output: string, row: Row) {
   const { byMessage, unnamed } = parseTrace(output);
   const steps: Record<string, number[]> = {};
+  const slowest: { total: number; steps: string }[] = [];
   for (const p of paths) {
     const traced = byMessage.get(p.messageId);
     if (!traced) continue;
@@ -105,16 +111,24 @@ function breakdown(paths: MessagePath[], output: string, row: Row) {
       arrived: p.arrived,
     };
     let previous = p.before;
+    const own: string[] = [];
     for (const step of STEPS) {
       const t = at[step];
       if (t === undefined) continue;
       (steps[step] ??= []).push(t - previous);
+      own.push(`${step} ${(t - previous).toFixed(1)}`);
       previous = t;
     }
+    slowest.push({ total: p.arrived - p.before, steps: own.join(", ") });
   }
   if (Object.keys(steps).length === 0) return;
   row(
     "3. idle latency breakdown, product (ms from the previous step, p50/p99)",
     STEPS.filter((s) => steps[s]).map((s) => `${s} ${percentile(steps[s]!, 50).toFixed(1)}/${percentile(steps[s]!, 99).toFixed(1)}`).join(", "),
   );
+  // The slowest 1 % (at least 2), step by step: where the tail is.
+  slowest.sort((a, b) => b.total - a.total);
+  for (const s of slowest.slice(0, Math.max(2, Math.ceil(slowest.length / 100)))) {
+    row(`3. idle latency, one of the slowest product messages (${s.total} ms)`, s.steps);
+  }
 }

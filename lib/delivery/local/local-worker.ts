@@ -8,6 +8,7 @@ import { secrets, type SecretBox } from "../../secrets";
 import { DUE_CHANNEL } from "../announce";
 import { attemptMessage, type AttemptOutcome, type DeliveryDeps } from "../attempt-message";
 import { claimDueMessages, extendClaims, nextDueAt, type ClaimedMessage } from "../claim-messages";
+import { claimDueReservingFirst, type IdleClaim, type IdleReservation } from "../claim-idle-send";
 import { calibrateDatabaseClock, databaseClock, preciseClock, type DatabaseClock } from "../database-clock";
 import { describeOutage, isDatabaseOutage } from "../database-outage";
 import { DEFAULT_CLAIM_TTL_MS, DEFAULT_RETRY_INTERVAL_MS, PACING_HORIZON_MS, THREAD_WAIT_MS } from "../policy/delivery-rules";
@@ -166,14 +167,17 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       const counts = Object.fromEntries([...perSite].map(([site, s]) => [site, s.count]));
       lastClaimAt = earliestDatabaseTime(deps.clock);
       traceDelivery("-", "claim-issued");
-      const claimed = await claimDueMessages(db, id, free, claimTtlMs, counts, full, [...inFlight.keys()]);
+      // An idle worker's claim also reserves its first message's send (claim-idle-send.ts).
+      const { claimed, reserved }: IdleClaim = inFlight.size === 0
+        ? await claimDueReservingFirst(db, deps.clock, id, free, claimTtlMs, deps.pacingHorizonMs, counts, full)
+        : { claimed: await claimDueMessages(db, id, free, claimTtlMs, counts, full, [...inFlight.keys()]) };
       for (const message of claimed) {
         traceDelivery(message.id, "claimed");
         const site = perSite.get(message.site.id) ?? { count: 0, threads: message.site.threads };
         site.threads = message.site.threads;
         site.count++;
         perSite.set(message.site.id, site);
-        run(message);
+        run(message, reserved?.messageId === message.id ? reserved.outcome : undefined);
       }
       if (claimed.length < free) return true;
     }
@@ -200,8 +204,8 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
     });
   }
 
-  function run(message: ClaimedMessage) {
-    const task = attemptMessage(deps, message)
+  function run(message: ClaimedMessage, reserved?: IdleReservation) {
+    const task = attemptMessage(deps, message, reserved)
       .then((outcome) => afterAttempt(outcome))
       .catch((error) => log(`attempt of message ${message.id} failed unexpectedly: ${describe(error)}`))
       .finally(() => {
