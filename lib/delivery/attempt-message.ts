@@ -20,7 +20,7 @@ import { withPayloadSignature } from "./sign-payload";
 import { recordOutcome, type AttemptResult, type OutcomeRecorder, type RecordedOutcome } from "./record-outcome";
 import { decideRetry, type RetryDecision } from "./policy/retry-decision";
 import { formatSeconds, type RetryPolicy } from "./policy/retry-policy";
-import { departureHold, emissionIntervalMs, HELD_MAX_RPS, holdDepartures, notBeforeLocal, releaseLease, reserveSend, reserveStartAgain, type DepartureHold, type StartBooker, type ThreadTaker } from "./reserve-send";
+import { departureHold, HELD_MAX_RPS, holdDepartures, notBeforeLocal, releaseLease, reserveSend, reserveStartAgain, type DepartureHold, type StartBooker, type ThreadTaker } from "./reserve-send";
 import { watchDeparture } from "../outbound/request-departures";
 import { failureDuration, sendRequest, type SendResult } from "./send-request";
 
@@ -116,7 +116,7 @@ export async function attemptMessage(deps: DeliveryDeps, message: ClaimedMessage
   traceDelivery(message.id, "reserved");
   let recorded = false;
   try {
-    const result = await observeAttempt(message, () => send(deps, message, request, reservation.startAt, reservation.holds));
+    const result = await observeAttempt(message, () => send(deps, message, request, reservation));
     if (result === "paused") {
       // The lease goes back in `finally`.
       await releaseUnsent(deps.db, message);
@@ -184,17 +184,15 @@ async function send(
   deps: DeliveryDeps,
   message: ClaimedMessage,
   prepared: OutgoingRequest,
-  reservedStart: number,
-  bookedHolds: DepartureHold[],
+  reserved: { startAt: number; booking: number; holds: DepartureHold[] },
 ): Promise<AttemptResult | "paused" | { kind: "postponed"; until: Date }> {
   const ctx = authContext(deps, message);
-  let startAt = reservedStart;
-  let holds = bookedHolds;
+  let { startAt, booking, holds } = reserved;
   let startedAt: Date;
   let signed: OutgoingRequest;
   for (let booked = 0; ; booked++) {
     // The start, or later when a departure hold applies to it (one may appear while waiting).
-    const notBefore = () => notBeforeLocal(message.site.id, startAt, holds, deps.clock.toLocal);
+    const notBefore = () => notBeforeLocal(message.site.id, startAt, booking, holds, deps.clock.toLocal);
     for (let localStart; deps.clock.now() < (localStart = notBefore()); ) {
       await new Promise((r) => setTimeout(r, localStart - deps.clock.now()));
     }
@@ -212,18 +210,17 @@ async function send(
     // Late again after MAX_LATE_BOOKINGS new starts: the machine is too busy for any start to be kept
     // (each booking's round trip alone outlasts the allowance). It goes out now, its departure hold
     // keeping the later sends back, rather than booking forever while its thread lease runs out.
-    if (!isLate(deps, message.site.rps, startAt, notBefore()) || booked >= MAX_LATE_BOOKINGS) break;
+    if (!isLate(deps, message.site.rps, startAt) || booked >= MAX_LATE_BOOKINGS) break;
     const again = await readingDatabaseClock(deps, () => reserveStartAgain(deps.db, message.site.id, message.site.rps, deps.bookStart));
     if (!again) return "paused";
     if (deps.lateStartWaitMs !== undefined && again.startAt - again.databaseNow > deps.lateStartWaitMs) {
       return { kind: "postponed", until: new Date(deps.clock.toLocal(again.startAt)) };
     }
-    startAt = again.startAt;
-    holds = again.holds;
+    ({ startAt, booking, holds } = again);
   }
   let response: SendResult;
   traceDelivery(message.id, "handed");
-  const departure = message.site.rps <= HELD_MAX_RPS ? watchDeparture(message.id, () => holdIfLate(deps, message.site, startAt, deps.clock.now())) : undefined;
+  const departure = message.site.rps <= HELD_MAX_RPS ? watchDeparture(message.id, () => holdIfLate(deps, message.site, startAt, booking, deps.clock.now())) : undefined;
   try {
     response = await sendRequest(signed, message.site.timeoutMs, deps.fetch, webhookSender(deps, message.site));
   } catch (error) {
@@ -240,20 +237,19 @@ async function send(
 }
 
 /**
- * Whether a send is too late to go out (it then books a new start). Where departure holds are kept
- * (reserve-send.ts), late on this process's clock by more than LATE_START_MS or one interval,
- * whichever is longer, up to MAX_HELD_LATENESS_MS (so its hold is written before another worker books
- * the send it binds, see PACING_HORIZON_MS): the holds pay for any lateness on the database's clock (they take the
- * departure at the clock's latest), and a send waking a timer's delay late on a loaded machine keeps
- * its start instead of wasting it; up to one interval late, the sends its hold makes wait are about
- * one. Elsewhere, late on the database's clock at its latest, as the 1 % margin alone must then cover
- * it. Never sampled, the clock knows no latest: late (booking again samples it).
+ * Whether a send is too late to go out (it then books a new start), on the database's clock at its
+ * latest. Where departure holds are kept (reserve-send.ts), more than MAX_HELD_LATENESS_MS after its
+ * booked start, a hold's wait included: up to there its own hold pays for the lateness (it binds one
+ * send, which it holds back by the excess over the margin), and it is written before another worker
+ * books the send it binds (see PACING_HORIZON_MS). A send that books again leaves its start unused,
+ * which is what a loaded machine's late timers cost (at 15 ms, half the rate at 100 rps beside a CPU
+ * hog). Elsewhere, more than LATE_START_MS, as the 1 % margin alone must then cover it. Never
+ * sampled, the clock knows no latest: late (booking again samples it).
  */
-function isLate(deps: DeliveryDeps, rps: number, startAt: number, notBefore: number): boolean {
+function isLate(deps: DeliveryDeps, rps: number, startAt: number): boolean {
   const latest = deps.clock.latestDatabaseNow();
   if (!Number.isFinite(latest)) return true;
-  if (rps > HELD_MAX_RPS) return latest - startAt > LATE_START_MS;
-  return deps.clock.now() - notBefore > Math.min(MAX_HELD_LATENESS_MS, Math.max(LATE_START_MS, emissionIntervalMs(rps)));
+  return latest - startAt > (rps > HELD_MAX_RPS ? LATE_START_MS : MAX_HELD_LATENESS_MS);
 }
 
 /**
@@ -261,8 +257,8 @@ function isLate(deps: DeliveryDeps, rps: number, startAt: number, notBefore: num
  * a second with the send rps bookings later, hold the later sends back (reserve-send.ts). The write
  * runs beside the exchange; a failure only loses the hold for other workers (logged, no request data).
  */
-function holdIfLate(deps: DeliveryDeps, site: ClaimedMessage["site"], startAt: number, departedAt: number) {
-  const hold = departureHold(site.rps, startAt, deps.clock.latestDatabaseNow(departedAt));
+function holdIfLate(deps: DeliveryDeps, site: ClaimedMessage["site"], startAt: number, booking: number, departedAt: number) {
+  const hold = departureHold(site.rps, startAt, booking, deps.clock.latestDatabaseNow(departedAt));
   if (!hold) return;
   holdDepartures(deps.db, site.id, hold, departedAt).catch((error: unknown) => {
     deps.log?.(`holding site ${site.id}'s later sends failed: ${error instanceof Error ? error.name : "error"}`);
