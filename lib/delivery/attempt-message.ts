@@ -20,7 +20,21 @@ import { withPayloadSignature } from "./sign-payload";
 import { recordOutcome, type AttemptResult, type OutcomeRecorder, type RecordedOutcome } from "./record-outcome";
 import { decideRetry, type RetryDecision } from "./policy/retry-decision";
 import { formatSeconds, type RetryPolicy } from "./policy/retry-policy";
-import { departureHold, HELD_MAX_RPS, holdDepartures, notBeforeLocal, releaseLease, reserveSend, reserveStartAgain, type DepartureHold, type StartBooker, type ThreadTaker } from "./reserve-send";
+import {
+  departureHold,
+  HELD_MAX_RPS,
+  holdDepartures,
+  notBeforeLocal,
+  readHolds,
+  recheckAt,
+  releaseLease,
+  reserveSend,
+  reserveStartAgain,
+  tookBooking,
+  type DepartureHold,
+  type StartBooker,
+  type ThreadTaker,
+} from "./reserve-send";
 import { watchDeparture } from "../outbound/request-departures";
 import { failureDuration, sendRequest, type SendResult } from "./send-request";
 
@@ -184,17 +198,26 @@ async function send(
   deps: DeliveryDeps,
   message: ClaimedMessage,
   prepared: OutgoingRequest,
-  reserved: { startAt: number; booking: number; holds: DepartureHold[] },
+  reserved: { startAt: number; booking: number; holds: DepartureHold[]; databaseNow: number },
 ): Promise<AttemptResult | "paused" | { kind: "postponed"; until: Date }> {
   const ctx = authContext(deps, message);
-  let { startAt, booking, holds } = reserved;
+  const { site } = message;
+  let { startAt, booking, holds, databaseNow: bookedAt } = reserved;
   let startedAt: Date;
   let signed: OutgoingRequest;
   for (let booked = 0; ; booked++) {
     // The start, or later when a departure hold applies to it (one may appear while waiting).
-    const notBefore = () => notBeforeLocal(message.site.id, startAt, booking, holds, deps.clock.toLocal);
-    for (let localStart; deps.clock.now() < (localStart = notBefore()); ) {
-      await new Promise((r) => setTimeout(r, localStart - deps.clock.now()));
+    const notBefore = () => notBeforeLocal(site.id, startAt, { booking, rps: site.rps }, holds, deps.clock.toLocal);
+    tookBooking(site.id, booking);
+    let recheck = recheckAt(site.id, { booking, rps: site.rps }, holds, bookedAt);
+    for (;;) {
+      await waitUntil(deps, notBefore);
+      if (recheck === null) break;
+      // The predecessor was held, and its hold on this send may be newer than this booking's read.
+      const at = recheck;
+      await waitUntil(deps, () => deps.clock.toLocal(at));
+      holds = (await readingDatabaseClock(deps, () => readHolds(deps.db, site.id))).holds;
+      recheck = null;
     }
     traceDelivery(message.id, "slot");
     const request = stamped(prepared, new Date());
@@ -210,13 +233,13 @@ async function send(
     // Late again after MAX_LATE_BOOKINGS new starts: the machine is too busy for any start to be kept
     // (each booking's round trip alone outlasts the allowance). It goes out now, its departure hold
     // keeping the later sends back, rather than booking forever while its thread lease runs out.
-    if (!isLate(deps, message.site.rps, startAt) || booked >= MAX_LATE_BOOKINGS) break;
+    if (!isLate(deps, site.rps, startAt, notBefore()) || booked >= MAX_LATE_BOOKINGS) break;
     const again = await readingDatabaseClock(deps, () => reserveStartAgain(deps.db, message.site.id, message.site.rps, deps.bookStart));
     if (!again) return "paused";
     if (deps.lateStartWaitMs !== undefined && again.startAt - again.databaseNow > deps.lateStartWaitMs) {
       return { kind: "postponed", until: new Date(deps.clock.toLocal(again.startAt)) };
     }
-    ({ startAt, booking, holds } = again);
+    ({ startAt, booking, holds, databaseNow: bookedAt } = again);
   }
   let response: SendResult;
   traceDelivery(message.id, "handed");
@@ -236,20 +259,28 @@ async function send(
   return answered(message, startedAt, response, signed);
 }
 
+/** Sleeps until this process's clock reaches `localTime()` (read again on waking: it may have moved on). */
+async function waitUntil(deps: DeliveryDeps, localTime: () => number): Promise<void> {
+  for (let at; deps.clock.now() < (at = localTime()); ) await new Promise((r) => setTimeout(r, at - deps.clock.now()));
+}
+
 /**
- * Whether a send is too late to go out (it then books a new start), on the database's clock at its
- * latest. Where departure holds are kept (reserve-send.ts), more than MAX_HELD_LATENESS_MS after its
- * booked start, a hold's wait included: up to there its own hold pays for the lateness (it binds one
- * send, which it holds back by the excess over the margin), and it is written before another worker
- * books the send it binds (see PACING_HORIZON_MS). A send that books again leaves its start unused,
- * which is what a loaded machine's late timers cost (at 15 ms, half the rate at 100 rps beside a CPU
- * hog). Elsewhere, more than LATE_START_MS, as the 1 % margin alone must then cover it. Never
- * sampled, the clock knows no latest: late (booking again samples it).
+ * Whether a send is too late to go out (it then books a new start). Where departure holds are kept
+ * (reserve-send.ts), handed more than MAX_HELD_LATENESS_MS after it was allowed to leave (its start,
+ * or the end of the holds that bind it), on this process's clock: up to there its own hold pays for
+ * the lateness (it binds one send, which it holds back by the excess over the margin), and that hold
+ * is in the pacing row before the send it binds is booked or, when this one was held, before that
+ * send leaves (it reads the row again, reserve-send.ts recheckAt). A send that books again leaves its
+ * start unused, which is what a loaded machine's late timers cost (at 15 ms, half the starts at 100
+ * rps beside a CPU hog were booked twice or more). Elsewhere, late on the database's clock at its
+ * latest by more than LATE_START_MS, as the 1 % margin alone must then cover it. Never sampled, the
+ * clock knows no latest: late (booking again samples it).
  */
-function isLate(deps: DeliveryDeps, rps: number, startAt: number): boolean {
+function isLate(deps: DeliveryDeps, rps: number, startAt: number, notBefore: number): boolean {
   const latest = deps.clock.latestDatabaseNow();
   if (!Number.isFinite(latest)) return true;
-  return latest - startAt > (rps > HELD_MAX_RPS ? LATE_START_MS : MAX_HELD_LATENESS_MS);
+  if (rps > HELD_MAX_RPS) return latest - startAt > LATE_START_MS;
+  return deps.clock.now() - notBefore > MAX_HELD_LATENESS_MS;
 }
 
 /**

@@ -32,8 +32,13 @@ import { executePrepared } from "../db/prepared";
  * died, until the lease expires.
  */
 const EMISSION_MARGIN = 0.01;
-/** A departure hold's extra wait beyond 1 s: the receiver's whole-millisecond stamps (Date.now()) and rounding. */
-export const RECEIVER_ALLOWANCE_MS = 2;
+/**
+ * A departure hold's extra wait beyond 1 s: the receiver's whole-millisecond stamps (Date.now()) and
+ * the jitter of its stamping. At 2 ms, with holds that bind one send each, 100 rps beside a CPU hog
+ * left every departure window at 100 but the bench's receiver counted up to 107 (it stamped requests
+ * up to 24 ms after they were written). Each held round sheds rps·I − 1 s − this (5 ms) of lateness.
+ */
+export const RECEIVER_ALLOWANCE_MS = 5;
 
 /**
  * Makes the statement's own transaction commit without waiting for its WAL flush. The site's pacing
@@ -107,24 +112,79 @@ const binds = (hold: DepartureHold, booking: number, startAt: number) => (hold.b
  * The local time before which the send with booking number `booking`, starting at `startAt`
  * (database clock), must not leave: its start, or the end of the holds that bind it (this process's,
  * on its own clock; other processes' as its booking read them, converted at the clock's latest).
+ * A hold on its predecessor (rps bookings before) binds it too, a second later: that one leaves
+ * after its hold ends, and so this one cannot leave before it even while its departure is unknown.
  */
 export function notBeforeLocal(
   siteId: string,
   startAt: number,
-  booking: number,
+  send: { booking: number; rps: number },
   booked: readonly DepartureHold[],
   toLocal: (databaseTime: number) => number,
 ): number {
+  const { booking } = send;
+  const predecessor = booking - send.rps;
   let until = toLocal(startAt);
-  for (const hold of localHolds.get(siteId) ?? []) if (hold.booking === booking && hold.localUntil > until) until = hold.localUntil;
-  for (const hold of booked) if (hold.writer !== THIS_PROCESS && binds(hold, booking, startAt)) until = Math.max(until, toLocal(hold.until));
+  for (const hold of localHolds.get(siteId) ?? []) {
+    if (hold.booking === booking) until = Math.max(until, hold.localUntil);
+    else if (hold.booking === predecessor) until = Math.max(until, hold.localUntil + HOLD_MS);
+  }
+  for (const hold of booked) {
+    if (hold.booking === predecessor) until = Math.max(until, toLocal(hold.until + HOLD_MS));
+    else if (hold.writer !== THIS_PROCESS && binds(hold, booking, startAt)) until = Math.max(until, toLocal(hold.until));
+  }
   return until;
 }
 
 /**
+ * How long after the end of the hold on a send the hold that send's departure sets is surely in the
+ * site's pacing row: it is handed to the HTTP client at most MAX_HELD_LATENESS_MS (200 ms) late and
+ * written well within the rest. The send rps bookings after an unheld one is booked this long after
+ * that one's start at the earliest (rps·I − the local worker's 500 ms horizon), which is why a booking
+ * sees such holds; a held one may leave later, so its successor reads the row again (recheckAt).
+ */
+const HOLD_VISIBLE_MS = 510;
+
+/** Booking numbers this process took lately, per site: its own sends' holds it knows at once. */
+const ownBookings = new Map<string, Set<number>>();
+const OWN_BOOKINGS_KEPT = 4096;
+
+/** Notes that this process took the booking (and so sends it, or leaves it unused). */
+export function tookBooking(siteId: string, booking: number): void {
+  let own = ownBookings.get(siteId);
+  if (!own) ownBookings.set(siteId, (own = new Set()));
+  own.add(booking);
+  // Sets iterate in insertion order: the oldest go first.
+  for (const old of own) {
+    if (own.size <= OWN_BOOKINGS_KEPT) break;
+    own.delete(old);
+  }
+}
+
+/**
+ * When (database clock) the send must read the site's holds again before it leaves, or null: when its
+ * predecessor (rps bookings before) was held and is another process's, whose hold for this send may
+ * have been written after this send's booking (`bookedAt`) read the row.
+ */
+export function recheckAt(siteId: string, send: { booking: number; rps: number }, booked: readonly DepartureHold[], bookedAt: number): number | null {
+  const predecessor = send.booking - send.rps;
+  if (ownBookings.get(siteId)?.has(predecessor)) return null;
+  let visible = -Infinity;
+  for (const hold of booked) if (hold.booking === predecessor) visible = Math.max(visible, hold.until + HOLD_VISIBLE_MS);
+  return visible > bookedAt ? visible : null;
+}
+
+/** The site's live holds as the pacing row has them now (no lock), with the database's clock. */
+export async function readHolds(db: Database, siteId: string): Promise<{ holds: DepartureHold[]; databaseNow: number }> {
+  const [row] = await executePrepared<{ holds: StoredHold[] | null; now_ms: number }>(db, sql`
+    select (select departure_holds from site_pacing where site_id = ${siteId}) as holds, extract(epoch from clock_timestamp())::float8 * 1000 as now_ms`);
+  return { holds: liveHolds(row!.holds, row!.now_ms), databaseNow: row!.now_ms };
+}
+
+/**
  * Records a hold (see departureHold) for this process's sends to the site at once (`departedLocal` on
- * this process's clock), and in the site's pacing row for everyone's later bookings. Expired holds
- * are dropped on the way.
+ * this process's clock), and in the site's pacing row for everyone's later bookings. Holds a second
+ * past their end are dropped on the way.
  */
 export async function holdDepartures(db: Database, siteId: string, hold: BookedHold, departedLocal: number): Promise<void> {
   holdLocally(siteId, hold, departedLocal);
@@ -132,7 +192,7 @@ export async function holdDepartures(db: Database, siteId: string, hold: BookedH
     update site_pacing set departure_holds = (
       select coalesce(jsonb_agg(h order by (h->>0)::float8), '[]'::jsonb) from (
         select h from jsonb_array_elements(coalesce(departure_holds, '[]'::jsonb) || jsonb_build_array(jsonb_build_array(${hold.from}::float8, ${hold.until}::float8, ${THIS_PROCESS}::text, ${hold.booking}::bigint))) h
-        where (h->>1)::float8 > extract(epoch from clock_timestamp())::float8 * 1000
+        where (h->>1)::float8 + ${HOLD_MS}::float8 > extract(epoch from clock_timestamp())::float8 * 1000
         order by (h->>0)::float8 desc limit ${MAX_HOLDS}
       ) live)
     from (select ${ASYNC_COMMIT}) async_commit
@@ -141,16 +201,19 @@ export async function holdDepartures(db: Database, siteId: string, hold: BookedH
 
 /** holdDepartures' part in this process: its own later sends see the hold at once. */
 export function holdLocally(siteId: string, hold: BookedHold, departedLocal: number): void {
-  const live = (localHolds.get(siteId) ?? []).filter((h) => h.localUntil > departedLocal);
+  const live = (localHolds.get(siteId) ?? []).filter((h) => h.localUntil + HOLD_MS > departedLocal);
   localHolds.set(siteId, [...live.slice(-(MAX_HOLDS - 1)), { booking: hold.booking, localUntil: departedLocal + HOLD_MS }]);
 }
 
 type StoredHold = [from: number, until: number, writer: string, booking?: number | null];
 
-/** The live holds among those a booking read. */
+/**
+ * The live holds among those a booking read: a hold lives until it ends and a second more, as the
+ * hold on its send's successor (see notBeforeLocal).
+ */
 function liveHolds(stored: StoredHold[] | null, databaseNow: number): DepartureHold[] {
   return (stored ?? [])
-    .filter(([, until]) => until > databaseNow)
+    .filter(([, until]) => until + HOLD_MS > databaseNow)
     .map(([from, until, writer, booking]) => ({ from, until, writer, booking: booking == null ? undefined : Number(booking) }));
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { departureHold, emissionIntervalMs, holdLocally, notBeforeLocal } from "@/lib/delivery/reserve-send";
+import { departureHold, emissionIntervalMs, holdLocally, notBeforeLocal, recheckAt, tookBooking } from "@/lib/delivery/reserve-send";
 import { maxInWindow } from "../../helpers/webhook-receiver";
 
 /** A seeded generator, so a failure reproduces. */
@@ -36,7 +36,7 @@ function departures(rps: number, count: number, lateness: () => number, holding:
       if (holding && hold) holdLocally(siteId, hold, event.at);
       continue;
     }
-    const allowed = holding ? notBeforeLocal(siteId, startAt, event.booking, [], same) : startAt;
+    const allowed = holding ? notBeforeLocal(siteId, startAt, { booking: event.booking, rps }, [], same) : startAt;
     schedule(allowed > event.at ? { ...event, at: allowed } : { ...event, at: event.at + lateness(), departs: true });
   }
   return out;
@@ -72,18 +72,19 @@ describe("departure holds", () => {
     const rps = 5;
     const interval = emissionIntervalMs(rps);
     const same = (t: number) => t;
-    // Booking 7, 30 ms late: 20 ms more than the 1 % margin (10 ms), so booking 12 must wait that much.
+    // Booking 7, 30 ms late: 25 ms more than the 1 % margin (10 ms) less the receiver's allowance
+    // (5 ms), so booking 12 must wait that much.
     const hold = departureHold(rps, 0, 7, 30)!;
-    expect(hold.until).toBeCloseTo(1032, 6);
+    expect(hold.until).toBeCloseTo(1035, 6);
     expect(hold.booking).toBe(12);
     const siteId = randomUUID();
     holdLocally(siteId, hold, 30);
-    expect(notBeforeLocal(siteId, 4 * interval, 11, [], same)).toBe(4 * interval);
-    expect(notBeforeLocal(siteId, 5 * interval, 12, [], same)).toBeCloseTo(1032, 6);
+    expect(notBeforeLocal(siteId, 4 * interval, { booking: 11, rps: 5 }, [], same)).toBe(4 * interval);
+    expect(notBeforeLocal(siteId, 5 * interval, { booking: 12, rps: 5 }, [], same)).toBeCloseTo(1035, 6);
     // The sends after it are bound by their own predecessors, not by this one.
-    expect(notBeforeLocal(siteId, 6 * interval, 13, [], same)).toBe(6 * interval);
+    expect(notBeforeLocal(siteId, 6 * interval, { booking: 13, rps: 5 }, [], same)).toBe(6 * interval);
     // Within the margin: no hold at all.
-    expect(departureHold(rps, 0, 7, 8)).toBeNull();
+    expect(departureHold(rps, 0, 7, 4)).toBeNull();
   });
 
   it("read from the pacing row bind by booking number, or by start when written without one", () => {
@@ -91,10 +92,32 @@ describe("departure holds", () => {
     const same = (t: number) => t;
     const siteId = randomUUID();
     const numbered = [{ from: 5 * interval - 1, until: 1032, booking: 12, writer: "another process" }];
-    expect(notBeforeLocal(siteId, 5 * interval, 12, numbered, same)).toBe(1032);
-    expect(notBeforeLocal(siteId, 6 * interval, 13, numbered, same)).toBe(6 * interval);
+    expect(notBeforeLocal(siteId, 5 * interval, { booking: 12, rps: 5 }, numbered, same)).toBe(1032);
+    expect(notBeforeLocal(siteId, 6 * interval, { booking: 13, rps: 5 }, numbered, same)).toBe(6 * interval);
     const unnumbered = [{ from: 5 * interval - 1, until: 1032, writer: "a process of the version before" }];
-    expect(notBeforeLocal(siteId, 5 * interval, 12, unnumbered, same)).toBe(1032);
-    expect(notBeforeLocal(siteId, 5.1 * interval, 13, unnumbered, same)).toBe(1032);
+    expect(notBeforeLocal(siteId, 5 * interval, { booking: 12, rps: 5 }, unnumbered, same)).toBe(1032);
+    expect(notBeforeLocal(siteId, 5.1 * interval, { booking: 13, rps: 5 }, unnumbered, same)).toBe(1032);
+  });
+
+  it("bind the send after a held one a second after its hold, before its departure is known", () => {
+    const same = (t: number) => t;
+    const siteId = randomUUID();
+    // Booking 12 may not leave before 1,035; so booking 17 (5 rps) leaves at 2,040 at the earliest.
+    const held = [{ from: 1009, until: 1035, booking: 12, writer: "another process" }];
+    expect(notBeforeLocal(siteId, 2020, { booking: 17, rps: 5 }, held, same)).toBe(2040);
+    holdLocally(siteId, { from: 1009, until: 1035, booking: 12 }, 30);
+    expect(notBeforeLocal(siteId, 2020, { booking: 17, rps: 5 }, [], same)).toBe(2040);
+  });
+
+  it("make a send read the row again when its held predecessor is another process's and may have left after its booking", () => {
+    const siteId = randomUUID();
+    const held = [{ from: 1009, until: 1035, booking: 12, writer: "another process" }];
+    // Its hold on booking 17 is in the row by 1,035 + 510 ms.
+    expect(recheckAt(siteId, { booking: 17, rps: 5 }, held, 1500)).toBe(1545);
+    expect(recheckAt(siteId, { booking: 17, rps: 5 }, held, 1600)).toBeNull();
+    expect(recheckAt(siteId, { booking: 18, rps: 5 }, held, 1500)).toBeNull();
+    // This process's own predecessor: its hold is known here at once.
+    tookBooking(siteId, 12);
+    expect(recheckAt(siteId, { booking: 17, rps: 5 }, held, 1500)).toBeNull();
   });
 });
