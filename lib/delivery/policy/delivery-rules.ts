@@ -16,7 +16,8 @@ export const DEFAULT_CLAIM_TTL_MS = 30_000;
  * after a late one is booked at least 510 ms after that one's start: by then the late one (at most
  * MAX_HELD_LATENESS_MS late when handed to the HTTP client) has left and its departure hold is in the
  * site's pacing row, which the booking reads, whichever worker books it. (At 750 ms, two workers at
- * 5 rps beside a CPU hog missed a hold now and then.)
+ * 5 rps beside a CPU hog missed a hold now and then.) A late one that was itself held may leave later;
+ * its successor then reads the row again before it leaves (reserve-send.ts recheckAt).
  */
 export const PACING_HORIZON_MS = 500;
 /**
