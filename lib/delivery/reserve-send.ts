@@ -93,9 +93,10 @@ const HOLD_MS = 1000 + RECEIVER_ALLOWANCE_MS;
  */
 export const HELD_MAX_RPS = 1000;
 /**
- * The most live holds a site keeps (the latest, by start): a hold lives about a second, so up to a
- * site of this rps every late departure's hold is kept; above it, with most sends late, the oldest go
- * first (their sends are the likeliest to have left already).
+ * The most live holds a site keeps (the latest, by start): a hold lives its wait and a second more
+ * (as its send's successor's, see notBeforeLocal), about 2 s, so up to a site of half this rps every
+ * late departure's hold is kept; above it, with most sends late, the oldest go first (their sends and
+ * successors are the likeliest to have left already).
  */
 const MAX_HOLDS = 256;
 
