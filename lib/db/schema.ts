@@ -402,11 +402,14 @@ export const sitePacing = pgTable("site_pacing", {
   theoreticalArrivalAt: timestamp("theoretical_arrival_at", { withTimezone: true })
     .defaultNow()
     .notNull(),
+  /** How many starts the site has booked, ever: a start's booking number is the count before it (reserve-send.ts). */
+  bookedStarts: bigint("booked_starts", { mode: "number" }).default(0).notNull(),
   /**
-   * The site's live departure holds (reserve-send.ts): [from, until] pairs in ms since epoch on the
-   * database's clock; a send whose start is at or after `from` leaves no earlier than `until`.
+   * The site's live departure holds (reserve-send.ts): [from, until, writer, booking] in ms since
+   * epoch on the database's clock; the send with that booking number leaves no earlier than `until`
+   * (a hold without one, written before booking numbers, binds every send starting at or after `from`).
    */
-  departureHolds: jsonb("departure_holds").$type<[number, number][]>(),
+  departureHolds: jsonb("departure_holds").$type<[number, number, string, number?][]>(),
 });
 
 /**

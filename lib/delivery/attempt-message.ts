@@ -20,7 +20,21 @@ import { withPayloadSignature } from "./sign-payload";
 import { recordOutcome, type AttemptResult, type OutcomeRecorder, type RecordedOutcome } from "./record-outcome";
 import { decideRetry, type RetryDecision } from "./policy/retry-decision";
 import { formatSeconds, type RetryPolicy } from "./policy/retry-policy";
-import { departureHold, emissionIntervalMs, HELD_MAX_RPS, holdDepartures, notBeforeLocal, releaseLease, reserveSend, reserveStartAgain, type DepartureHold, type StartBooker, type ThreadTaker } from "./reserve-send";
+import {
+  departureHold,
+  HELD_MAX_RPS,
+  holdDepartures,
+  notBeforeLocal,
+  readHolds,
+  recheckAt,
+  releaseLease,
+  reserveSend,
+  reserveStartAgain,
+  tookBooking,
+  type DepartureHold,
+  type StartBooker,
+  type ThreadTaker,
+} from "./reserve-send";
 import type { IdleReservation } from "./claim-idle-send";
 import { watchDeparture } from "../outbound/request-departures";
 import { failureDuration, sendRequest, type SendResult } from "./send-request";
@@ -128,7 +142,7 @@ export async function attemptMessage(
   traceDelivery(message.id, "reserved");
   let recorded = false;
   try {
-    const result = await observeAttempt(message, () => send(deps, message, request, reservation.startAt, reservation.holds));
+    const result = await observeAttempt(message, () => send(deps, message, request, reservation));
     if (result === "paused") {
       // The lease goes back in `finally`.
       await releaseUnsent(deps.db, message);
@@ -196,19 +210,26 @@ async function send(
   deps: DeliveryDeps,
   message: ClaimedMessage,
   prepared: OutgoingRequest,
-  reservedStart: number,
-  bookedHolds: DepartureHold[],
+  reserved: { startAt: number; booking: number; holds: DepartureHold[]; databaseNow: number },
 ): Promise<AttemptResult | "paused" | { kind: "postponed"; until: Date }> {
   const ctx = authContext(deps, message);
-  let startAt = reservedStart;
-  let holds = bookedHolds;
+  const { site } = message;
+  let { startAt, booking, holds, databaseNow: bookedAt } = reserved;
   let startedAt: Date;
   let signed: OutgoingRequest;
   for (let booked = 0; ; booked++) {
     // The start, or later when a departure hold applies to it (one may appear while waiting).
-    const notBefore = () => notBeforeLocal(message.site.id, startAt, holds, deps.clock.toLocal);
-    for (let localStart; deps.clock.now() < (localStart = notBefore()); ) {
-      await new Promise((r) => setTimeout(r, localStart - deps.clock.now()));
+    const notBefore = () => notBeforeLocal(site.id, startAt, { booking, rps: site.rps }, holds, deps.clock.toLocal);
+    tookBooking(site.id, booking);
+    let recheck = recheckAt(site.id, { booking, rps: site.rps }, holds, bookedAt);
+    for (;;) {
+      await waitUntil(deps, notBefore);
+      if (recheck === null) break;
+      // The predecessor was held, and its hold on this send may be newer than this booking's read.
+      const at = recheck;
+      await waitUntil(deps, () => deps.clock.toLocal(at));
+      holds = (await readingDatabaseClock(deps, () => readHolds(deps.db, site.id))).holds;
+      recheck = null;
     }
     traceDelivery(message.id, "slot");
     const request = stamped(prepared, new Date());
@@ -224,18 +245,17 @@ async function send(
     // Late again after MAX_LATE_BOOKINGS new starts: the machine is too busy for any start to be kept
     // (each booking's round trip alone outlasts the allowance). It goes out now, its departure hold
     // keeping the later sends back, rather than booking forever while its thread lease runs out.
-    if (!isLate(deps, message.site.rps, startAt, notBefore()) || booked >= MAX_LATE_BOOKINGS) break;
+    if (!isLate(deps, site.rps, startAt, notBefore()) || booked >= MAX_LATE_BOOKINGS) break;
     const again = await readingDatabaseClock(deps, () => reserveStartAgain(deps.db, message.site.id, message.site.rps, deps.bookStart));
     if (!again) return "paused";
     if (deps.lateStartWaitMs !== undefined && again.startAt - again.databaseNow > deps.lateStartWaitMs) {
       return { kind: "postponed", until: new Date(deps.clock.toLocal(again.startAt)) };
     }
-    startAt = again.startAt;
-    holds = again.holds;
+    ({ startAt, booking, holds, databaseNow: bookedAt } = again);
   }
   let response: SendResult;
   traceDelivery(message.id, "handed");
-  const departure = message.site.rps <= HELD_MAX_RPS ? watchDeparture(message.id, () => holdIfLate(deps, message.site, startAt, deps.clock.now())) : undefined;
+  const departure = message.site.rps <= HELD_MAX_RPS ? watchDeparture(message.id, () => holdIfLate(deps, message.site, startAt, booking, deps.clock.now())) : undefined;
   try {
     response = await sendRequest(signed, message.site.timeoutMs, deps.fetch, webhookSender(deps, message.site));
   } catch (error) {
@@ -251,21 +271,28 @@ async function send(
   return answered(message, startedAt, response, signed);
 }
 
+/** Sleeps until this process's clock reaches `localTime()` (read again on waking: it may have moved on). */
+async function waitUntil(deps: DeliveryDeps, localTime: () => number): Promise<void> {
+  for (let at; deps.clock.now() < (at = localTime()); ) await new Promise((r) => setTimeout(r, at - deps.clock.now()));
+}
+
 /**
  * Whether a send is too late to go out (it then books a new start). Where departure holds are kept
- * (reserve-send.ts), late on this process's clock by more than LATE_START_MS or one interval,
- * whichever is longer, up to MAX_HELD_LATENESS_MS (so its hold is written before another worker books
- * the send it binds, see PACING_HORIZON_MS): the holds pay for any lateness on the database's clock (they take the
- * departure at the clock's latest), and a send waking a timer's delay late on a loaded machine keeps
- * its start instead of wasting it; up to one interval late, the sends its hold makes wait are about
- * one. Elsewhere, late on the database's clock at its latest, as the 1 % margin alone must then cover
- * it. Never sampled, the clock knows no latest: late (booking again samples it).
+ * (reserve-send.ts), handed more than MAX_HELD_LATENESS_MS after it was allowed to leave (its start,
+ * or the end of the holds that bind it), on this process's clock: up to there its own hold pays for
+ * the lateness (it binds one send, which it holds back by the excess over the margin), and that hold
+ * is in the pacing row before the send it binds is booked or, when this one was held, before that
+ * send leaves (it reads the row again, reserve-send.ts recheckAt). A send that books again leaves its
+ * start unused, which is what a loaded machine's late timers cost (at 15 ms, half the starts at 100
+ * rps beside a CPU hog were booked twice or more). Elsewhere, late on the database's clock at its
+ * latest by more than LATE_START_MS, as the 1 % margin alone must then cover it. Never sampled, the
+ * clock knows no latest: late (booking again samples it).
  */
 function isLate(deps: DeliveryDeps, rps: number, startAt: number, notBefore: number): boolean {
   const latest = deps.clock.latestDatabaseNow();
   if (!Number.isFinite(latest)) return true;
   if (rps > HELD_MAX_RPS) return latest - startAt > LATE_START_MS;
-  return deps.clock.now() - notBefore > Math.min(MAX_HELD_LATENESS_MS, Math.max(LATE_START_MS, emissionIntervalMs(rps)));
+  return deps.clock.now() - notBefore > MAX_HELD_LATENESS_MS;
 }
 
 /**
@@ -273,8 +300,8 @@ function isLate(deps: DeliveryDeps, rps: number, startAt: number, notBefore: num
  * a second with the send rps bookings later, hold the later sends back (reserve-send.ts). The write
  * runs beside the exchange; a failure only loses the hold for other workers (logged, no request data).
  */
-function holdIfLate(deps: DeliveryDeps, site: ClaimedMessage["site"], startAt: number, departedAt: number) {
-  const hold = departureHold(site.rps, startAt, deps.clock.latestDatabaseNow(departedAt));
+function holdIfLate(deps: DeliveryDeps, site: ClaimedMessage["site"], startAt: number, booking: number, departedAt: number) {
+  const hold = departureHold(site.rps, startAt, booking, deps.clock.latestDatabaseNow(departedAt));
   if (!hold) return;
   holdDepartures(deps.db, site.id, hold, departedAt).catch((error: unknown) => {
     deps.log?.(`holding site ${site.id}'s later sends failed: ${error instanceof Error ? error.name : "error"}`);

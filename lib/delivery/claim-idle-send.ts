@@ -3,7 +3,7 @@ import type { Database } from "../db";
 import { executePrepared } from "../db/prepared";
 import { claimableNow, claimedMessageOf, claimedRows, dueChoice, type ClaimedMessage, type ClaimRow } from "./claim-messages";
 import type { DatabaseClock } from "./database-clock";
-import { EMISSION_MARGIN, liveHolds, type ReserveOutcome } from "./reserve-send";
+import { EMISSION_MARGIN, liveHolds, type ReserveOutcome, type StoredHold } from "./reserve-send";
 
 /** What the claim reserved for its first message: a thread and a start, or no start (the site is booked beyond the horizon, or being deactivated). */
 export type IdleReservation = Extract<ReserveOutcome, { kind: "reserved" | "booked" }>;
@@ -47,7 +47,8 @@ export async function claimDueReservingFirst(
       start_ms: number | null;
       now_ms: number | null;
       booked_ms: number | null;
-      reserved_holds: [number, number, string][] | null;
+      booking: string | null;
+      reserved_holds: StoredHold[] | null;
     }
   >(db, sql`
     ${dueChoice(limit, inFlight, fullSites, holding)}, picked as (
@@ -74,18 +75,20 @@ export async function claimDueReservingFirst(
         for update skip locked
       ) l
     ), locked as (
-      select p.theoretical_arrival_at as tat, p.departure_holds from site_pacing p
+      select p.theoretical_arrival_at as tat, p.booked_starts, p.departure_holds from site_pacing p
       where p.site_id = (select site_id from first) and exists (select 1 from free)
       for update
     ), grant_ as (
-      select l.tat, l.now, l.departure_holds, greatest(l.tat, l.now) as first_start,
+      select l.tat, l.now, l.booked_starts, l.departure_holds, greatest(l.tat, l.now) as first_start,
         l.tat <= l.now + ${horizonMs}::float8 * interval '1 millisecond' as granted,
         -- emissionIntervalMs(rps), in the same float8 arithmetic.
         (1000 / f.rps::float8) * ${1 + EMISSION_MARGIN}::float8 as interval_ms
       -- The clock is read here, once the row is locked.
-      from (select tat, departure_holds, clock_timestamp() as now from locked) l cross join first f
+      from (select tat, booked_starts, departure_holds, clock_timestamp() as now from locked) l cross join first f
     ), booked as (
-      update site_pacing p set theoretical_arrival_at = g.first_start + g.interval_ms * interval '1 millisecond'
+      -- The start's booking number is the count of starts booked before it (reserve-send.ts, departure holds).
+      update site_pacing p set theoretical_arrival_at = g.first_start + g.interval_ms * interval '1 millisecond',
+        booked_starts = g.booked_starts + 1
       from grant_ g where p.site_id = (select site_id from first) and g.granted
       returning p.site_id
     ), lease as (
@@ -98,7 +101,7 @@ export async function claimDueReservingFirst(
       select f.id as message_id, f.attempt_no, (select id from free) as lease_id, g.granted,
         extract(epoch from g.first_start)::float8 * 1000 as start_ms, extract(epoch from g.now)::float8 * 1000 as now_ms,
         case when g.tat < 'infinity' then extract(epoch from g.tat - g.now)::float8 * 1000 end as booked_ms,
-        g.departure_holds
+        g.booked_starts::text as booking, g.departure_holds
       from first f join grant_ g on true
     ), claimed as (
       update webhook_messages m
@@ -113,7 +116,7 @@ export async function claimDueReservingFirst(
     )
     -- booked and lease run to completion though unread (PostgreSQL's rule for WITH).
     ${claimedRows(
-      sql`, r.granted, r.lease_id, r.start_ms, r.now_ms, r.booked_ms, r.departure_holds as reserved_holds`,
+      sql`, r.granted, r.lease_id, r.start_ms, r.now_ms, r.booked_ms, r.booking, r.departure_holds as reserved_holds`,
       sql`left join reservation r on r.message_id = c.id`,
     )}`);
   const claimed = rows.map((r) => claimedMessageOf(r, claimToken));
@@ -121,7 +124,14 @@ export async function claimDueReservingFirst(
   if (!row) return { claimed };
   clock.sample(row.now_ms!, sentAt);
   const outcome: IdleReservation = row.granted
-    ? { kind: "reserved", leaseId: Number(row.lease_id), startAt: row.start_ms!, databaseNow: row.now_ms!, holds: liveHolds(row.reserved_holds, row.now_ms!) }
+    ? {
+        kind: "reserved",
+        leaseId: Number(row.lease_id),
+        startAt: row.start_ms!,
+        booking: Number(row.booking),
+        databaseNow: row.now_ms!,
+        holds: liveHolds(row.reserved_holds, row.now_ms!),
+      }
     : { kind: "booked", retryInMs: Math.max(50, (row.booked_ms ?? 0) - horizonMs) };
   return { claimed, reserved: { messageId: row.id, outcome } };
 }

@@ -11,23 +11,35 @@ import { addThreadSlots } from "./thread-slots";
  * interval I per request, and a request's start is max(TAT, now). I is 1 % longer than 1/rps, so the
  * starts of any rps + 1 consecutive bookings span rps·I = 1,010 ms.
  *
- * Starts are what is booked; what the receiver counts is when requests left. A send whose request
- * left d ms after its start (the moment undici wrote it, lib/outbound/request-departures.ts) could
- * share a second with the send rps bookings later once d > rps·I − 1,000 ms. So such a late
- * departure sets a departure hold (departureHold): every send booked at or after its start + rps·I
- * (so every send at least rps bookings later) leaves no earlier than its departure + 1 s +
- * RECEIVER_ALLOWANCE_MS. The hold is kept in this process at once and in the site's pacing row, which
- * every booking reads, so another worker's later bookings see it too (see PACING_HORIZON_MS for why
- * they are booked after it is written). A send that waited for a hold holds the next round in turn,
- * by the excess of its lateness over the margin, so a late departure's effect fades out within a few
- * seconds instead of being paid by every later send. Sends that are not late cost nothing more.
+ * Starts are what is booked; what the receiver counts is when requests left. Every start has a
+ * booking number (the site's count of starts booked before it, `site_pacing.booked_starts`), and the
+ * window holds if every send leaves at least 1 s after the send rps booking numbers before it: any
+ * rps + 1 sends include two whose numbers differ by a multiple of rps, m·rps, and those left at least
+ * m seconds apart. A send on time is that far from it already (rps starts span rps·I = 1,010 ms). A
+ * send whose request left d ms after its start (the moment undici wrote it,
+ * lib/outbound/request-departures.ts) with d > rps·I − 1,000 ms sets a departure hold
+ * (departureHold): the send with its booking number + rps leaves no earlier than its departure + 1 s
+ * + RECEIVER_ALLOWANCE_MS. Only that one send: the sends between are bound by their own predecessors,
+ * so a late send is made up by the ones after it instead of holding them all back (a hold on every
+ * start from its start + rps·I, as before, made each round wait for the latest departure of the
+ * round before, and lateness piled up: 274 ms of median wait at 100 rps beside a CPU hog). The hold
+ * is kept in this process at once and in the site's pacing row, which every booking reads, so
+ * another worker's later bookings see it too (see PACING_HORIZON_MS for why they are booked after it
+ * is written). A send that waited for a hold holds its successor in turn, by the excess of its
+ * lateness over the margin, so a late departure's effect fades out along its chain. Sends that are
+ * not late cost nothing more.
  *
  * threads are slot rows (site_leases): a send holds one slot until it releases it or, if its worker
  * died, until the lease expires.
  */
 export const EMISSION_MARGIN = 0.01;
-/** A departure hold's extra wait beyond 1 s: the receiver's whole-millisecond stamps (Date.now()) and rounding. */
-export const RECEIVER_ALLOWANCE_MS = 2;
+/**
+ * A departure hold's extra wait beyond 1 s: the receiver's whole-millisecond stamps (Date.now()) and
+ * the jitter of its stamping. At 2 ms, with holds that bind one send each, 100 rps beside a CPU hog
+ * left every departure window at 100 but the bench's receiver counted up to 107 (it stamped requests
+ * up to 24 ms after they were written). Each held round sheds rps·I − 1 s − this (5 ms) of lateness.
+ */
+export const RECEIVER_ALLOWANCE_MS = 5;
 
 /**
  * Makes the statement's own transaction commit without waiting for its WAL flush. The site's pacing
@@ -43,26 +55,32 @@ export function emissionIntervalMs(rps: number): number {
 }
 
 /**
- * Sends starting at or after `from` leave no earlier than `until` (ms, on the database's clock);
- * `writer` is the process that set it (which applies its own holds on its own clock instead).
+ * The send with booking number `booking` leaves no earlier than `until` (ms, on the database's
+ * clock). `from` is when that send starts at the earliest; a hold read without a booking number
+ * (written before there were any) binds every send starting at or after it. `writer` is the process
+ * that set it (which applies its own holds on its own clock instead).
  */
 export interface DepartureHold {
   from: number;
   until: number;
+  booking?: number;
   writer?: string;
 }
 
+/** A hold as this version sets it: on one booking number. */
+export type BookedHold = DepartureHold & { booking: number };
+
 /**
- * The hold a departure sets: the send rps bookings after this one starts at startAt + rps·I at the
- * earliest (consecutive starts are at least I apart), and must leave a second (plus the allowance)
- * after this one did; none when its start is that late already. `departedAt` on the database's clock,
- * at its latest.
+ * The hold a departure sets (`booking`: the late send's booking number): the send rps bookings after
+ * it starts at startAt + rps·I at the earliest (consecutive starts are at least I apart), and must
+ * leave a second (plus the allowance) after this one did; none when its start is that late already.
+ * `departedAt` on the database's clock, at its latest.
  */
-export function departureHold(rps: number, startAt: number, departedAt: number): DepartureHold | null {
-  // A millisecond early against float rounding: holding one send too many only makes it wait.
-  const from = startAt + Math.round(rps) * emissionIntervalMs(rps) - 1;
+export function departureHold(rps: number, startAt: number, booking: number, departedAt: number): BookedHold | null {
+  // A millisecond early against float rounding: it only says when the bound send starts at the earliest.
+  const from = startAt + rps * emissionIntervalMs(rps) - 1;
   const until = departedAt + HOLD_MS;
-  return until > from + 1 ? { from, until } : null;
+  return until > from + 1 ? { from, until, booking: booking + rps } : null;
 }
 
 /** How long after a late departure the send rps bookings later may leave. */
@@ -75,40 +93,108 @@ const HOLD_MS = 1000 + RECEIVER_ALLOWANCE_MS;
  * path pays nothing.
  */
 export const HELD_MAX_RPS = 1000;
-/** The most live holds a site keeps (the latest, by start): far more than a second of late departures at a site of HELD_MAX_RPS. */
+/**
+ * The most live holds a site keeps (the latest, by start): a hold lives its wait and a second more
+ * (as its send's successor's, see notBeforeLocal), about 2 s, so up to a site of half this rps every
+ * late departure's hold is kept; above it, with most sends late, the oldest go first (their sends and
+ * successors are the likeliest to have left already).
+ */
 const MAX_HOLDS = 256;
 
 /** This process, as the writer of the holds it stores. */
 const THIS_PROCESS = randomUUID();
 
 /** The holds this process set, per site, with `until` on its own clock: its own sends see them at once, and without the clock's uncertainty. */
-const localHolds = new Map<string, { from: number; localUntil: number }[]>();
+const localHolds = new Map<string, { booking: number; localUntil: number }[]>();
+
+/** Whether a hold binds the send with this booking number and start. */
+const binds = (hold: DepartureHold, booking: number, startAt: number) => (hold.booking === undefined ? startAt >= hold.from : hold.booking === booking);
 
 /**
- * The local time before which a send starting at `startAt` (database clock) must not leave: its start,
- * or the latest end of the holds that apply to that start (this process's, on its own clock; other
- * processes' as its booking read them, converted at the clock's latest). Each hold binds only the
- * sends at least rps bookings after the late one.
+ * The local time before which the send with booking number `booking`, starting at `startAt`
+ * (database clock), must not leave: its start, or the end of the holds that bind it (this process's,
+ * on its own clock; other processes' as its booking read them, converted at the clock's latest).
+ * A hold on its predecessor (rps bookings before) binds it too, a second later: that one leaves
+ * after its hold ends, and so this one cannot leave before it even while its departure is unknown.
  */
-export function notBeforeLocal(siteId: string, startAt: number, booked: readonly DepartureHold[], toLocal: (databaseTime: number) => number): number {
+export function notBeforeLocal(
+  siteId: string,
+  startAt: number,
+  send: { booking: number; rps: number },
+  booked: readonly DepartureHold[],
+  toLocal: (databaseTime: number) => number,
+): number {
+  const { booking } = send;
+  const predecessor = booking - send.rps;
   let until = toLocal(startAt);
-  for (const hold of localHolds.get(siteId) ?? []) if (startAt >= hold.from && hold.localUntil > until) until = hold.localUntil;
-  for (const hold of booked) if (hold.writer !== THIS_PROCESS && startAt >= hold.from) until = Math.max(until, toLocal(hold.until));
+  for (const hold of localHolds.get(siteId) ?? []) {
+    if (hold.booking === booking) until = Math.max(until, hold.localUntil);
+    else if (hold.booking === predecessor) until = Math.max(until, hold.localUntil + HOLD_MS);
+  }
+  for (const hold of booked) {
+    if (hold.booking === predecessor) until = Math.max(until, toLocal(hold.until + HOLD_MS));
+    else if (hold.writer !== THIS_PROCESS && binds(hold, booking, startAt)) until = Math.max(until, toLocal(hold.until));
+  }
   return until;
 }
 
 /**
- * Records a hold (see departureHold) for this process's sends to the site at once (`departedLocal` on
- * this process's clock), and in the site's pacing row for everyone's later bookings. Expired holds
- * are dropped on the way.
+ * How long after the end of the hold on a send the hold that send's departure sets is surely in the
+ * site's pacing row: it is handed to the HTTP client at most MAX_HELD_LATENESS_MS (200 ms) late and
+ * written well within the rest. The send rps bookings after an unheld one is booked this long after
+ * that one's start at the earliest (rps·I − the local worker's 500 ms horizon), which is why a booking
+ * sees such holds; a held one may leave later, so its successor reads the row again (recheckAt).
  */
-export async function holdDepartures(db: Database, siteId: string, hold: DepartureHold, departedLocal: number): Promise<void> {
+const HOLD_VISIBLE_MS = 510;
+
+/** Booking numbers this process took lately, per site: its own sends' holds it knows at once. */
+const ownBookings = new Map<string, Set<number>>();
+const OWN_BOOKINGS_KEPT = 4096;
+
+/** Notes that this process took the booking (and so sends it, or leaves it unused). */
+export function tookBooking(siteId: string, booking: number): void {
+  let own = ownBookings.get(siteId);
+  if (!own) ownBookings.set(siteId, (own = new Set()));
+  own.add(booking);
+  // Sets iterate in insertion order: the oldest go first.
+  for (const old of own) {
+    if (own.size <= OWN_BOOKINGS_KEPT) break;
+    own.delete(old);
+  }
+}
+
+/**
+ * When (database clock) the send must read the site's holds again before it leaves, or null: when its
+ * predecessor (rps bookings before) was held and is another process's, whose hold for this send may
+ * have been written after this send's booking (`bookedAt`) read the row.
+ */
+export function recheckAt(siteId: string, send: { booking: number; rps: number }, booked: readonly DepartureHold[], bookedAt: number): number | null {
+  const predecessor = send.booking - send.rps;
+  if (ownBookings.get(siteId)?.has(predecessor)) return null;
+  let visible = -Infinity;
+  for (const hold of booked) if (hold.booking === predecessor) visible = Math.max(visible, hold.until + HOLD_VISIBLE_MS);
+  return visible > bookedAt ? visible : null;
+}
+
+/** The site's live holds as the pacing row has them now (no lock), with the database's clock. */
+export async function readHolds(db: Database, siteId: string): Promise<{ holds: DepartureHold[]; databaseNow: number }> {
+  const [row] = await executePrepared<{ holds: StoredHold[] | null; now_ms: number }>(db, sql`
+    select (select departure_holds from site_pacing where site_id = ${siteId}) as holds, extract(epoch from clock_timestamp())::float8 * 1000 as now_ms`);
+  return { holds: liveHolds(row!.holds, row!.now_ms), databaseNow: row!.now_ms };
+}
+
+/**
+ * Records a hold (see departureHold) for this process's sends to the site at once (`departedLocal` on
+ * this process's clock), and in the site's pacing row for everyone's later bookings. Holds a second
+ * past their end are dropped on the way.
+ */
+export async function holdDepartures(db: Database, siteId: string, hold: BookedHold, departedLocal: number): Promise<void> {
   holdLocally(siteId, hold, departedLocal);
   await executePrepared(db, sql`
     update site_pacing set departure_holds = (
       select coalesce(jsonb_agg(h order by (h->>0)::float8), '[]'::jsonb) from (
-        select h from jsonb_array_elements(coalesce(departure_holds, '[]'::jsonb) || jsonb_build_array(jsonb_build_array(${hold.from}::float8, ${hold.until}::float8, ${THIS_PROCESS}::text))) h
-        where (h->>1)::float8 > extract(epoch from clock_timestamp())::float8 * 1000
+        select h from jsonb_array_elements(coalesce(departure_holds, '[]'::jsonb) || jsonb_build_array(jsonb_build_array(${hold.from}::float8, ${hold.until}::float8, ${THIS_PROCESS}::text, ${hold.booking}::bigint))) h
+        where (h->>1)::float8 + ${HOLD_MS}::float8 > extract(epoch from clock_timestamp())::float8 * 1000
         order by (h->>0)::float8 desc limit ${MAX_HOLDS}
       ) live)
     from (select ${ASYNC_COMMIT}) async_commit
@@ -116,14 +202,21 @@ export async function holdDepartures(db: Database, siteId: string, hold: Departu
 }
 
 /** holdDepartures' part in this process: its own later sends see the hold at once. */
-export function holdLocally(siteId: string, hold: DepartureHold, departedLocal: number): void {
-  const live = (localHolds.get(siteId) ?? []).filter((h) => h.localUntil > departedLocal);
-  localHolds.set(siteId, [...live.slice(-(MAX_HOLDS - 1)), { from: hold.from, localUntil: departedLocal + HOLD_MS }]);
+export function holdLocally(siteId: string, hold: BookedHold, departedLocal: number): void {
+  const live = (localHolds.get(siteId) ?? []).filter((h) => h.localUntil + HOLD_MS > departedLocal);
+  localHolds.set(siteId, [...live.slice(-(MAX_HOLDS - 1)), { booking: hold.booking, localUntil: departedLocal + HOLD_MS }]);
 }
 
-/** The live holds among those a booking read. */
-export function liveHolds(stored: [number, number, string][] | null, databaseNow: number): DepartureHold[] {
-  return (stored ?? []).filter(([, until]) => until > databaseNow).map(([from, until, writer]) => ({ from, until, writer }));
+export type StoredHold = [from: number, until: number, writer: string, booking?: number | null];
+
+/**
+ * The live holds among those a booking read: a hold lives until it ends and a second more, as the
+ * hold on its send's successor (see notBeforeLocal).
+ */
+export function liveHolds(stored: StoredHold[] | null, databaseNow: number): DepartureHold[] {
+  return (stored ?? [])
+    .filter(([, until]) => until + HOLD_MS > databaseNow)
+    .map(([from, until, writer, booking]) => ({ from, until, writer, booking: booking == null ? undefined : Number(booking) }));
 }
 
 export interface SendReservation {
@@ -142,8 +235,8 @@ export interface SendReservation {
 export type ReserveOutcome =
   /** The claim expired and another worker holds the message now. */
   | { kind: "lost" }
-  /** `startAt` is on the database's clock, as is `databaseNow` (read as the statement ended). */
-  | { kind: "reserved"; leaseId: number; startAt: number; databaseNow: number; holds: DepartureHold[] }
+  /** `startAt` is on the database's clock, as is `databaseNow` (read as the statement ended); `booking` is the start's booking number. */
+  | { kind: "reserved"; leaseId: number; startAt: number; booking: number; databaseNow: number; holds: DepartureHold[] }
   /** Every thread of the site is busy. */
   | { kind: "no-thread" }
   /** The site is not active (or is being deactivated): nothing is reserved, see pause-site.ts. */
@@ -187,7 +280,7 @@ export async function reserveSend(
     }
     const leaseId = thread.leaseId;
     const start = await book(r.siteId, r.rps, r.horizonMs);
-    if (start.startAt != null) return { kind: "reserved", leaseId, startAt: start.startAt, databaseNow: start.databaseNow, holds: start.holds };
+    if (start.startAt != null) return { kind: "reserved", leaseId, startAt: start.startAt, booking: start.booking!, databaseNow: start.databaseNow, holds: start.holds };
     await unreserve(db, r, leaseId);
     return { kind: "booked", retryInMs: Math.max(50, (start.bookedMs ?? 0) - r.horizonMs) };
   }
@@ -314,6 +407,8 @@ function coalescePerSite<Q, A>(keyOf: (q: Q) => string, maxBatch: number, run: (
 export interface BookedStarts {
   /** Consecutive starts on the database's clock, one interval apart; fewer than asked (none) when the horizon is reached. */
   starts: number[];
+  /** The first start's booking number (the next ones follow it). */
+  firstBooking: number;
   databaseNow: number;
   /** How far ahead the site is booked (ms) after this booking; null while it is being deactivated. */
   bookedMs: number | null;
@@ -329,22 +424,23 @@ export interface BookedStarts {
 export async function bookStarts(db: Database, siteId: string, rps: number, horizonMs: number, count: number): Promise<BookedStarts> {
   const interval = emissionIntervalMs(rps);
   for (;;) {
-    const [row] = await executePrepared<{ first_ms: number; granted: number; now_ms: number; booked_ms: number | null; holds: [number, number, string][] | null }>(db, sql`
+    const [row] = await executePrepared<{ first_ms: number; granted: number; first_booking: string; now_ms: number; booked_ms: number | null; holds: StoredHold[] | null }>(db, sql`
       with locked as (
-        select theoretical_arrival_at as tat, departure_holds from site_pacing where site_id = ${siteId} for update
+        select theoretical_arrival_at as tat, booked_starts, departure_holds from site_pacing where site_id = ${siteId} for update
       ), grant_ as (
-        select l.tat, l.now, greatest(l.tat, l.now) as first, l.departure_holds,
+        select l.tat, l.now, greatest(l.tat, l.now) as first, l.booked_starts, l.departure_holds,
           case when l.tat <= l.now + ${horizonMs}::float8 * interval '1 millisecond'
             then least(${count}::float8, floor(extract(epoch from (l.now + ${horizonMs}::float8 * interval '1 millisecond' - greatest(l.tat, l.now))) * 1000 / ${interval}::float8) + 1)::int
             else 0 end as granted
         -- The clock is read here, once the row is locked.
-        from (select tat, departure_holds, clock_timestamp() as now from locked) l
+        from (select tat, booked_starts, departure_holds, clock_timestamp() as now from locked) l
       ), booked as (
-        update site_pacing p set theoretical_arrival_at = g.first + g.granted * ${interval}::float8 * interval '1 millisecond'
+        update site_pacing p set theoretical_arrival_at = g.first + g.granted * ${interval}::float8 * interval '1 millisecond',
+          booked_starts = g.booked_starts + g.granted
         from grant_ g where p.site_id = ${siteId} and g.granted > 0
         returning p.site_id
       )
-      select extract(epoch from first)::float8 * 1000 as first_ms, granted, extract(epoch from now)::float8 * 1000 as now_ms,
+      select extract(epoch from first)::float8 * 1000 as first_ms, granted, booked_starts as first_booking, extract(epoch from now)::float8 * 1000 as now_ms,
         case when tat < 'infinity' then extract(epoch from tat - now)::float8 * 1000 end as booked_ms,
         departure_holds as holds,
         ${ASYNC_COMMIT} as async_commit
@@ -353,7 +449,7 @@ export async function bookStarts(db: Database, siteId: string, rps: number, hori
       const starts = Array.from({ length: row.granted }, (_, i) => row.first_ms + i * interval);
       // Once this booking took starts, the site is booked up to its last one.
       const bookedMs = row.granted > 0 ? row.first_ms + row.granted * interval - row.now_ms : row.booked_ms;
-      return { starts, databaseNow: row.now_ms, bookedMs, holds: liveHolds(row.holds, row.now_ms) };
+      return { starts, firstBooking: Number(row.first_booking), databaseNow: row.now_ms, bookedMs, holds: liveHolds(row.holds, row.now_ms) };
     }
     // The site's first booking (or the first since it was activated again): its row, then again.
     await executePrepared(db, sql`
@@ -365,12 +461,12 @@ export type StartBooker = (
   siteId: string,
   rps: number,
   horizonMs: number,
-) => Promise<{ startAt: number | null; databaseNow: number; bookedMs: number | null; holds: DepartureHold[] }>;
+) => Promise<{ startAt: number | null; booking: number | null; databaseNow: number; bookedMs: number | null; holds: DepartureHold[] }>;
 
 /** One start per call, one statement each. */
 export const bookEachStart: (db: Database) => StartBooker = (db) => async (siteId, rps, horizonMs) => {
-  const { starts, databaseNow, bookedMs, holds } = await bookStarts(db, siteId, rps, horizonMs, 1);
-  return { startAt: starts[0] ?? null, databaseNow, bookedMs, holds };
+  const { starts, firstBooking, databaseNow, bookedMs, holds } = await bookStarts(db, siteId, rps, horizonMs, 1);
+  return { startAt: starts[0] ?? null, booking: starts[0] == null ? null : firstBooking, databaseNow, bookedMs, holds };
 };
 
 /**
@@ -386,8 +482,14 @@ export function startBooker(db: Database, maxBatch = 100): StartBooker {
     maxBatch,
     async (batch) => {
       const { siteId, rps, horizonMs } = batch[0]!;
-      const { starts, databaseNow, bookedMs, holds } = await bookStarts(db, siteId, rps, horizonMs, batch.length);
-      return batch.map((_, i) => ({ startAt: starts[i] ?? null, databaseNow, bookedMs: starts[i] == null ? bookedMs : null, holds }));
+      const { starts, firstBooking, databaseNow, bookedMs, holds } = await bookStarts(db, siteId, rps, horizonMs, batch.length);
+      return batch.map((_, i) => ({
+        startAt: starts[i] ?? null,
+        booking: starts[i] == null ? null : firstBooking + i,
+        databaseNow,
+        bookedMs: starts[i] == null ? bookedMs : null,
+        holds,
+      }));
     },
   );
   return (siteId, rps, horizonMs) => booker({ siteId, rps, horizonMs });
@@ -452,7 +554,7 @@ export async function reserveStartAgain(
   siteId: string,
   rps: number,
   book: StartBooker = bookEachStart(db),
-): Promise<{ startAt: number; databaseNow: number; holds: DepartureHold[] } | null> {
-  const { startAt, databaseNow, holds } = await book(siteId, rps, ANY_HORIZON_MS);
-  return startAt == null ? null : { startAt, databaseNow, holds };
+): Promise<{ startAt: number; booking: number; databaseNow: number; holds: DepartureHold[] } | null> {
+  const { startAt, booking, databaseNow, holds } = await book(siteId, rps, ANY_HORIZON_MS);
+  return startAt == null || booking == null ? null : { startAt, booking, databaseNow, holds };
 }

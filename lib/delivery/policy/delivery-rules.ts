@@ -16,20 +16,24 @@ export const DEFAULT_CLAIM_TTL_MS = 30_000;
  * after a late one is booked at least 510 ms after that one's start: by then the late one (at most
  * MAX_HELD_LATENESS_MS late when handed to the HTTP client) has left and its departure hold is in the
  * site's pacing row, which the booking reads, whichever worker books it. (At 750 ms, two workers at
- * 5 rps beside a CPU hog missed a hold now and then.)
+ * 5 rps beside a CPU hog missed a hold now and then.) A late one that was itself held may leave later;
+ * its successor then reads the row again before it leaves (reserve-send.ts recheckAt).
  */
 export const PACING_HORIZON_MS = 500;
-/** The most a send of a site with departure holds may be late on its own clock before it books a new start (attempt-message.ts). */
+/**
+ * The most a send of a site with departure holds may be handed to the HTTP client after its booked
+ * start (a hold's wait included, on the database's clock at its latest) before it books a new start
+ * (attempt-message.ts); up to there its own departure hold pays for the lateness.
+ */
 export const MAX_HELD_LATENESS_MS = 200;
 /** How long an attempt waits for one of its site's threads before giving the message back. */
 export const THREAD_WAIT_MS = 2_000;
 /**
- * How late after its reserved start (or the end of a departure hold it waited for) a send may still be
- * handed to the HTTP client, on the database's clock and counting what this process does not know
- * about that clock (database-clock.ts). A send later than this (a busy event loop, a slow token fetch)
- * reserves a new start instead. Lateness up to here, and whatever comes after it until the request is
- * written, is paid for by departure holds (reserve-send.ts); this bound keeps the sends a hold makes
- * wait few, so they do not leave in a bunch.
+ * How late after its reserved start a send of a site without departure holds (above HELD_MAX_RPS,
+ * reserve-send.ts) may still be handed to the HTTP client, on the database's clock and counting what
+ * this process does not know about that clock (database-clock.ts): the 1 % margin alone covers it. A
+ * send later than this (a busy event loop, a slow token fetch) reserves a new start instead. Sites
+ * with holds use MAX_HELD_LATENESS_MS.
  */
 export const LATE_START_MS = 15;
 /**

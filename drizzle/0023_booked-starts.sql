@@ -1,0 +1,1 @@
+ALTER TABLE "site_pacing" ADD COLUMN "booked_starts" bigint DEFAULT 0 NOT NULL;
