@@ -93,6 +93,8 @@ describe("claimDueReservingFirst: an idle worker's claim reserves its first send
     expect(next.claimed.map((m) => m.id)).toEqual([c]);
     if (next.reserved?.outcome.kind !== "reserved") throw new Error("not reserved");
     expect(next.reserved.outcome.startAt - reserved.outcome.startAt).toBeCloseTo(emissionIntervalMs(site.rps), 3);
+    // Booking numbers count on from siteSentToBefore's start (0), as reserveSend's do: departure holds bind by them.
+    expect([reserved.outcome.booking, next.reserved.outcome.booking]).toEqual([1, 2]);
   });
 
   it("an interrupted attempt (started, its claim lapsed) is claimed as interrupted and reserves nothing; the next message gets the reservation", async () => {
