@@ -75,7 +75,6 @@ export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]):
     return {
       message_id: message.id,
       claim_token: message.claimToken,
-      attempt_id: message.attempt.id,
       attempt_no: attemptNo,
       status,
       retry,
@@ -92,7 +91,7 @@ export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]):
   });
   const recorded = await executePrepared<{ id: string; next_ms: number | null; failing_since_ms: number | null }>(db, sql`
     with outcome as (
-      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as o(message_id uuid, claim_token uuid, attempt_id bigint,
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as o(message_id uuid, claim_token uuid,
         attempt_no smallint, status delivery_status, retry boolean, retry_in_ms float8, started_at timestamptz,
         response_code int, duration_ms int, error text, response_excerpt text, request jsonb, lease_id bigint,
         deactivate_after_ms float8)
@@ -118,8 +117,9 @@ export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]):
         finished_at = msg.now,
         response_code = o.response_code, duration_ms = o.duration_ms,
         error = o.error, response_excerpt = o.response_excerpt, request = o.request
+      -- The current attempt by (message, number), through that index (an array, as above).
       from outcome o join msg on msg.id = o.message_id
-      where a.id = o.attempt_id and a.id = any(array(select attempt_id from outcome))
+      where a.message_id = o.message_id and a.attempt_no = o.attempt_no and a.message_id = any(array(select message_id from outcome))
         and a.created_at >= ${attemptsNotBefore(outcomes.map((o) => o.message.createdAt))}::timestamptz
       returning a.id, a.site_id, a.created_at, a.status, a.duration_ms
     ), rollup as (
