@@ -127,6 +127,7 @@ export async function attemptMessage(deps: DeliveryDeps, message: ClaimedMessage
       return result;
     }
     const outcome = await record(deps, message, result, reservation.leaseId);
+    traceDelivery(message.id, "recorded");
     recorded = true;
     return outcome;
   } finally {
