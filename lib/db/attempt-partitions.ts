@@ -134,6 +134,18 @@ export function attemptsNotBefore(messagesCreatedAt: (Date | undefined)[]): stri
 }
 
 /**
+ * An upper bound for the `created_at` of the current attempts of messages created at these times:
+ * a first attempt is stamped with its message's time (which the app's clock gave, possibly ahead of
+ * the database's), a later one with the database's clock when its predecessor was recorded, so none
+ * is later than `greatest(now(), bound)`. With it a statement skips the days ahead (7 partitions)
+ * too. A millisecond up, as the times came back rounded down to one; "infinity" when one is unknown.
+ */
+export function attemptsNotAfter(messagesCreatedAt: (Date | undefined)[]): string {
+  const max = Math.max(...messagesCreatedAt.map((d) => (d ? d.getTime() + 1 : Infinity)));
+  return Number.isFinite(max) ? new Date(max).toISOString() : "infinity";
+}
+
+/**
  * Whether an error is a partition DDL giving up on its lock (lock_timeout, or chosen as a deadlock's
  * victim): nothing was changed, and trying again later does it.
  */

@@ -153,6 +153,7 @@ export async function attemptMessage(
       return result;
     }
     const outcome = await record(deps, message, result, reservation.leaseId);
+    traceDelivery(message.id, "recorded");
     recorded = true;
     return outcome;
   } finally {

@@ -53,19 +53,16 @@ export async function claimDueReservingFirst(
   >(db, sql`
     ${dueChoice(limit, inFlight, fullSites, holding)}, picked as (
       -- The locked row as it is now (a concurrent change re-read), so its started mark is current.
-      select m.id, m.site_id, m.created_at, m.next_attempt_at, m.attempt_started_at from webhook_messages m
+      select m.id, m.site_id, m.created_at, m.next_attempt_at, m.attempts, m.attempt_started_at from webhook_messages m
       where m.id = any(array(select id from chosen)) and ${claimableNow}
       for update of m skip locked
     ), first as (
-      -- An interrupted attempt is recorded first, with no send: its message reserves nothing here.
-      select p.id, p.site_id, a.attempt_no, s.threads, s.rps, s.timeout_ms
+      -- An interrupted attempt (started, not recorded) is recorded first, with no send: its message
+      -- reserves nothing here. The current attempt is read off the message, as claimedRows reads it.
+      select p.id, p.site_id, p.attempts + 1 as attempt_no, s.threads, s.rps, s.timeout_ms
       from picked p
       join trusted_sites s on s.id = p.site_id
-      join lateral (
-        select attempt_no, started_at from webhook_attempts
-        where message_id = p.id and created_at >= p.created_at order by attempt_no desc limit 1
-      ) a on true
-      where p.attempt_started_at is null and a.started_at is null
+      where p.attempt_started_at is null
       order by p.next_attempt_at limit 1
     ), free as (
       select l.id from first f cross join lateral (
@@ -111,8 +108,8 @@ export async function claimDueReservingFirst(
         attempt_started_at = case when r.granted then clock_timestamp() else m.attempt_started_at end
       from picked p left join reservation r on r.message_id = p.id
       where m.id = p.id and m.id = any(array(select id from picked))
-      -- The started mark as it was before this statement: the reserved message's attempt is not interrupted.
-      returning m.id, m.site_id, m.customer_id, m.action, m.payload, m.created_at, p.attempt_started_at
+      -- The count and started mark as they were before this statement: the reserved message's attempt is not interrupted.
+      returning m.id, m.site_id, m.customer_id, m.action, m.payload, m.created_at, p.attempts, p.attempt_started_at
     )
     -- booked and lease run to completion though unread (PostgreSQL's rule for WITH).
     ${claimedRows(

@@ -11,7 +11,7 @@ import type { BodyEncoding, HttpMethod } from "../trusted-sites/request-shape";
 import type { StoredClientCertificate } from "../trusted-sites/stored-client-certificate";
 import type { StoredHeader } from "../trusted-sites/stored-headers";
 
-/** A claimed message with what its attempt needs: the current attempt row and the site as it is now. */
+/** A claimed message with what its attempt needs: its current attempt (read off the message) and the site as it is now. */
 export interface ClaimedMessage {
   id: string;
   claimToken: string;
@@ -20,7 +20,7 @@ export interface ClaimedMessage {
   payload: unknown;
   createdAt: Date;
   attempt: {
-    id: number;
+    /** The current attempt's number: its row is found by (message, number), see record-outcome.ts. */
     attemptNo: number;
     /** The previous holder reserved a send slot and never recorded a result. */
     interrupted: boolean;
@@ -88,6 +88,9 @@ const unclaimed = sql`(m.locked_until is null or m.locked_until <= clock_timesta
 export const siteSendable = sql`m.site_id not in (select id from trusted_sites where status <> 'active')`;
 
 /**
+ * (webhook_due_candidates, migration 0025, repeats `unclaimed`, `siteSendable` and this test for the
+ * local worker's claim: a change here is a new migration there.)
+ *
  * At a site that delivers in order per customer (DESIGN §3), a message is next in its customer's
  * line: no other in-flight message of the same site and customer was created before it, and none is
  * claimed (being sent) now. Other sites pass on the first test, a hashed subplan over the few
@@ -140,13 +143,11 @@ export function claimDueMessages(
  */
 export function dueChoice(limit: number, inFlight: Record<string, number>, fullSites: string[], holding: string[]): SQL {
   return sql`with candidates as (
-          -- now() (the statement's start), not clock_timestamp(): a bound the due index can range-scan in
-          -- order, stopping at the limit, instead of reading every message in flight.
-          select m.id, m.site_id, m.next_attempt_at from webhook_messages m
-          where m.status in (${IN_FLIGHT_SQL}) and m.next_attempt_at <= now() and ${unclaimed}
-            and m.site_id <> all(${uuidArray(fullSites)}::uuid[]) and m.id <> all(${uuidArray(holding)}::uuid[])
-            and ${siteSendable} and ${nextInLine}
-          order by m.next_attempt_at limit ${limit * 4 + 50}
+          -- Due (by now(), the statement's start, a bound the due index range-scans in order, stopping at
+          -- the cap), unclaimed, sendable and next in line: migration 0025 (a function, so that its plan
+          -- is that ordered scan whatever the table's statistics were when this statement was prepared).
+          select c.id, c.site_id, c.next_attempt_at
+          from webhook_due_candidates(${limit * 4 + 50}, ${uuidArray(fullSites)}::uuid[], ${uuidArray(holding)}::uuid[]) c
         ), room as (
           -- Per candidate site (once, not per candidate): its threads less what is busy, which is at
           -- least this worker's own sends there and at least the slots any worker holds now. Two
@@ -191,7 +192,7 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
       set locked_until = clock_timestamp() + ${ttlMs}::float8 * interval '1 millisecond', locked_by = ${claimToken}
       -- An array, so both lookups go through the primary key (as a join the planner may read the whole table).
       where m.id = any(array(${candidates}))
-      returning m.id, m.site_id, m.customer_id, m.action, m.payload, m.created_at, m.attempt_started_at
+      returning m.id, m.site_id, m.customer_id, m.action, m.payload, m.created_at, m.attempts, m.attempt_started_at
     )
     ${claimedRows()}`);
   return rows.map((r) => claimedMessageOf(r, claimToken));
@@ -199,7 +200,8 @@ async function claim(db: Database, candidates: SQL, claimToken: string, ttlMs: n
 
 /**
  * The claim statement's answer, read from its `claimed` CTE (the updated messages' id, site_id,
- * customer_id, action, payload, created_at and attempt_started_at as they were before the claim),
+ * customer_id, action, payload, created_at, and attempts and attempt_started_at as they were before
+ * the claim),
  * with each one's current attempt and its site's columns; `extra` adds columns (after a comma),
  * `from` joins.
  */
@@ -208,20 +210,18 @@ export function claimedRows(extra: SQL = sql``, from: SQL = sql``): SQL {
     -- A claim lost to a database crash only means the message is claimed again.
     select ${ASYNC_COMMIT} as async_commit, c.id, c.customer_id, c.action, c.payload,
       extract(epoch from c.created_at)::float8 * 1000 as created_ms,
-      -- The start is marked on the message (reserve-send.ts); on the attempt row by earlier versions.
-      a.id as attempt_id, a.attempt_no, extract(epoch from coalesce(c.attempt_started_at, a.started_at))::float8 * 1000 as started_ms,
-      coalesce(pg_postmaster_start_time() > coalesce(c.attempt_started_at, a.started_at), false) as database_restarted,
+      -- The current attempt is read off the message, not its row (which would mean probing every day
+      -- partition from the message's day on): attempts counts those started, and one started and not
+      -- yet recorded is marked (attempt_started_at, reserve-send.ts); otherwise the next is queued.
+      c.attempts + case when c.attempt_started_at is null then 1 else 0 end as attempt_no,
+      extract(epoch from c.attempt_started_at)::float8 * 1000 as started_ms,
+      coalesce(pg_postmaster_start_time() > c.attempt_started_at, false) as database_restarted,
       -- The site's columns under the names claimedSite reads (its id as site_id: the message's is id).
       s.id as site_id, s.name, s.url, s.content_type as "contentType", s.http_method as "httpMethod", s.body_encoding as "bodyEncoding",
       s.headers, s.client_certificate as "clientCertificate", s.auth_method as "authMethod", s.auth_params as "authParams",
       s.signing_secrets as "signingSecrets", s.rps, s.threads, s.timeout_ms as "timeoutMs", s.retry_policy as "retryPolicy"${extra}
     from claimed c
     join trusted_sites s on s.id = c.site_id
-    join lateral (
-      -- No attempt is older than its message: the bound skips the day partitions before it.
-      select id, attempt_no, started_at from webhook_attempts
-      where message_id = c.id and created_at >= c.created_at order by attempt_no desc limit 1
-    ) a on true
     ${from}`;
 }
 
@@ -235,7 +235,6 @@ export function claimedMessageOf(r: ClaimRow, claimToken: string): ClaimedMessag
     payload: r.payload,
     createdAt: new Date(r.created_ms),
     attempt: {
-      id: Number(r.attempt_id),
       attemptNo: Number(r.attempt_no),
       interrupted: r.started_ms != null,
       startedAt: r.started_ms == null ? null : new Date(r.started_ms),
@@ -245,15 +244,13 @@ export function claimedMessageOf(r: ClaimRow, claimToken: string): ClaimedMessag
   };
 }
 
-/** A row of the claim statement: the message, its current attempt and its site's columns. */
+/** A row of the claim statement: the message, its current attempt's number and start, and its site's columns. */
 export type ClaimRow = Omit<ClaimedSiteRow, "id"> & {
   id: string;
   customer_id: string;
   action: string;
   payload: unknown;
   created_ms: number;
-  /** A bigint, which postgres.js returns as a string. */
-  attempt_id: string;
   attempt_no: number;
   /** When the current attempt was started (epoch ms), null when it was not: set means it was interrupted. */
   started_ms: number | null;

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db";
-import { attemptsNotBefore } from "../db/attempt-partitions";
+import { attemptsNotAfter, attemptsNotBefore } from "../db/attempt-partitions";
 import { executePrepared } from "../db/prepared";
 import { addToAttemptMinutes } from "./attempt-minutes";
 import type { ClaimedMessage } from "./claim-messages";
@@ -32,7 +32,7 @@ export type RecordedOutcome =
   | { kind: "lost" };
 
 export interface OutcomeToRecord {
-  /** With `createdAt`, the attempt's update skips the day partitions before its message was created. */
+  /** With `createdAt`, the attempt's update skips the day partitions before its message was created and the days ahead. */
   message: Pick<ClaimedMessage, "id" | "claimToken" | "attempt"> & Partial<Pick<ClaimedMessage, "createdAt">>;
   result: AttemptResult;
   options: {
@@ -75,7 +75,6 @@ export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]):
     return {
       message_id: message.id,
       claim_token: message.claimToken,
-      attempt_id: message.attempt.id,
       attempt_no: attemptNo,
       status,
       retry,
@@ -90,9 +89,10 @@ export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]):
       deactivate_after_ms: options.deactivateAfterMs ?? null,
     };
   });
+  const createdAt = outcomes.map((o) => o.message.createdAt);
   const recorded = await executePrepared<{ id: string; next_ms: number | null; failing_since_ms: number | null }>(db, sql`
     with outcome as (
-      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as o(message_id uuid, claim_token uuid, attempt_id bigint,
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as o(message_id uuid, claim_token uuid,
         attempt_no smallint, status delivery_status, retry boolean, retry_in_ms float8, started_at timestamptz,
         response_code int, duration_ms int, error text, response_excerpt text, request jsonb, lease_id bigint,
         deactivate_after_ms float8)
@@ -118,9 +118,11 @@ export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]):
         finished_at = msg.now,
         response_code = o.response_code, duration_ms = o.duration_ms,
         error = o.error, response_excerpt = o.response_excerpt, request = o.request
+      -- The current attempt by (message, number), through that index (an array, as above).
       from outcome o join msg on msg.id = o.message_id
-      where a.id = o.attempt_id and a.id = any(array(select attempt_id from outcome))
-        and a.created_at >= ${attemptsNotBefore(outcomes.map((o) => o.message.createdAt))}::timestamptz
+      where a.message_id = o.message_id and a.attempt_no = o.attempt_no and a.message_id = any(array(select message_id from outcome))
+        and a.created_at >= ${attemptsNotBefore(createdAt)}::timestamptz
+        and a.created_at <= greatest(now(), ${attemptsNotAfter(createdAt)}::timestamptz)
       returning a.id, a.site_id, a.created_at, a.status, a.duration_ms
     ), rollup as (
       ${addToAttemptMinutes(sql`attempt`)}

@@ -268,6 +268,12 @@ export async function reserveSend(
     const thread = await take(r);
     if (!thread.held) return { kind: "lost" };
     if (!thread.active) return { kind: "paused" };
+    if (thread.noPacingRow) {
+      await addPacingRow(db, r.siteId);
+      continue;
+    }
+    // A thread was free but no start within the horizon: nothing was taken.
+    if (thread.start && thread.start.startAt == null) return { kind: "booked", retryInMs: Math.max(50, (thread.start.bookedMs ?? 0) - r.horizonMs) };
     if (thread.leaseId == null) {
       // A site's slot rows are added once per process and thread limit, not on every busy answer.
       const slots = `${r.siteId}:${r.threads}`;
@@ -279,7 +285,8 @@ export async function reserveSend(
       continue;
     }
     const leaseId = thread.leaseId;
-    const start = await book(r.siteId, r.rps, r.horizonMs);
+    // A taker that books too (threadTaker) answered with the start; another books it now.
+    const start = thread.start ?? (await book(r.siteId, r.rps, r.horizonMs));
     if (start.startAt != null) return { kind: "reserved", leaseId, startAt: start.startAt, booking: start.booking!, databaseNow: start.databaseNow, holds: start.holds };
     await unreserve(db, r, leaseId);
     return { kind: "booked", retryInMs: Math.max(50, (start.bookedMs ?? 0) - r.horizonMs) };
@@ -295,9 +302,17 @@ export interface ThreadAnswer {
   active: boolean;
   /** The slot taken; null when every thread of the site is busy (or its slot rows are missing). */
   leaseId: number | null;
+  /**
+   * Its start, when the taker books too (takeThreadsAndStarts): null `startAt` when a thread was free
+   * but the site is booked beyond the horizon (or being deactivated), and then no thread was taken.
+   */
+  start?: { startAt: number | null; booking: number | null; databaseNow: number; bookedMs: number | null; holds: DepartureHold[] };
+  /** The taker books too and the site has no pacing row yet: nothing was taken (add it, then ask again). */
+  noPacingRow?: boolean;
 }
 
 type ThreadRequest = Pick<SendReservation, "siteId" | "threads" | "leaseTtlMs" | "messageId" | "claimToken" | "attemptNo">;
+type ThreadAndStartRequest = ThreadRequest & Pick<SendReservation, "rps" | "horizonMs">;
 
 /**
  * For each request (sends to one or more sites), in one statement: a free thread slot of its site for
@@ -357,18 +372,123 @@ export async function takeThreads(db: Database, requests: ThreadRequest[]): Prom
   });
 }
 
+/**
+ * takeThreads and bookStarts in one statement (one round trip fewer between a claim and a send): for
+ * each request still held, a free thread slot of its site and, in the same transaction, a start of
+ * the site's pacing (consecutive starts one interval apart, the sends to a site in the order asked,
+ * as many as begin within the horizon). Only the requests that get both take the slot and are
+ * marked started; one that would have had a slot but no start takes nothing and is told how far the
+ * site is booked. The pacing rows are locked after the slots (skip locked, never waited for), in site
+ * order, so two batches cannot deadlock; the clock is read once a row is locked. A site being
+ * deactivated (TAT infinite) grants no start, as in bookStarts.
+ */
+export async function takeThreadsAndStarts(db: Database, requests: ThreadAndStartRequest[]): Promise<ThreadAnswer[]> {
+  const rows = requests.map((r, i) => ({
+    i, site_id: r.siteId, threads: r.threads, lease_ttl_ms: r.leaseTtlMs, message_id: r.messageId, claim_token: r.claimToken, attempt_no: r.attemptNo,
+    interval_ms: emissionIntervalMs(r.rps), horizon_ms: r.horizonMs,
+  }));
+  const answers = await executePrepared<{
+    i: number; held: boolean; active: boolean; lease_id: string | null; offered: boolean; no_pacing: boolean; start_ms: number | null;
+    now_ms: number | null; tat_ms: number | null; last_ms: number | null; booking: string | null; holds: StoredHold[] | null;
+  }>(db, sql`
+    with req as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        as r(i int, site_id uuid, threads int, lease_ttl_ms float8, message_id uuid, claim_token uuid, attempt_no smallint, interval_ms float8, horizon_ms float8)
+    ), active as (
+      select id from trusted_sites where id = any(array(select site_id from req)) and status = 'active'
+    ), held as (
+      -- Through the primary key (an array): as a plain join the planner, guessing 100 requests, reads the whole table.
+      select r.i, r.site_id, r.message_id, r.attempt_no, r.lease_ttl_ms, row_number() over (partition by r.site_id order by r.i) as k
+      from req r join webhook_messages m on m.id = r.message_id and m.locked_by = r.claim_token
+      where m.id = any(array(select message_id from req))
+    ), wanted as (
+      select h.site_id, count(*) as n, (select min(threads) from req where req.site_id = h.site_id) as threads
+      from held h where h.site_id in (select id from active) group by h.site_id
+    ), free as (
+      -- One scan per site: a slot locked here is not skipped by a second scan of this statement.
+      select f.id, f.site_id, row_number() over (partition by f.site_id order by f.slot) as k
+      from wanted w cross join lateral (
+        select l.id, l.site_id, l.slot from site_leases l
+        where l.site_id = w.site_id and l.slot < w.threads and l.expires_at <= clock_timestamp()
+        order by l.slot limit w.n
+        for update skip locked
+      ) f
+    ), offered as (
+      select h.i, h.site_id, h.message_id, h.attempt_no, h.lease_ttl_ms, h.k, free.id as lease_id
+      from held h join free on free.site_id = h.site_id and free.k = h.k
+    ), asked as (
+      select o.site_id, count(*) as n, min(r.interval_ms) as interval_ms, min(r.horizon_ms) as horizon_ms
+      from offered o join req r on r.i = o.i group by o.site_id
+    ), pacing as (
+      select p.site_id, p.theoretical_arrival_at as tat, p.booked_starts, p.departure_holds from site_pacing p
+      where p.site_id = any(array(select site_id from asked))
+      order by p.site_id for update
+    ), grant_ as (
+      select l.site_id, l.tat, l.now, greatest(l.tat, l.now) as first, l.booked_starts, l.departure_holds, l.interval_ms,
+        case when l.tat <= l.now + l.horizon_ms * interval '1 millisecond'
+          then least(l.n::float8, floor(extract(epoch from (l.now + l.horizon_ms * interval '1 millisecond' - greatest(l.tat, l.now))) * 1000 / l.interval_ms) + 1)::int
+          else 0 end as granted
+      -- The clock is read here, once the row is locked.
+      from (select p.site_id, p.tat, p.booked_starts, p.departure_holds, clock_timestamp() as now, a.n, a.interval_ms, a.horizon_ms
+        from pacing p join asked a on a.site_id = p.site_id) l
+    ), booked as (
+      -- Each start's booking number is the count of starts booked before it (departure holds bind by it).
+      update site_pacing p set theoretical_arrival_at = g.first + g.granted * g.interval_ms * interval '1 millisecond',
+        booked_starts = g.booked_starts + g.granted
+      from grant_ g where p.site_id = g.site_id and g.granted > 0
+      returning p.site_id
+    ), pairs as (
+      select o.i, o.message_id, o.attempt_no, o.lease_ttl_ms, o.lease_id, o.k, g.first, g.interval_ms, g.booked_starts
+      from offered o join grant_ g on g.site_id = o.site_id where o.k <= g.granted
+    ), lease as (
+      update site_leases l
+      set message_id = p.message_id, expires_at = clock_timestamp() + p.lease_ttl_ms * interval '1 millisecond'
+      from pairs p where l.id = p.lease_id and l.id = any(array(select lease_id from pairs))
+      returning l.id
+    ), started as (
+      -- The start is marked on the message (counted and started in one in-place update), not on
+      -- the attempt row, which is written once more only when its result is recorded.
+      update webhook_messages m set attempts = p.attempt_no, attempt_started_at = clock_timestamp()
+      from pairs p where m.id = p.message_id and m.id = any(array(select message_id from pairs))
+      returning m.id
+    )
+    -- booked, lease and started run to completion though unread (PostgreSQL's rule for WITH).
+    select r.i, h.i is not null as held, r.site_id in (select id from active) as active, p.lease_id,
+      o.i is not null as offered, o.i is not null and g.site_id is null as no_pacing,
+      extract(epoch from p.first)::float8 * 1000 + (p.k - 1) * p.interval_ms as start_ms,
+      (p.booked_starts + p.k - 1)::text as booking,
+      extract(epoch from g.now)::float8 * 1000 as now_ms,
+      case when g.tat < 'infinity' then extract(epoch from g.tat)::float8 * 1000 end as tat_ms,
+      case when g.granted > 0 then extract(epoch from g.first)::float8 * 1000 + g.granted * g.interval_ms end as last_ms,
+      g.departure_holds as holds, ${ASYNC_COMMIT} as async_commit
+    from req r left join held h on h.i = r.i left join offered o on o.i = r.i left join pairs p on p.i = r.i
+      left join grant_ g on g.site_id = o.site_id`);
+  const byIndex = new Map(answers.map((a) => [Number(a.i), a]));
+  return requests.map((_, i): ThreadAnswer => {
+    const a = byIndex.get(i);
+    const answer = { held: a?.held ?? false, active: a?.active ?? false, leaseId: a?.lease_id == null ? null : Number(a.lease_id) };
+    if (!a?.offered) return answer;
+    if (a.no_pacing) return { ...answer, leaseId: null, noPacingRow: true };
+    const databaseNow = a.now_ms!;
+    // How far ahead the site is booked: up to its last start once this booking took starts (as bookStarts tells it).
+    const bookedMs = a.last_ms != null ? a.last_ms - databaseNow : a.tat_ms != null ? a.tat_ms - databaseNow : null;
+    const booking = a.booking == null ? null : Number(a.booking);
+    return { ...answer, start: { startAt: a.start_ms, booking, databaseNow, bookedMs, holds: liveHolds(a.holds, databaseNow) } };
+  });
+}
+
 export type ThreadTaker = (r: SendReservation) => Promise<ThreadAnswer>;
 
 /** One statement per send. */
 export const takeEachThread: (db: Database) => ThreadTaker = (db) => async (r) => (await takeThreads(db, [r]))[0]!;
 
 /**
- * takeThreads for the sends of a process that ask for threads in the same turn of the event loop,
- * whatever their sites: one statement for all of them, instead of one each (or one per site, which
- * with messages spread over 100 sites was nearly one per send).
+ * takeThreadsAndStarts for the sends of a process that ask for threads in the same turn of the event
+ * loop, whatever their sites: one statement for all of them, instead of one each (or one per site,
+ * which with messages spread over 100 sites was nearly one per send), and no booking statement after it.
  */
 export function threadTaker(db: Database, maxBatch = 100): ThreadTaker {
-  return coalescePerSite(() => "all sites", maxBatch, (batch) => takeThreads(db, batch));
+  return coalescePerSite(() => "all sites", maxBatch, (batch) => takeThreadsAndStarts(db, batch));
 }
 
 /**
@@ -451,10 +571,14 @@ export async function bookStarts(db: Database, siteId: string, rps: number, hori
       const bookedMs = row.granted > 0 ? row.first_ms + row.granted * interval - row.now_ms : row.booked_ms;
       return { starts, firstBooking: Number(row.first_booking), databaseNow: row.now_ms, bookedMs, holds: liveHolds(row.holds, row.now_ms) };
     }
-    // The site's first booking (or the first since it was activated again): its row, then again.
-    await executePrepared(db, sql`
-      insert into site_pacing (site_id, theoretical_arrival_at) values (${siteId}, '-infinity') on conflict (site_id) do nothing`);
+    await addPacingRow(db, siteId);
   }
+}
+
+/** The site's first booking (or the first since it was activated again): its pacing row, then ask again. */
+async function addPacingRow(db: Database, siteId: string): Promise<void> {
+  await executePrepared(db, sql`
+    insert into site_pacing (site_id, theoretical_arrival_at) values (${siteId}, '-infinity') on conflict (site_id) do nothing`);
 }
 
 export type StartBooker = (

@@ -183,13 +183,17 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
     }
   }
 
-  /** Coalesces the claim passes asked for by attempts finishing together. */
-  let passSoon: NodeJS.Timeout | undefined;
+  /**
+   * Coalesces the claim passes asked for by attempts finishing together (an outcome batch's settle in
+   * one turn of the event loop). Not a 1 ms timer: under load it fired 1.1–1.6 ms after the outcome
+   * was recorded, between every send of a thread and its next.
+   */
+  let passSoon: NodeJS.Immediate | undefined;
   function claimSoon() {
-    passSoon ??= setTimeout(() => {
+    passSoon ??= setImmediate(() => {
       passSoon = undefined;
       void claimPass();
-    }, 1);
+    });
   }
 
   /**
@@ -258,7 +262,7 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
     async stop(graceMs = 60_000) {
       stopping = true;
       clearTimeout(wakeTimer);
-      clearTimeout(passSoon);
+      clearImmediate(passSoon);
       clearImmediate(passNow);
       clearInterval(purgeTimer);
       await (await listening)?.unlisten().catch(() => {});
