@@ -445,7 +445,8 @@ describe("Test connection", () => {
     it("refuses (409) while every thread of the site is busy", async () => {
       const siteId = await site("none", {}, `${plain.url}/busy`, { threads: 1 });
       await setSiteStatus(database.db, actor, siteId, { status: "active" });
-      await database.sql`insert into site_leases (site_id, slot, message_id, expires_at) values (${siteId}, 0, ${randomUUID()}, now() + interval '1 minute')`;
+      // Activation made the site's one slot: another send holds it.
+      await database.sql`update site_leases set message_id = ${randomUUID()}, expires_at = now() + interval '1 minute' where site_id = ${siteId} and slot = 0`;
       const before = plain.arrivals.length;
       await expect(testConnection(deps(), actor, siteId)).rejects.toThrow(ConflictError);
       expect(plain.arrivals.length).toBe(before);
