@@ -4,8 +4,8 @@ import { createAttemptPartitionsAhead } from "@/lib/db/attempt-partitions";
 import { purgeCutoff, purgeExpiredPart } from "@/lib/delivery/purge-expired";
 import { inngest } from "./client";
 
-/** Delete statements (of up to 200 rows each, DEFAULT_BATCH_SIZE) per step: a step ends in seconds, far below any host limit. */
-export const PURGE_BATCHES_PER_STEP = 100;
+/** Delete statements (of up to 1,000 rows each) per step: a step ends in seconds, far below any host limit. */
+export const PURGE_BATCHES_PER_STEP = 20;
 /** Parts per run, within Inngest's 1,000 steps; a larger backlog is resumed by the next hourly run. */
 export const PURGE_PARTS_PER_RUN = 200;
 

@@ -3,7 +3,6 @@ import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { trustedSites, webhookAttempts, webhookMessages } from "@/lib/db/schema";
 import { enqueue } from "@/lib/delivery/enqueue";
-import { DEFAULT_BATCH_SIZE } from "@/lib/delivery/purge-expired";
 import { PURGE_BATCHES_PER_STEP, purgeWebhookLogs } from "@/inngest/purge-webhook-logs";
 import { sweepStrandedMessages } from "@/inngest/sweep-stranded-messages";
 import { useAsAppDatabase } from "../../helpers/app-database";
@@ -131,7 +130,7 @@ describe("purge-webhook-logs (cron)", () => {
     const { result, error, ctx } = await new InngestTestEngine({ function: purgeWebhookLogs }).execute({ steps: [] });
 
     expect(error).toBeUndefined();
-    const perStep = PURGE_BATCHES_PER_STEP * DEFAULT_BATCH_SIZE;
+    const perStep = PURGE_BATCHES_PER_STEP * 1000;
     expect(result).toEqual({ attempts: 45_000, partitions: 0, messages: 9_000, minutes: 0, parts: 3, more: false });
     const run = ctx.step.run as unknown as { mock: { calls: [string][]; results: { value: Promise<unknown> }[] } };
     expect(run.mock.calls.map(([id]) => id)).toEqual(["partitions-ahead", "cutoff", "purge-1", "purge-2", "purge-3"]);
