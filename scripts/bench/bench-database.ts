@@ -16,6 +16,8 @@ import { TEST_ENCRYPTION_KEY } from "../../tests/helpers/worker-process";
 
 /** BENCH_STATEMENT_STATS=1: the embedded server loads pg_stat_statements, and the bench prints the top statements. */
 export const STATEMENT_STATS = process.env.BENCH_STATEMENT_STATS === "1";
+/** BENCH_PG_SETTINGS="wal_compression=lz4;wal_buffers=16MB": extra settings of the embedded server, to compare them. */
+const EXTRA_SETTINGS = (process.env.BENCH_PG_SETTINGS ?? "").split(";").filter(Boolean);
 /**
  * BENCH_SIGNING=1: every bench site signs its requests (Standard Webhooks), sealed with the key the
  * worker child gets. BENCH_SIGNING=ab: only the throughput phase, alternating unsigned and signed
@@ -57,7 +59,9 @@ export async function startBenchDatabase(databaseUrl: string | undefined): Promi
     dir = await fs.mkdtemp(path.join(os.tmpdir(), "tsw-bench-pg-"));
     const stats = STATEMENT_STATS ? ["shared_preload_libraries=pg_stat_statements", "track_io_timing=on"] : [];
     const logFile = process.env.BENCH_PG_LOG ? createWriteStream(process.env.BENCH_PG_LOG) : undefined;
-    const embedded = await startEmbeddedPostgres(dir, logFile ? (line) => logFile.write(`${line}\n`) : undefined, { settings: [...stats, ...autoExplain()] });
+    const embedded = await startEmbeddedPostgres(dir, logFile ? (line) => logFile.write(`${line}\n`) : undefined, {
+      settings: [...stats, ...autoExplain(), ...EXTRA_SETTINGS],
+    });
     url = embedded.url;
     stopServer = embedded.stop;
   }

@@ -6,6 +6,7 @@ import {
   DEFAULT_PARTITION,
   PARTITION_DAYS_AHEAD,
   createAttemptPartitions,
+  dropAttemptPartition,
   listAttemptPartitions,
   partitionName,
   utcDay,
@@ -133,6 +134,27 @@ describe("attempt partitions", () => {
     } finally {
       await worker.stop();
       await receiver.close();
+    }
+  });
+
+  it("a day is dropped while deliveries write messages: the drop does not wait for them", async () => {
+    const day = new Date(utcDay(new Date()).getTime() - 120 * DAY);
+    await createAttemptPartitions(database.db, day, day);
+    const siteId = await insertSite(database.db, { url: "https://receiver.example/" });
+    const inFlight = await messageAt(siteId, new Date(), false);
+    // A delivery's transaction, open: it has written a message (as a claim or a record does).
+    const delivery = await database.sql.reserve();
+    try {
+      await delivery`begin`;
+      await delivery`update webhook_messages set attempts = attempts where id = ${inFlight.id}`;
+      const started = Date.now();
+      // Waiting for that transaction would end in a lock timeout after its retries (~20 s).
+      await dropAttemptPartition(database.db, (await listAttemptPartitions(database.db)).find((p) => p.name === partitionName(day))!);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(await partitionNames()).not.toContain(partitionName(day));
+    } finally {
+      await delivery`rollback`;
+      delivery.release();
     }
   });
 });
