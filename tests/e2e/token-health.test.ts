@@ -151,6 +151,8 @@ describe("times in UTC or local time", () => {
     // A known time: yesterday at a whole second.
     const sentAt = new Date(Math.floor((Date.now() - 86_400_000) / 1000) * 1000);
     await app.database.sql`update webhook_attempts set started_at = ${sentAt.toISOString()}::timestamptz, created_at = ${sentAt.toISOString()}::timestamptz where message_id = ${messageId}`;
+    // No attempt is older than its message (the reads bound attempts by their message's creation): it moves too.
+    await app.database.sql`update webhook_messages set created_at = ${sentAt.toISOString()}::timestamptz where id = ${messageId}`;
 
     await page.goto("/webhooks/logs", { waitUntil: "networkidle" });
     const row = page.getByRole("row", { name: /tier\.changed/ });
