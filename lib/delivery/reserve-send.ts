@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { Database } from "../db";
 import { executePrepared } from "../db/prepared";
-import { addThreadSlots } from "./thread-slots";
+import { addPacingRow, addThreadSlots } from "./thread-slots";
 
 /**
  * Pacing per site (DESIGN §4), global across workers because the state lives in PostgreSQL.
@@ -576,10 +576,6 @@ export async function bookStarts(db: Database, siteId: string, rps: number, hori
 }
 
 /** The site's first booking (or the first since it was activated again): its pacing row, then ask again. */
-async function addPacingRow(db: Database, siteId: string): Promise<void> {
-  await executePrepared(db, sql`
-    insert into site_pacing (site_id, theoretical_arrival_at) values (${siteId}, '-infinity') on conflict (site_id) do nothing`);
-}
 
 export type StartBooker = (
   siteId: string,

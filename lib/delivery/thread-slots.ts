@@ -18,3 +18,19 @@ export async function addThreadSlots(db: Database, siteId: string, threads: numb
     returning id`);
   return added.length;
 }
+
+/** Creates the site's pacing row (its GCRA arrival time, DESIGN §4) unless it has one: sends book starts on it. */
+export async function addPacingRow(db: Database, siteId: string): Promise<void> {
+  await executePrepared(db, sql`
+    insert into site_pacing (site_id, theoretical_arrival_at) values (${siteId}, '-infinity') on conflict (site_id) do nothing`);
+}
+
+/**
+ * What an activated site's sends need before its first one: its thread slots and its pacing row, so
+ * the first sends neither race to create them nor miss the idle worker's one-statement claim
+ * (claim-idle-send.ts), which reserves only where both exist.
+ */
+export async function addSendRows(db: Database, siteId: string, threads: number): Promise<void> {
+  await addThreadSlots(db, siteId, threads);
+  await addPacingRow(db, siteId);
+}

@@ -6,7 +6,7 @@ import type { Database } from "../db";
 import { trustedSites } from "../db/schema";
 import { engineAnnouncer, type Announcer } from "../delivery/engine";
 import { pauseSiteSends, resumeSiteSends } from "../delivery/pause-site";
-import { addThreadSlots } from "../delivery/thread-slots";
+import { addSendRows } from "../delivery/thread-slots";
 import { parseOrThrow } from "../validation";
 import { getSiteOrThrow } from "./get-site";
 import { toSiteView } from "./site-view";
@@ -27,7 +27,7 @@ export async function setSiteStatus(db: Database, actor: Actor, id: string, inpu
     if (stored.status === status) return { row: stored, waitMs: 0, resumed: [] };
     const paused = status === "inactive" ? await pauseSiteSends(tx, id) : { waitMs: 0 };
     const resumed = status === "active" ? await resumeSiteSends(tx, id) : [];
-    if (status === "active") await addThreadSlots(tx, id, stored.threads);
+    if (status === "active") await addSendRows(tx, id, stored.threads);
     // One notification wakes the local workers for all of them; other engines hear of each after the commit.
     if (resumed.length > 0) await announcer.inTransaction(tx, { id: resumed[0]!.id, siteId: id });
     // A person's change ends what the system said about the site, and activating starts the failing period afresh.

@@ -8,7 +8,7 @@ import { openDatabase, type DatabaseHandle } from "../../lib/db/client";
 import { startEmbeddedPostgres } from "../../lib/db/embedded-postgres";
 import { migrateDatabase } from "../../lib/db/migrate";
 import { DUE_CHANNEL } from "../../lib/delivery/announce";
-import { addThreadSlots } from "../../lib/delivery/thread-slots";
+import { addSendRows } from "../../lib/delivery/thread-slots";
 import { createSecretBox } from "../../lib/secrets";
 import { generateSigningSecret } from "../../lib/signing-secrets/signing-secret-format";
 import type { StoredSigningSecret } from "../../lib/signing-secrets/stored-signing-secret";
@@ -92,8 +92,8 @@ export async function insertBenchSite(db: DatabaseHandle["db"], url: string, rps
     values (${`bench ${url} ${Math.random()}`}, ${url}, 'active', ${rps}, ${threads}, 5000, 'application/json', 'none', '{}'::jsonb,
       ${JSON.stringify(signing ? [benchSigningSecret()] : [])}::jsonb)
     returning id`);
-  // Made active here, so given its thread slots as activation gives them (lib/trusted-sites/set-site-status.ts).
-  await addThreadSlots(db, row!.id, threads);
+  // Made active here, so given its thread slots and pacing row as activation gives them (lib/trusted-sites/set-site-status.ts).
+  await addSendRows(db, row!.id, threads);
   return row!.id;
 }
 

@@ -145,13 +145,14 @@ describe("activation and deletion", () => {
     expect(trail).toEqual(["site.deleted", "site.deactivated", "site.activated", "site.created"]);
   });
 
-  it("gives an activated site its thread slots, and more when its threads are raised", async () => {
+  it("gives an activated site its thread slots and pacing row, and more slots when its threads are raised", async () => {
     const slots = async (siteId: string) =>
       (await database.sql`select slot from site_leases where site_id = ${siteId} order by slot`).map((r) => Number(r.slot));
     const site = await createSite(database.db, box, actor, { name: "Slots", url: "https://slots.example", authMethod: "none", threads: 3 });
     expect(await slots(site.id)).toEqual([]);
     await setSiteStatus(database.db, actor, site.id, { status: "active" });
     expect(await slots(site.id)).toEqual([0, 1, 2]);
+    expect(await database.sql`select count(*)::int as n from site_pacing where site_id = ${site.id}`).toEqual([{ n: 1 }]);
     await updateSite(database.db, box, actor, site.id, { threads: 5 });
     expect(await slots(site.id)).toEqual([0, 1, 2, 3, 4]);
     // Fewer threads keep the rows (slots past the limit are not taken); activating again adds none twice.
