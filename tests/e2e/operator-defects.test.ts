@@ -148,8 +148,11 @@ describe("Logs and messages", () => {
   it("the From and To inputs show their whole value (defect 8)", async () => {
     for (const width of [1280, 1024]) {
       const { page } = await openPage("/webhooks/logs?from=2026-10-31T07:45:00Z&to=2026-11-01T19:15:00Z", { width, height: 800 });
+      // Measured once the page is hydrated: an input replaced meanwhile measures 0 px wide (seen once in CI under load).
+      await page.waitForLoadState("networkidle");
       for (const label of ["From (UTC)", "To (UTC)"]) {
         const input = page.getByLabel(label);
+        await input.waitFor({ state: "visible" });
         // The width the browser gives the same input when nothing constrains it.
         const [shown, natural] = await input.evaluate((el: HTMLInputElement) => {
           const probe = el.cloneNode() as HTMLInputElement;
