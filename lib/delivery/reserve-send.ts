@@ -315,20 +315,12 @@ type ThreadRequest = Pick<SendReservation, "siteId" | "threads" | "leaseTtlMs" |
 type ThreadAndStartRequest = ThreadRequest & Pick<SendReservation, "rps" | "horizonMs">;
 
 /**
- * For each request (sends to one or more sites), in one statement: a free thread slot of its site for
- * each message still held by its claim, and the message's current attempt counted and marked started
- * (`attempt_started_at`) for each that got one. A site's slots go to its requests in the order given,
- * below the lowest thread limit they carry (a limit changed meanwhile applies from the next batch).
+ * The CTEs after `req` (the requests, one row each: i, site_id, threads, lease_ttl_ms, message_id,
+ * claim_token, attempt_no) that find, per site, its active state (`active`), the requests whose
+ * message is still held by its claim (`held`, numbered k per site in the order asked) and as many
+ * free slots below the site's thread limit as those ask for (`free`, numbered k per site), locked.
  */
-export async function takeThreads(db: Database, requests: ThreadRequest[]): Promise<ThreadAnswer[]> {
-  const rows = requests.map((r, i) => ({
-    i, site_id: r.siteId, threads: r.threads, lease_ttl_ms: r.leaseTtlMs, message_id: r.messageId, claim_token: r.claimToken, attempt_no: r.attemptNo,
-  }));
-  const answers = await executePrepared<{ i: number; held: boolean; active: boolean; lease_id: string | null }>(db, sql`
-    with req as (
-      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        as r(i int, site_id uuid, threads int, lease_ttl_ms float8, message_id uuid, claim_token uuid, attempt_no smallint)
-    ), active as (
+const freeSlotsOfHeld = sql.raw(`active as (
       select id from trusted_sites where id = any(array(select site_id from req)) and status = 'active'
     ), held as (
       -- Through the primary key (an array): as a plain join the planner, guessing 100 requests, reads the whole table.
@@ -346,22 +338,43 @@ export async function takeThreads(db: Database, requests: ThreadRequest[]): Prom
         where l.site_id = w.site_id and l.slot < w.threads and l.expires_at <= clock_timestamp()
         order by l.slot limit w.n
         for update skip locked
-      ) f
-    ), pairs as (
-      select h.i, h.message_id, h.attempt_no, h.lease_ttl_ms, free.id as lease_id
-      from held h join free on free.site_id = h.site_id and free.k = h.k
-    ), lease as (
+      ) f`);
+
+/**
+ * The CTEs that give each request of `pairs` (i, message_id, attempt_no, lease_ttl_ms, lease_id) its
+ * slot (`lease`) and mark its attempt started on the message (`started`): counted and started in one
+ * in-place update, not on the attempt row, which is written once more only when its result is recorded.
+ */
+const leaseAndMarkStarted = sql.raw(`lease as (
       update site_leases l
       set message_id = p.message_id, expires_at = clock_timestamp() + p.lease_ttl_ms * interval '1 millisecond'
       from pairs p where l.id = p.lease_id and l.id = any(array(select lease_id from pairs))
       returning l.id
     ), started as (
-      -- The start is marked on the message (counted and started in one in-place update), not on
-      -- the attempt row, which is written once more only when its result is recorded.
       update webhook_messages m set attempts = p.attempt_no, attempt_started_at = clock_timestamp()
       from pairs p where m.id = p.message_id and m.id = any(array(select message_id from pairs))
       returning m.id
-    )
+    )`);
+
+/**
+ * For each request (sends to one or more sites), in one statement: a free thread slot of its site for
+ * each message still held by its claim, and the message's current attempt counted and marked started
+ * (`attempt_started_at`) for each that got one. A site's slots go to its requests in the order given,
+ * below the lowest thread limit they carry (a limit changed meanwhile applies from the next batch).
+ */
+export async function takeThreads(db: Database, requests: ThreadRequest[]): Promise<ThreadAnswer[]> {
+  const rows = requests.map((r, i) => ({
+    i, site_id: r.siteId, threads: r.threads, lease_ttl_ms: r.leaseTtlMs, message_id: r.messageId, claim_token: r.claimToken, attempt_no: r.attemptNo,
+  }));
+  const answers = await executePrepared<{ i: number; held: boolean; active: boolean; lease_id: string | null }>(db, sql`
+    with req as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        as r(i int, site_id uuid, threads int, lease_ttl_ms float8, message_id uuid, claim_token uuid, attempt_no smallint)
+    ), ${freeSlotsOfHeld}
+    ), pairs as (
+      select h.i, h.message_id, h.attempt_no, h.lease_ttl_ms, free.id as lease_id
+      from held h join free on free.site_id = h.site_id and free.k = h.k
+    ), ${leaseAndMarkStarted}
     -- lease and started run to completion though unread (PostgreSQL's rule for WITH).
     select r.i, h.i is not null as held, r.site_id in (select id from active) as active, p.lease_id, ${ASYNC_COMMIT} as async_commit
     from req r left join held h on h.i = r.i left join pairs p on p.i = r.i`);
@@ -394,25 +407,7 @@ export async function takeThreadsAndStarts(db: Database, requests: ThreadAndStar
     with req as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
         as r(i int, site_id uuid, threads int, lease_ttl_ms float8, message_id uuid, claim_token uuid, attempt_no smallint, interval_ms float8, horizon_ms float8)
-    ), active as (
-      select id from trusted_sites where id = any(array(select site_id from req)) and status = 'active'
-    ), held as (
-      -- Through the primary key (an array): as a plain join the planner, guessing 100 requests, reads the whole table.
-      select r.i, r.site_id, r.message_id, r.attempt_no, r.lease_ttl_ms, row_number() over (partition by r.site_id order by r.i) as k
-      from req r join webhook_messages m on m.id = r.message_id and m.locked_by = r.claim_token
-      where m.id = any(array(select message_id from req))
-    ), wanted as (
-      select h.site_id, count(*) as n, (select min(threads) from req where req.site_id = h.site_id) as threads
-      from held h where h.site_id in (select id from active) group by h.site_id
-    ), free as (
-      -- One scan per site: a slot locked here is not skipped by a second scan of this statement.
-      select f.id, f.site_id, row_number() over (partition by f.site_id order by f.slot) as k
-      from wanted w cross join lateral (
-        select l.id, l.site_id, l.slot from site_leases l
-        where l.site_id = w.site_id and l.slot < w.threads and l.expires_at <= clock_timestamp()
-        order by l.slot limit w.n
-        for update skip locked
-      ) f
+    ), ${freeSlotsOfHeld}
     ), offered as (
       select h.i, h.site_id, h.message_id, h.attempt_no, h.lease_ttl_ms, h.k, free.id as lease_id
       from held h join free on free.site_id = h.site_id and free.k = h.k
@@ -440,18 +435,7 @@ export async function takeThreadsAndStarts(db: Database, requests: ThreadAndStar
     ), pairs as (
       select o.i, o.message_id, o.attempt_no, o.lease_ttl_ms, o.lease_id, o.k, g.first, g.interval_ms, g.booked_starts
       from offered o join grant_ g on g.site_id = o.site_id where o.k <= g.granted
-    ), lease as (
-      update site_leases l
-      set message_id = p.message_id, expires_at = clock_timestamp() + p.lease_ttl_ms * interval '1 millisecond'
-      from pairs p where l.id = p.lease_id and l.id = any(array(select lease_id from pairs))
-      returning l.id
-    ), started as (
-      -- The start is marked on the message (counted and started in one in-place update), not on
-      -- the attempt row, which is written once more only when its result is recorded.
-      update webhook_messages m set attempts = p.attempt_no, attempt_started_at = clock_timestamp()
-      from pairs p where m.id = p.message_id and m.id = any(array(select message_id from pairs))
-      returning m.id
-    )
+    ), ${leaseAndMarkStarted}
     -- booked, lease and started run to completion though unread (PostgreSQL's rule for WITH).
     select r.i, h.i is not null as held, r.site_id in (select id from active) as active, p.lease_id,
       o.i is not null as offered, o.i is not null and g.site_id is null as no_pacing,
