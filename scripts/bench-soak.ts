@@ -11,19 +11,23 @@
  * points every 2 minutes (V8 sizes its heap as it likes between collections; a leak shows as low
  * points that climb) and the RSS and heap after a full collection at the end (through the server's
  * inspector).
+ *
+ * BENCH_SOAK_WORKER=process runs delivery in its own `npm run worker` process (the web server's
+ * in-server worker off), as a deployment that needs the rate would: the samples then follow both
+ * processes' RSS, each judged on its own.
  */
 import os from "node:os";
 import { Agent, request } from "undici";
 import { createApiToken } from "../lib/api-tokens/manage-api-tokens";
 import { readEnv } from "../lib/env";
-import { TEST_ENCRYPTION_KEY } from "../tests/helpers/worker-process";
+import { startWorkerProcess, TEST_ENCRYPTION_KEY, type WorkerProcess } from "../tests/helpers/worker-process";
 import { signInCookie, type WebServer } from "../tests/helpers/web-server";
 import { inFlightCount, insertBenchCustomer, insertBenchSite } from "./bench/bench-database";
 import { runBench, withBuiltApp } from "./bench/built-app";
 import { collectGarbageIn } from "./bench/inspector-gc";
 import { startLoopbackReceiver } from "./bench/loopback-receiver";
 import { resultsTable } from "./bench/results-table";
-import { scrapeServerHeap, serverProcessRss } from "./bench/server-memory";
+import { processRss, scrapeServerHeap, serverProcessRss } from "./bench/server-memory";
 
 const env = readEnv();
 const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 20);
@@ -35,11 +39,15 @@ const SAMPLE_MS = Number(process.env.BENCH_SOAK_SAMPLE_S ?? 10) * 1000;
 /** Enqueue requests in flight at most: beyond it the bench falls behind its rate rather than pile up. */
 const MAX_ENQUEUES_IN_FLIGHT = 64;
 const RECEIVER_PATH = "/soak";
+/** Delivery inside the web server (default) or in a worker process of its own. */
+const WORKER_MODE = process.env.BENCH_SOAK_WORKER === "process" ? "process" : "server";
 
 interface Sample {
   atS: number;
   rssMb: number;
   anonMb: number;
+  /** The worker process's RSS when delivery runs in one (BENCH_SOAK_WORKER=process). */
+  workerRssMb: number;
   heapUsedMb: number;
   heapTotalMb: number;
   deliveriesPerS: number;
@@ -131,13 +139,27 @@ function startReading(server: WebServer, agent: Agent, token: string, cookie: st
 }
 
 function printSamples(samples: Sample[]) {
-  const headers = ["t (s)", "RSS MB", "anon MB", "heap used MB", "heap total MB", "deliveries/s", "enqueued/s", "reads/s", "queue depth", "load"];
+  const headers = ["t (s)", "RSS MB", "anon MB", "worker RSS MB", "heap used MB", "heap total MB", "deliveries/s", "enqueued/s", "reads/s", "queue depth", "load"];
   console.log(`| ${headers.join(" | ")} |`);
   console.log(`| ${headers.map((h) => "-".repeat(h.length)).join(" | ")} |`);
   for (const s of samples) {
-    const cells = [s.atS, s.rssMb, s.anonMb, s.heapUsedMb, s.heapTotalMb, s.deliveriesPerS, s.enqueuedPerS, s.readsPerS, s.queueDepth].map((v) => (Number.isFinite(v) ? Math.round(v) : "?"));
+    const cells = [s.atS, s.rssMb, s.anonMb, s.workerRssMb, s.heapUsedMb, s.heapTotalMb, s.deliveriesPerS, s.enqueuedPerS, s.readsPerS, s.queueDepth].map((v) => (Number.isFinite(v) ? Math.round(v) : "?"));
     console.log(`| ${[...cells, s.load.toFixed(2)].join(" | ")} |`);
   }
+}
+
+/** Rows judging one process's RSS after warm-up against its value at the end of it: flat is every sample within ±10 %. */
+function rssFlatnessRows(results: ReturnType<typeof resultsTable>, who: string, after: Sample[], rssOf: (s: Sample) => number) {
+  const warm = rssOf(after[0]!);
+  const values = after.map(rssOf);
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  const last = values.at(-1)!;
+  const pct = (v: number) => `${v >= warm ? "+" : ""}${(((v - warm) / warm) * 100).toFixed(1)} %`;
+  results.row(`${who} RSS at the end of the warm-up (t=${Math.round(after[0]!.atS)} s)`, `${Math.round(warm)} MB`);
+  results.row(`${who} RSS after warm-up: min / max`, `${Math.round(min)} / ${Math.round(max)} MB (${pct(min)} / ${pct(max)})`, "within ±10 %");
+  results.row(`${who} RSS drift, end vs warm-up`, `${Math.round(last)} MB (${pct(last)})`, "within ±10 %");
+  results.row(`${who} RSS flat (every sample after warm-up within ±10 %)`, min >= warm * 0.9 && max <= warm * 1.1 ? "yes" : "NO");
 }
 
 async function main() {
@@ -146,17 +168,21 @@ async function main() {
     const receiver = await startLoopbackReceiver();
     const agent = new Agent({ connections: 32, keepAliveTimeout: 60_000 });
     const results = resultsTable();
+    let stopWorker = (): Promise<number | null> => Promise.resolve(null);
     try {
       const customerId = await insertBenchCustomer(database.db);
       const siteId = await insertBenchSite(database.db, `${receiver.url}${RECEIVER_PATH}`, SITE_RPS, SITE_THREADS);
       const { token } = await createApiToken(database.db, { name: "bench:soak" }, null);
       const server = await startServer({
-        WORKER_IN_SERVER: "true",
+        WORKER_IN_SERVER: WORKER_MODE === "server" ? "true" : "false",
         ALLOW_PRIVATE_TARGETS: "127.0.0.0/8",
         APP_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
         // The inspector (opened only by SIGUSR1) lets the bench collect garbage in the server twice.
         NODE_OPTIONS: `--inspect-port=127.0.0.1:0 ${process.env.BENCH_SOAK_NODE_OPTIONS ?? ""}`.trim(),
       });
+      const worker: WorkerProcess | null =
+        WORKER_MODE === "process" ? await startWorkerProcess(database.url, { APP_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, ALLOW_PRIVATE_TARGETS: "127.0.0.0/8" }) : null;
+      stopWorker = () => worker?.stop() ?? Promise.resolve(null);
       const serverPid = server.pid;
       const web = server;
       /** The live set: RSS and heap just after a full collection in the server. */
@@ -185,6 +211,7 @@ async function main() {
           atS: (now - started) / 1000,
           rssMb: rss?.rssMb ?? NaN,
           anonMb: rss?.anonMb ?? NaN,
+          workerRssMb: (worker?.child.pid && processRss(worker.child.pid)?.rssMb) || NaN,
           heapUsedMb: heap?.heapUsedMb ?? NaN,
           heapTotalMb: heap?.heapTotalMb ?? NaN,
           deliveriesPerS: (deliveries - last.deliveries) / seconds,
@@ -218,15 +245,9 @@ async function main() {
       results.row("10 s samples with no delivery while messages were queued (stalls)", `${stalled} of ${samples.length}`, "0");
       results.row("queue depth at the end (lag)", `${lastSample?.queueDepth ?? "?"} messages`);
       if (after.length > 0) {
-        const warm = after[0]!.rssMb;
-        const rssAfter = after.map((s) => s.rssMb);
-        const min = Math.min(...rssAfter);
-        const max = Math.max(...rssAfter);
-        const pct = (v: number) => `${v >= warm ? "+" : ""}${(((v - warm) / warm) * 100).toFixed(1)} %`;
+        rssFlatnessRows(results, "server", after, (s) => s.rssMb);
+        if (worker) rssFlatnessRows(results, "worker process", after, (s) => s.workerRssMb);
         const heapAfter = after.map((s) => s.heapUsedMb).filter(Number.isFinite);
-        results.row(`server RSS at the end of the warm-up (t=${Math.round(after[0]!.atS)} s)`, `${Math.round(warm)} MB`);
-        results.row("server RSS after warm-up: min / max", `${Math.round(min)} / ${Math.round(max)} MB (${pct(min)} / ${pct(max)})`, "within ±10 %");
-        results.row("server RSS drift, end vs warm-up", `${Math.round(lastSample!.rssMb)} MB (${pct(lastSample!.rssMb)})`, "within ±10 %");
         if (heapAfter.length > 0) results.row("V8 heap used after warm-up: min / max", `${Math.round(Math.min(...heapAfter))} / ${Math.round(Math.max(...heapAfter))} MB`);
         // The heap's low points (just after V8's own major collections) follow the live set without
         // forcing a collection, which would shrink the heap and the RSS the samples are judged by.
@@ -234,15 +255,15 @@ async function main() {
         for (let i = 0; i < after.length; i += 12) lows.push(Math.min(...after.slice(i, i + 12).map((s) => s.heapUsedMb).filter(Number.isFinite)));
         results.row("V8 heap used, lowest in each 2 minutes after warm-up", lows.filter(Number.isFinite).map((v) => Math.round(v)).join(", ") + " MB");
         results.row("after a full GC in the server at the end", liveAtEnd);
-        results.row("RSS flat (every sample after warm-up within ±10 %)", min >= warm * 0.9 && max <= warm * 1.1 ? "yes" : "NO");
       }
       const log = server.output().trim().split("\n");
       console.error(`\nserver log: ${log.length} lines; the last 30:\n${log.slice(-30).join("\n")}`);
       results.print(
         `bench:soak — ${MINUTES} min, ${RATE} messages/s through the API to one site (rps ${SITE_RPS}, threads ${SITE_THREADS}), Logs/Queue reads ~4/s, ` +
-          `next start with its in-server worker, ${env.DATABASE_URL ? "DATABASE_URL" : "embedded PostgreSQL"}, ${os.availableParallelism()} cores; load = 1-min load average`,
+          `next start ${worker ? "and a worker process (npm run worker)" : "with its in-server worker"}, ${env.DATABASE_URL ? "DATABASE_URL" : "embedded PostgreSQL"}, ${os.availableParallelism()} cores; load = 1-min load average`,
       );
     } finally {
+      await stopWorker();
       await agent.close();
       await receiver.close();
     }
