@@ -1,7 +1,14 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
-/** A receiver on 127.0.0.1 that answers 200 at once and stamps each arrival (Date.now(), one clock for all processes). */
+/**
+ * Epoch ms with the sub-millisecond part (Date.now() truncates): at a p99 of 5 ms, whole milliseconds
+ * alone move a ratio by 20 %. Within one process; across processes it agrees with Date.now() to well
+ * under a millisecond.
+ */
+export const preciseNow = () => performance.timeOrigin + performance.now();
+
+/** A receiver on 127.0.0.1 that answers 200 at once and stamps each arrival (preciseNow(), epoch ms like Date.now()). */
 export interface LoopbackReceiver {
   url: string;
   /** Arrival times per path: each bench phase posts to its own path. */
@@ -18,7 +25,7 @@ export async function startLoopbackReceiver(): Promise<LoopbackReceiver> {
     req.on("data", () => {});
     req.on("end", () => {
       const path = req.url ?? "/";
-      const at = Date.now();
+      const at = preciseNow();
       (times.get(path) ?? times.set(path, []).get(path)!).push(at);
       const id = req.headers["webhook-id"];
       if (typeof id === "string") (ids.get(path) ?? ids.set(path, []).get(path)!).push(id);
