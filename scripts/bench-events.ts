@@ -18,7 +18,7 @@ import { setWorkflowStatus } from "../lib/workflows/set-workflow-status";
 import type { WebServer } from "../tests/helpers/web-server";
 import { insertBenchSite } from "./bench/bench-database";
 import { runBench, withBuiltApp, type BuiltApp } from "./bench/built-app";
-import { percentile, startLoopbackReceiver, type LoopbackReceiver } from "./bench/loopback-receiver";
+import { percentile, preciseNow, startLoopbackReceiver, type LoopbackReceiver } from "./bench/loopback-receiver";
 import { resultsTable } from "./bench/results-table";
 
 const env = readEnv();
@@ -83,7 +83,7 @@ async function measureIdleLatency(post: ReturnType<typeof poster>, receiver: Loo
   await new Promise((r) => setTimeout(r, 1_000));
   for (let i = 0; i < LATENCY_EVENTS; i++) {
     const seen = receiver.arrivals("/events").length;
-    const before = Date.now();
+    const before = preciseNow();
     const status = await post(i, customer);
     if (status !== 202) throw new Error(`POST /api/events answered ${status}`);
     await until(() => receiver.arrivals("/events").length > seen, 15_000, "a latency event's message");
@@ -92,7 +92,7 @@ async function measureIdleLatency(post: ReturnType<typeof poster>, receiver: Loo
   }
   row(
     `3. idle latency POST /api/events → receiver (${LATENCY_EVENTS} one at a time)`,
-    `p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${Math.max(...latencies)} ms`,
+    `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
     "p99 < 50 ms",
   );
 }

@@ -9,7 +9,7 @@
 import { enqueue } from "../../lib/delivery/enqueue";
 import type { BenchDatabase } from "./bench-database";
 import { insertBenchSite, resetStatementStats, STATEMENT_STATS, topStatements } from "./bench-database";
-import { percentile, type LoopbackReceiver } from "./loopback-receiver";
+import { percentile, preciseNow, type LoopbackReceiver } from "./loopback-receiver";
 import { queuePeerJobs } from "./peer-sender";
 
 const LATENCY_MESSAGES = Number(process.env.BENCH_LATENCY_MESSAGES ?? 50);
@@ -60,9 +60,9 @@ export async function measureIdleLatency(
   if (STATEMENT_STATS) await resetStatementStats(database.db);
   // Product and peer alternate message by message, so both see the same moments of a noisy machine.
   for (let i = 0; i < LATENCY_MESSAGES; i++) {
-    const before = Date.now();
+    const before = preciseNow();
     const { id } = await enqueue(database.db, { siteId, customerId, action: "bench.latency", payload: { i } });
-    const enqueued = Date.now();
+    const enqueued = preciseNow();
     await until(() => receiver.arrivals("/latency").length > i, 15_000, "a latency message");
     const arrived = receiver.arrivals("/latency")[i]!;
     latencies.push(arrived - before);
@@ -70,16 +70,16 @@ export async function measureIdleLatency(
     await new Promise((r) => setTimeout(r, 20));
     if (!peer) continue;
     const round = 10_000 + i;
-    const peerBefore = Date.now();
+    const peerBefore = preciseNow();
     await queuePeerJobs(database.db, round, 1);
-    peerEnqueues.push(Date.now() - peerBefore);
+    peerEnqueues.push(preciseNow() - peerBefore);
     await until(() => receiver.arrivals(`/peer-${round}`).length > 0, 15_000, "a peer latency job");
     peerLatencies.push(receiver.arrivals(`/peer-${round}`)[0]! - peerBefore);
     await new Promise((r) => setTimeout(r, 20));
   }
   row(
     `3. idle latency enqueue() → receiver, product (${LATENCY_MESSAGES} one at a time)`,
-    `p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${Math.max(...latencies)} ms`,
+    `p50 ${tenth(percentile(latencies, 50))} ms, p99 ${tenth(percentile(latencies, 99))} ms, max ${tenth(Math.max(...latencies))} ms`,
     "p99 < 20 ms",
   );
   if (STATEMENT_STATS) console.table(await topStatements(database.db));
@@ -87,7 +87,7 @@ export async function measureIdleLatency(
   if (peer) {
     row(
       `3. idle latency, peer (graphile-worker job → receiver, ${LATENCY_MESSAGES} one at a time, alternating with the product's)`,
-      `p50 ${percentile(peerLatencies, 50)} ms, p99 ${percentile(peerLatencies, 99)} ms, max ${Math.max(...peerLatencies)} ms; its enqueue (add_jobs) p50 ${percentile(peerEnqueues, 50)} / p99 ${percentile(peerEnqueues, 99)} ms`,
+      `p50 ${tenth(percentile(peerLatencies, 50))} ms, p99 ${tenth(percentile(peerLatencies, 99))} ms, max ${tenth(Math.max(...peerLatencies))} ms; its enqueue (add_jobs) p50 ${tenth(percentile(peerEnqueues, 50))} / p99 ${tenth(percentile(peerEnqueues, 99))} ms`,
     );
   }
 }
@@ -119,7 +119,7 @@ function breakdown(paths: MessagePath[], output: string, row: Row) {
       own.push(`${step} ${(t - previous).toFixed(1)}`);
       previous = t;
     }
-    slowest.push({ total: p.arrived - p.before, steps: own.join(", ") });
+    slowest.push({ total: tenth(p.arrived - p.before), steps: own.join(", ") });
   }
   if (Object.keys(steps).length === 0) return;
   row(
@@ -132,3 +132,6 @@ function breakdown(paths: MessagePath[], output: string, row: Row) {
     row(`3. idle latency, one of the slowest product messages (${s.total} ms)`, s.steps);
   }
 }
+
+/** To a tenth of a ms (the stamps are precise: preciseNow). */
+const tenth = (ms: number) => Math.round(ms * 10) / 10;

@@ -15,7 +15,9 @@ export const TEST_ENCRYPTION_KEY = randomBytes(32).toString("base64");
 /** Runs `npm run worker`'s script (scripts/worker.ts) against a test database and waits until it is ready to deliver. */
 export async function startWorkerProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<WorkerProcess> {
   // Node itself with tsx's loader (not the tsx launcher, which forks): signals reach the worker.
-  const child = spawn(process.execPath, ["--import", "tsx", path.resolve("scripts/worker.ts")], {
+  // WORKER_NODE_ARGS (say "--cpu-prof --cpu-prof-dir=/tmp/prof"): Node options for the worker alone.
+  const nodeArgs = process.env.WORKER_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", path.resolve("scripts/worker.ts")], {
     env: {
       ...process.env,
       NODE_ENV: "test",
