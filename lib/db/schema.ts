@@ -234,6 +234,11 @@ export const workflowNodeRuns = pgTable(
     index("workflow_node_runs_waiting_idx")
       .on(t.messageId)
       .where(sql`${t.status} = 'waiting'`),
+    // For the foreign key's ON DELETE SET NULL, run once per deleted message (the purge, a site's
+    // deletion): the waiting index above cannot serve it, and without this it scanned the whole table.
+    index("workflow_node_runs_message_idx")
+      .on(t.messageId)
+      .where(sql`${t.messageId} is not null`),
   ],
 );
 

@@ -69,6 +69,25 @@ describe("migrations", () => {
     expect(queue).not.toMatch(/^\s*(->\s+)?Sort\s+\(/m);
   });
 
+  it("let deleting a message (the purge, a site's deletion) find the rows that point at it through an index", async () => {
+    database = await createTestDatabase();
+    // What the foreign keys' ON DELETE actions run for each deleted message: without an index each is
+    // a scan of the whole table, once per message (200,000 messages a purge, months of workflow runs).
+    const referencing = [
+      "update only workflow_node_runs set message_id = null where message_id = $1",
+      "update only webhook_messages set resent_from_message_id = null where resent_from_message_id = $1",
+      "delete from webhook_attempts where message_id = $1",
+    ];
+    for (const statement of referencing) {
+      const plan = await database.sql.begin(async (tx) => {
+        await tx`set local enable_seqscan = off`;
+        const rows = await tx.unsafe(`explain ${statement}`, ["00000000-0000-0000-0000-000000000000"]);
+        return rows.map((r) => r["QUERY PLAN"]).join("\n");
+      });
+      expect(plan, statement).not.toMatch(/Seq Scan/);
+    }
+  });
+
   it("index due messages, messages and attempts by site and by customer", async () => {
     database = await createTestDatabase();
     const rows = await database.sql<{ indexname: string; indexdef: string }[]>`
