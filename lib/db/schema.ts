@@ -209,6 +209,9 @@ export const workflowRuns = pgTable(
     // NULL keys are distinct: events without a key never collide.
     uniqueIndex("workflow_runs_idempotency_key").on(t.workflowId, t.idempotencyKey),
     index("workflow_runs_workflow_idx").on(t.workflowId, t.startedAt),
+    // For the foreign keys: a deleted version (or customer) looks up its runs once per row.
+    index("workflow_runs_version_idx").on(t.versionId),
+    index("workflow_runs_customer_idx").on(t.customerId, t.startedAt),
   ],
 );
 
@@ -538,7 +541,11 @@ export const apiTokens = pgTable(
     lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
   },
-  (t) => [uniqueIndex("api_tokens_hash_key").on(t.tokenHash)],
+  (t) => [
+    uniqueIndex("api_tokens_hash_key").on(t.tokenHash),
+    // For the foreign key's ON DELETE SET NULL when a user is deleted.
+    index("api_tokens_created_by_idx").on(t.createdBy),
+  ],
 );
 
 /** Who did what to a site (created, changed, activated, deactivated, deleted, resent messages). */

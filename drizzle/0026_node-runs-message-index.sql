@@ -1,1 +1,0 @@
-CREATE INDEX "workflow_node_runs_message_idx" ON "workflow_node_runs" USING btree ("message_id") WHERE "workflow_node_runs"."message_id" is not null;
