@@ -33,10 +33,18 @@ const DAY_MS = 86_400_000;
 type Row = (name: string, value: string, target?: string) => void;
 const load = () => os.loadavg()[0]!.toFixed(2);
 
+/**
+ * BENCH_PURGE_RETAINED_DAYS=0: only the expired days and those ahead have partitions. By default every
+ * day of the retention has one too, as on a system running for 90 days: each deleted message's
+ * cascade to its attempts probes every partition (design.md, Purge impact).
+ */
+const RETAINED_DAYS = Number(process.env.BENCH_PURGE_RETAINED_DAYS ?? 90);
+
 /** Expired finished messages with their attempts, spread over the days 100..91 ago, each day in its partition. */
 async function seedExpired(database: BenchDatabase, siteId: string, customerId: string) {
   const today = Math.floor(Date.now() / DAY_MS) * DAY_MS;
   await createAttemptPartitions(database.db, new Date(today - 100 * DAY_MS), new Date(today - 91 * DAY_MS));
+  if (RETAINED_DAYS > 0) await createAttemptPartitions(database.db, new Date(today - RETAINED_DAYS * DAY_MS), new Date(today));
   const messages = Math.ceil(EXPIRED_ATTEMPTS / ATTEMPTS_PER_MESSAGE);
   const chunk = 20_000;
   for (let first = 0; first < messages; first += chunk) {
@@ -155,8 +163,9 @@ export async function measurePurgeImpact(database: BenchDatabase, receiver: Loop
   const seedSite = await insertBenchSite(database.db, "http://127.0.0.1:9/expired", 1, 1);
   const seedStarted = Date.now();
   await seedExpired(database, seedSite, customerId);
-  const expiredDays = (await listAttemptPartitions(database.db)).filter((p) => p.to.getTime() <= Date.now() - 90 * DAY_MS).length;
-  console.error(`  purge impact: seeded ${EXPIRED_ATTEMPTS} expired attempts in ${expiredDays} day partitions in ${((Date.now() - seedStarted) / 1000).toFixed(0)} s (load ${load()})`);
+  const days = await listAttemptPartitions(database.db);
+  const expiredDays = days.filter((p) => p.to.getTime() <= Date.now() - 90 * DAY_MS).length;
+  console.error(`  purge impact: seeded ${EXPIRED_ATTEMPTS} expired attempts in ${expiredDays} of ${days.length} day partitions in ${((Date.now() - seedStarted) / 1000).toFixed(0)} s (load ${load()})`);
 
   // Not counted: the first run after seeding pays for the seed's writes still being flushed.
   await streamRun(database, receiver, customerId, "warm-up");
@@ -183,7 +192,7 @@ export async function measurePurgeImpact(database: BenchDatabase, receiver: Loop
   const ratio = p(during, 99) / p(without, 99);
   const runDesc = `${STREAM_RATE}/s for ${STREAM_SECONDS} s`;
   row(
-    `6. purge impact: purgeExpired() of ${EXPIRED_ATTEMPTS.toLocaleString("en")} expired attempts (batches of ${PURGE_BATCH ?? "default"}, pause ×${PURGE_PAUSE ?? "default"}, ${purged?.partitions} day partitions dropped, ${purged?.messages} messages deleted)`,
+    `6. purge impact: purgeExpired() of ${EXPIRED_ATTEMPTS.toLocaleString("en")} expired attempts (batches of ${PURGE_BATCH ?? "default"}, pause ×${PURGE_PAUSE ?? "default"}, ${purged?.partitions} of ${days.length} day partitions dropped, ${purged?.messages} messages deleted)`,
     `${(purgeMs / 1000).toFixed(1)} s, ${left!.n} of the seeded attempts left`,
     "0 left",
   );
