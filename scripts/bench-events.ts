@@ -18,7 +18,7 @@ import { setWorkflowStatus } from "../lib/workflows/set-workflow-status";
 import type { WebServer } from "../tests/helpers/web-server";
 import { insertBenchSite } from "./bench/bench-database";
 import { runBench, withBuiltApp, type BuiltApp } from "./bench/built-app";
-import { percentile, preciseNow, startLoopbackReceiver, type LoopbackReceiver } from "./bench/loopback-receiver";
+import { percentile, preciseNow, startLoopbackReceiver, tenth, type LoopbackReceiver } from "./bench/loopback-receiver";
 import { resultsTable } from "./bench/results-table";
 
 const env = readEnv();
@@ -92,7 +92,7 @@ async function measureIdleLatency(post: ReturnType<typeof poster>, receiver: Loo
   }
   row(
     `3. idle latency POST /api/events → receiver (${LATENCY_EVENTS} one at a time)`,
-    `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
+    `p50 ${tenth(percentile(latencies, 50))} ms, p99 ${tenth(percentile(latencies, 99))} ms, max ${tenth(Math.max(...latencies))} ms`,
     "p99 < 50 ms",
   );
 }

@@ -12,14 +12,13 @@ import { RETENTION_MS } from "./policy/delivery-rules";
 export interface PurgeOptions {
   now?: Date;
   retentionMs?: number;
-  /** Rows per transaction: small, so each delete holds its locks only briefly and deliveries go on (default 100 when paced, else 1,000). */
+  /** Rows per transaction: small, so each delete holds its locks only briefly and deliveries go on (default 100). */
   batchSize?: number;
   /**
-   * After each delete batch, pause (default true): the purge then takes at most a quarter of a
-   * database connection's time, and deliveries beside it keep their latency.
+   * After each delete batch, pause this many times as long as it took (default 3; 0: no pauses): the
+   * purge then takes at most a quarter of a database connection's time, and deliveries beside it keep
+   * their latency.
    */
-  paced?: boolean;
-  /** A paced purge pauses this many times as long as each delete took (default 3, see PACED_PAUSE_FACTOR). */
   pauseFactor?: number;
 }
 
@@ -48,9 +47,8 @@ export async function purgeExpired(db: Database, options: PurgeOptions = {}) {
   const { attempts, partitions, messages, minutes } = await purgeExpiredPart(db, {
     cutoff: purgeCutoff(options.now, options.retentionMs),
     maxBatches: Infinity,
-    ...((options.paced ?? true)
-      ? { paced: true, batchSize: options.batchSize ?? PACED_BATCH_SIZE, pauseFactor: options.pauseFactor ?? PACED_PAUSE_FACTOR }
-      : { paced: false, batchSize: options.batchSize }),
+    batchSize: options.batchSize ?? PACED_BATCH_SIZE,
+    pauseFactor: options.pauseFactor ?? PACED_PAUSE_FACTOR,
   });
   return { attempts, partitions, messages, minutes };
 }
@@ -65,8 +63,7 @@ export interface PurgePartOptions {
   batchSize?: number;
   /** At most this many delete statements, so one call ends in bounded time. */
   maxBatches: number;
-  /** Pause after each delete batch (see PurgeOptions.paced), `pauseFactor` times as long as it took (default 1). */
-  paced?: boolean;
+  /** Pause after each delete batch this many times as long as it took (see PurgeOptions; default 0: no pauses). */
   pauseFactor?: number;
 }
 
@@ -86,7 +83,7 @@ export async function purgeExpiredPart(db: Database, options: PurgePartOptions) 
   const cutoff = options.cutoff.toISOString();
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   let batches = options.maxBatches;
-  const pauseFactor = options.paced ? (options.pauseFactor ?? 1) : 0;
+  const pauseFactor = options.pauseFactor ?? 0;
   const dropped = await dropExpiredPartitions(db, options.cutoff, batches);
   batches -= dropped.partitions;
   if (dropped.more) return { attempts: 0, partitions: dropped.partitions, messages: 0, minutes: 0, more: true };

@@ -9,7 +9,7 @@
 import { enqueue } from "../../lib/delivery/enqueue";
 import type { BenchDatabase } from "./bench-database";
 import { insertBenchSite, resetStatementStats, STATEMENT_STATS, topStatements } from "./bench-database";
-import { percentile, preciseNow, type LoopbackReceiver } from "./loopback-receiver";
+import { percentile, preciseNow, tenth, type LoopbackReceiver } from "./loopback-receiver";
 import { queuePeerJobs } from "./peer-sender";
 
 const LATENCY_MESSAGES = Number(process.env.BENCH_LATENCY_MESSAGES ?? 50);
@@ -132,6 +132,3 @@ function breakdown(paths: MessagePath[], output: string, row: Row) {
     row(`3. idle latency, one of the slowest product messages (${s.total} ms)`, s.steps);
   }
 }
-
-/** To a tenth of a ms (the stamps are precise: preciseNow). */
-const tenth = (ms: number) => Math.round(ms * 10) / 10;

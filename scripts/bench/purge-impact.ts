@@ -12,7 +12,7 @@ import { createAttemptPartitions, listAttemptPartitions } from "../../lib/db/att
 import { enqueue } from "../../lib/delivery/enqueue";
 import { purgeExpired } from "../../lib/delivery/purge-expired";
 import { insertBenchSite, type BenchDatabase } from "./bench-database";
-import { percentile, preciseNow, type LoopbackReceiver } from "./loopback-receiver";
+import { percentile, preciseNow, tenth, type LoopbackReceiver } from "./loopback-receiver";
 import { sampleWaits } from "./wait-sampler";
 
 const EXPIRED_ATTEMPTS = Number(process.env.BENCH_PURGE_ATTEMPTS ?? 1_000_000);
@@ -121,8 +121,6 @@ async function streamMessages(database: BenchDatabase, receiver: LoopbackReceive
   return ids.map((id, i) => ({ sentAt: sentAt.get(id)!, ms: times[i]! - sentAt.get(id)!, enqueueMs: enqueued.get(id)! }));
 }
 
-/** In ms to a tenth: the stamps are precise (preciseNow), and whole ms would move a ratio at 5 ms by 20 %. */
-const tenth = (ms: number) => Math.round(ms * 10) / 10;
 const p = (delivered: Delivered[], q: number) => tenth(percentile(delivered.map((d) => d.ms), q));
 const pEnqueue = (delivered: Delivered[], q: number) => tenth(percentile(delivered.map((d) => d.enqueueMs), q));
 
