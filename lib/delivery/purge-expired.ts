@@ -99,11 +99,22 @@ export async function purgeExpiredPart(db: Database, options: PurgePartOptions) 
   batches -= attempts.batches;
   const partitions = dropped.partitions;
   if (attempts.more) return { attempts: attempts.deleted, partitions, messages: 0, minutes: 0, more: true };
+  // A message's attempts go with it (they have no foreign key, schema.ts). They are no older than
+  // the message and no newer than its end, so only days before the cutoff (and the default partition)
+  // can hold them: the bound, a value PostgreSQL plans with, leaves out every later day. The days
+  // that ended before the cutoff were dropped above, so this reads the cutoff's day.
   const messages = await deleteInBatches(
     db,
-    sql`delete from webhook_messages where id in (
-      select id from webhook_messages where finished_at < ${cutoff}::timestamptz
-      order by finished_at limit ${batchSize} for update skip locked)`,
+    sql`with doomed as (
+      delete from webhook_messages where id in (
+        select id from webhook_messages where finished_at < ${cutoff}::timestamptz
+        order by finished_at limit ${batchSize} for update skip locked)
+      returning id
+    ), their_attempts as (
+      delete from webhook_attempts where created_at < ${attemptsBound(options.cutoff)}::timestamptz
+        and message_id in (select id from doomed)
+    )
+    select 1 from doomed`,
     batchSize,
     batches,
     pauseFactor,
@@ -122,6 +133,15 @@ export async function purgeExpiredPart(db: Database, options: PurgePartOptions) 
     pauseFactor,
   );
   return { attempts: attempts.deleted, partitions, messages: messages.deleted, minutes: minutes.deleted, more: minutes.more };
+}
+
+/**
+ * The upper bound of an expired message's attempts: the cutoff, plus an hour for the clocks that
+ * stamp them (the app's for a first attempt, the database's for later ones). An attempt past it (a
+ * clock off by more) is left to its day's drop.
+ */
+function attemptsBound(cutoff: Date): string {
+  return new Date(cutoff.getTime() + 60 * 60 * 1000).toISOString();
 }
 
 /**

@@ -2,13 +2,13 @@ import { and, count, eq, inArray } from "drizzle-orm";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import type { Actor } from "../backoffice-auth/actor";
 import type { Database } from "../db";
-import { trustedSites, webhookMessages } from "../db/schema";
+import { trustedSites, webhookAttempts, webhookMessages } from "../db/schema";
 import { ConflictError } from "../errors";
 import { getSiteOrThrow } from "./get-site";
 import { workflowsUsingSite } from "./site-workflows";
 
 /**
- * Deletes a site and its finished messages; refused while messages to it are still in flight, and
+ * Deletes a site, its finished messages and their attempts; refused while messages to it are still in flight, and
  * while an active workflow sends to it (its runs would all take the failure output).
  */
 export async function deleteSite(db: Database, actor: Actor, id: string) {
@@ -30,6 +30,8 @@ export async function deleteSite(db: Database, actor: Actor, id: string) {
         `"${site.name}" still has ${inFlight!.n} message(s) being delivered. Deactivate it and wait until the Queue is empty, then delete it.`,
       );
     }
+    // Its messages go by their foreign key; their attempts have none (schema.ts), so they go here.
+    await tx.delete(webhookAttempts).where(eq(webhookAttempts.siteId, id));
     await tx.delete(trustedSites).where(eq(trustedSites.id, id));
     await recordAuditEvent(tx, { actor, action: "site.deleted", siteId: id, details: { name: site.name } });
   });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listSiteAuditEvents } from "@/lib/audit/list-site-audit-events";
 import { openParams } from "@/lib/auth-methods/stored-params";
 import type { Actor } from "@/lib/backoffice-auth/actor";
-import { customers, trustedSites, webhookMessages } from "@/lib/db/schema";
+import { customers, trustedSites, webhookAttempts, webhookMessages } from "@/lib/db/schema";
 import { ConflictError, NotFoundError, ValidationError } from "@/lib/errors";
 import { createSecretBox } from "@/lib/secrets";
 import { createSite } from "@/lib/trusted-sites/create-site";
@@ -139,8 +139,14 @@ describe("activation and deletion", () => {
     await expect(deleteSite(database.db, actor, site.id)).rejects.toThrow(/still has 1 message/);
 
     await database.db.update(webhookMessages).set({ status: "done" }).where(eq(webhookMessages.id, message!.id));
+    await database.db.insert(webhookAttempts).values(
+      [1, 2].map((attemptNo) => ({ messageId: message!.id, siteId: site.id, customerId: customer!.id, action: "a", attemptNo, status: "done" as const, scheduledAt: new Date() })),
+    );
     await deleteSite(database.db, actor, site.id);
     expect(await database.db.select().from(trustedSites).where(eq(trustedSites.id, site.id))).toEqual([]);
+    // Its messages and their attempts go with it.
+    expect(await database.db.select().from(webhookMessages).where(eq(webhookMessages.siteId, site.id))).toEqual([]);
+    expect(await database.db.select().from(webhookAttempts).where(eq(webhookAttempts.messageId, message!.id))).toEqual([]);
     const trail = (await listSiteAuditEvents(database.db, site.id)).map((e) => e.action);
     expect(trail).toEqual(["site.deleted", "site.deactivated", "site.activated", "site.created"]);
   });
