@@ -252,7 +252,7 @@ async function main() {
     const throughput = PHASES.has("throughput") ? await measureThroughput(database, receiver, customerId, worker, peer, ceiling) : Infinity;
     if (PHASES.has("pacing")) await measurePacingAtReceiver(database, customerId, row, throughput, worker.output);
     if (PHASES.has("multi-site")) await measureMultiSite(database, receiver, customerId, row, THROUGHPUT_THREADS);
-    if (PHASES.has("two-workers")) await measureTwoWorkers(database, receiver, customerId, row, THROUGHPUT_THREADS, { WORKER_CONCURRENCY: String(CONCURRENCY) });
+    if (PHASES.has("two-workers")) await measureTwoWorkers(database, receiver, customerId, row, THROUGHPUT_THREADS, { WORKER_CONCURRENCY: String(CONCURRENCY) }, worker.output);
     if (PHASES.has("purge") && process.env.BENCH_PURGE !== "0") await measurePurgeImpact(database, receiver, customerId, row);
     if (process.env.BENCH_TRACE_FILE) await import("node:fs/promises").then((fs) => fs.writeFile(process.env.BENCH_TRACE_FILE!, worker!.output()));
     row("5. worker peak RSS (VmHWM)", `${peakRssMb(worker.child.pid!).toFixed(0)} MB`, "< 300 MB");

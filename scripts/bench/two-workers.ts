@@ -19,6 +19,8 @@ export async function measureTwoWorkers(
   row: (measure: string, result: string, target?: string) => void,
   threads: number,
   workerEnv: Record<string, string>,
+  /** The bench's worker's output: what either worker logged as failed during a round is printed with it. */
+  firstOutput: () => string = () => "",
 ) {
   const one: DeliveryRound[] = [];
   const two: DeliveryRound[] = [];
@@ -32,9 +34,15 @@ export async function measureTwoWorkers(
         second = undefined;
       }
       const pathName = `/two-workers-${++round}`;
+      const outputs = [firstOutput, second?.output ?? (() => "")];
+      const before = outputs.map((o) => o().length);
       const result = await deliveryRound(database, receiver, customerId, pathName, { sites: 1, perSite: MESSAGES, threads });
       (both ? two : one).push(result);
       console.error(`  ${both ? "two workers" : "one worker"}: ${result.rate.toFixed(0)} /s`);
+      // Once, a two-worker round took 56 s instead of ~2 (2026-12-03, not reproduced): say why if it happens again.
+      const failures = outputs.flatMap((o, i) => o().slice(before[i]).split("\n").filter((l) => /fail|error|deadlock/i.test(l)).map((l) => `worker ${i + 1}: ${l}`));
+      for (const line of failures.slice(0, 10)) console.error(`    ${line}`);
+      if (failures.length > 10) console.error(`    … and ${failures.length - 10} more`);
     }
   } finally {
     await second?.stop();
