@@ -107,8 +107,8 @@ export async function createAttemptPartitions(db: AnyDatabase, first: Date, last
  * The partition is dropped while attached, not DETACHed first: a detached partition's foreign key to
  * `webhook_messages` (until migration 0027 dropped it) became a constraint of its own, whose triggers
  * DETACH created on `webhook_messages` under a SHARE ROW EXCLUSIVE lock, which every delivery
- * transaction's writes to messages block; waiting for it while holding the parent's lock queued every delivery behind it
- * (bench:delivery's purge phase: 193 of 1,541 wait samples were the detach waiting for that lock, and
+ * transaction's writes to messages block; waiting for it while holding the parent's lock queued
+ * every delivery behind it (bench:delivery's purge phase: 193 of 1,541 wait samples were the detach waiting for that lock, and
  * the deliveries waited on the attempts' lock meanwhile). Dropping an attached partition needs
  * neither that lock nor DETACH … CONCURRENTLY (refused beside a default partition): it takes the
  * parent's, the partition's and the default partition's ACCESS EXCLUSIVE locks until it commits,

@@ -35,8 +35,9 @@ const load = () => os.loadavg()[0]!.toFixed(2);
 
 /**
  * BENCH_PURGE_RETAINED_DAYS=0: only the expired days and those ahead have partitions. By default every
- * day of the retention has one too, as on a system running for 90 days: each deleted message's
- * cascade to its attempts probes every partition (design.md, Purge impact).
+ * day of the retention has one too, as on a system running for 90 days: a statement that cannot
+ * prune by day plans and reads every partition (until migration 0027, each deleted message's cascade
+ * to its attempts did; design.md, Purge impact).
  */
 const RETAINED_DAYS = Number(process.env.BENCH_PURGE_RETAINED_DAYS ?? 90);
 
