@@ -285,9 +285,15 @@ export const webhookMessages = pgTable(
     finishedAt: timestamp("finished_at", { withTimezone: true }),
   },
   (t) => [
-    index("webhook_messages_resent_from_idx").on(t.resentFromMessageId),
-    // NULL keys are distinct in PostgreSQL, so messages without a key never collide.
-    uniqueIndex("webhook_messages_site_idempotency_key").on(t.siteId, t.idempotencyKey),
+    // Partial (most messages are neither resends nor keyed): an insert, and each non-HOT update of a
+    // message's status, writes no entry for a NULL here. Lookups by a value imply `is not null`.
+    index("webhook_messages_resent_from_idx")
+      .on(t.resentFromMessageId)
+      .where(sql`${t.resentFromMessageId} is not null`),
+    // Enqueue's `on conflict` names this predicate to infer the index.
+    uniqueIndex("webhook_messages_site_idempotency_key")
+      .on(t.siteId, t.idempotencyKey)
+      .where(sql`${t.idempotencyKey} is not null`),
     index("webhook_messages_due_idx")
       .on(t.nextAttemptAt)
       .where(sql`${t.status} in ('queued', 'resent')`),

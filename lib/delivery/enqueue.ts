@@ -106,7 +106,7 @@ function messagesWithFirstAttempts(messages: QueuedMessageValues[], createdAt: D
       select v.*, 'queued', ${at}::timestamptz, ${at}::timestamptz
       from (values ${sql.join(values, sql`, `)}) v
       where ${onlyIf}
-      on conflict (site_id, idempotency_key) do nothing
+      on conflict (site_id, idempotency_key) where idempotency_key is not null do nothing
       returning id, site_id, customer_id, action
     ), attempt as (
       insert into ${webhookAttempts} (message_id, site_id, customer_id, action, attempt_no, status, created_at, scheduled_at)
