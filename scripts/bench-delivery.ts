@@ -18,6 +18,7 @@ import os from "node:os";
 import path from "node:path";
 import { readEnv } from "../lib/env";
 import { startWorkerProcess, type WorkerProcess } from "../tests/helpers/worker-process";
+import { watchForStall } from "./bench/stall-report";
 import {
   anyInFlight,
   attemptsByStatus,
@@ -123,8 +124,11 @@ async function productRound(
   const commitsBefore = await commitCount(database.db);
   const before = cpuNow(workerPid, database);
   const started = Date.now();
+  const stopWatch = watchForStall(database.db, siteIds, `round ${round}`, [worker.output]);
   for (const siteId of siteIds) await queueMany(database.db, siteId, customerId, Math.round(THROUGHPUT_MESSAGES / THROUGHPUT_SITES));
-  await until(async () => !(await Promise.all(siteIds.map((id) => anyInFlight(database.db, id)))).some(Boolean), 240_000, "every message to finish", 50);
+  await until(async () => !(await Promise.all(siteIds.map((id) => anyInFlight(database.db, id)))).some(Boolean), 240_000, "every message to finish", 50).finally(
+    stopWatch,
+  );
   const elapsedMs = Date.now() - started;
   const cpu = cpuSince(before, workerPid, database);
   if (STATEMENT_STATS && lastRound) {

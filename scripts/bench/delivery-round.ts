@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { LoopbackReceiver } from "./loopback-receiver";
+import { watchForStall } from "./stall-report";
 import { attemptsByStatus, insertBenchSite, queueMany, type BenchDatabase } from "./bench-database";
 
 /** What one round delivered: the rate, and whether every message was logged done and received exactly once. */
@@ -20,18 +21,24 @@ export async function deliveryRound(
   customerId: string,
   pathName: string,
   { sites, perSite, threads }: { sites: number; perSite: number; threads: number },
+  workerOutputs: (() => string)[] = [],
 ): Promise<DeliveryRound> {
   const siteIds: string[] = [];
   for (let i = 0; i < sites; i++) siteIds.push(await insertBenchSite(database.db, `${receiver.url}${pathName}`, 100_000, threads));
   const total = sites * perSite;
   const started = Date.now();
+  const stopWatch = watchForStall(database.db, siteIds, pathName, workerOutputs);
   for (const siteId of siteIds) await queueMany(database.db, siteId, customerId, perSite);
   const deadline = Date.now() + 240_000;
-  for (;;) {
-    const left = await inFlightCountOf(database, siteIds);
-    if (left === 0) break;
-    if (Date.now() > deadline) throw new Error(`${pathName}: ${left} messages still in flight after 240 s`);
-    await new Promise((r) => setTimeout(r, 50));
+  try {
+    for (;;) {
+      const left = await inFlightCountOf(database, siteIds);
+      if (left === 0) break;
+      if (Date.now() > deadline) throw new Error(`${pathName}: ${left} messages still in flight after 240 s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    stopWatch();
   }
   const elapsedMs = Date.now() - started;
   const attempts = await attemptsByStatus(database.db, siteIds);

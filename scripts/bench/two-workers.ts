@@ -36,7 +36,7 @@ export async function measureTwoWorkers(
       const pathName = `/two-workers-${++round}`;
       const outputs = [firstOutput, second?.output ?? (() => "")];
       const before = outputs.map((o) => o().length);
-      const result = await deliveryRound(database, receiver, customerId, pathName, { sites: 1, perSite: MESSAGES, threads });
+      const result = await deliveryRound(database, receiver, customerId, pathName, { sites: 1, perSite: MESSAGES, threads }, outputs);
       (both ? two : one).push(result);
       console.error(`  ${both ? "two workers" : "one worker"}: ${result.rate.toFixed(0)} /s`);
       // Once, a two-worker round took 56 s instead of ~2 (2026-12-03, not reproduced): say why if it happens again.
