@@ -1,6 +1,5 @@
-import { sql } from "drizzle-orm";
 import type { LoopbackReceiver } from "./loopback-receiver";
-import { watchForStall } from "./stall-report";
+import { inFlightOf, watchForStall } from "./stall-report";
 import { attemptsByStatus, insertBenchSite, queueMany, type BenchDatabase } from "./bench-database";
 
 /** What one round delivered: the rate, and whether every message was logged done and received exactly once. */
@@ -32,7 +31,7 @@ export async function deliveryRound(
   const deadline = Date.now() + 240_000;
   try {
     for (;;) {
-      const left = await inFlightCountOf(database, siteIds);
+      const left = await inFlightOf(database.db, siteIds);
       if (left === 0) break;
       if (Date.now() > deadline) throw new Error(`${pathName}: ${left} messages still in flight after 240 s`);
       await new Promise((r) => setTimeout(r, 50));
@@ -49,11 +48,4 @@ export async function deliveryRound(
     check: `attempts ${JSON.stringify(attempts)}, received ${ids.length}, distinct ${distinct}`,
     ok: attempts.done === total && Object.keys(attempts).length === 1 && ids.length === total && distinct === total,
   };
-}
-
-/** Messages of the sites not yet done or failed, in one count (one query per site would weigh on a 100-site round). */
-async function inFlightCountOf(database: BenchDatabase, siteIds: string[]): Promise<number> {
-  const [row] = await database.db.execute<{ n: number }>(sql`
-    select count(*)::int as n from webhook_messages where site_id = any(${`{${siteIds.join(",")}}`}::uuid[]) and status in ('queued', 'resent')`);
-  return row!.n;
 }

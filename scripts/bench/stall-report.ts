@@ -45,7 +45,8 @@ export function watchForStall(
 
 const siteList = (siteIds: string[]) => `{${siteIds.join(",")}}`;
 
-async function inFlightOf(db: DatabaseHandle["db"], siteIds: string[]): Promise<number> {
+/** Messages of the sites not yet done or failed, in one count (one query per site would weigh on a 100-site round). */
+export async function inFlightOf(db: DatabaseHandle["db"], siteIds: string[]): Promise<number> {
   const [row] = await db.execute<{ n: number }>(sql`
     select count(*)::int as n from webhook_messages
     where site_id = any(${siteList(siteIds)}::uuid[]) and status in ('queued', 'resent')`);
