@@ -67,5 +67,13 @@ async function describeInFlight(db: DatabaseHandle["db"], siteIds: string[]): Pr
     ) a on true
     where m.site_id = any(${siteList(siteIds)}::uuid[]) and m.status in ('queued', 'resent')
     group by 1, 2, 3, 4, 5, 6, 7, 8 order by n desc limit 12`);
-  return rows.map((r) => JSON.stringify(r));
+  // Thread slots held now: one held for a message no longer in flight (or by none) leaves the site's
+  // room short, and a claim that finds no room claims nothing.
+  const leases = await db.execute<Record<string, unknown>>(sql`
+    select l.message_id is null as no_holder, coalesce(m.status::text, '-') as holder_status,
+      round(extract(epoch from l.expires_at - clock_timestamp()))::int as expires_in_s, count(*)::int as n
+    from site_leases l left join webhook_messages m on m.id = l.message_id
+    where l.site_id = any(${siteList(siteIds)}::uuid[]) and l.expires_at > clock_timestamp()
+    group by 1, 2, 3 order by n desc limit 6`);
+  return [...rows, ...leases.map((l) => ({ lease: l }))].map((r) => JSON.stringify(r));
 }
