@@ -35,7 +35,7 @@ import {
   type StartBooker,
   type ThreadTaker,
 } from "./reserve-send";
-import type { IdleReservation } from "./claim-idle-send";
+import type { ClaimReservation } from "./claim-and-reserve";
 import { watchDeparture } from "../outbound/request-departures";
 import { failureDuration, sendRequest, type SendResult } from "./send-request";
 
@@ -111,8 +111,8 @@ const INTERRUPTED = {
 export async function attemptMessage(
   deps: DeliveryDeps,
   message: ClaimedMessage,
-  /** What the claim already reserved for this send (claim-idle-send.ts); none: reserved here. */
-  reserved?: IdleReservation,
+  /** What the claim already reserved for this send (claim-and-reserve.ts); none: reserved here. */
+  reserved?: ClaimReservation,
 ): Promise<AttemptOutcome> {
   if (message.attempt.interrupted) {
     const error = message.attempt.databaseRestarted ? INTERRUPTED.databaseAway : INTERRUPTED.workerStopped;

@@ -147,7 +147,7 @@ export function dueChoice(limit: number, inFlight: Record<string, number>, fullS
           -- the cap), unclaimed, sendable and next in line: migration 0025 (a function, so that its plan
           -- is that ordered scan whatever the table's statistics were when this statement was prepared).
           select c.id, c.site_id, c.next_attempt_at
-          from webhook_due_candidates(${limit * 4 + 50}, ${uuidArray(fullSites)}::uuid[], ${uuidArray(holding)}::uuid[]) c
+          from webhook_due_candidates(${limit + 20}, ${uuidArray(fullSites)}::uuid[], ${uuidArray(holding)}::uuid[]) c
         ), room as (
           -- Per candidate site (once, not per candidate): its threads less what is busy, which is at
           -- least this worker's own sends there and at least the slots any worker holds now. Two

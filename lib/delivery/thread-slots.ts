@@ -27,8 +27,8 @@ export async function addPacingRow(db: Database, siteId: string): Promise<void> 
 
 /**
  * What an activated site's sends need before its first one: its thread slots and its pacing row, so
- * the first sends neither race to create them nor miss the idle worker's one-statement claim
- * (claim-idle-send.ts), which reserves only where both exist.
+ * the first sends neither race to create them nor miss the local worker's reserving claim
+ * (claim-and-reserve.ts), which reserves only where both exist.
  */
 export async function addSendRows(db: Database, siteId: string, threads: number): Promise<void> {
   await addThreadSlots(db, siteId, threads);

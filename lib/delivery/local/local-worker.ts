@@ -7,8 +7,8 @@ import { createGuardedAgent, createGuardedFetch, createGuardedRequest } from "..
 import { secrets, type SecretBox } from "../../secrets";
 import { DUE_CHANNEL } from "../announce";
 import { attemptMessage, type AttemptOutcome, type DeliveryDeps } from "../attempt-message";
-import { claimDueMessages, extendClaims, nextDueAt, type ClaimedMessage } from "../claim-messages";
-import { claimDueReservingFirst, type IdleClaim, type IdleReservation } from "../claim-idle-send";
+import { extendClaims, nextDueAt, type ClaimedMessage } from "../claim-messages";
+import { claimDueAndReserve, type ClaimReservation } from "../claim-and-reserve";
 import { calibrateDatabaseClock, databaseClock, preciseClock, type DatabaseClock } from "../database-clock";
 import { describeOutage, isDatabaseOutage } from "../database-outage";
 import { DEFAULT_CLAIM_TTL_MS, DEFAULT_RETRY_INTERVAL_MS, PACING_HORIZON_MS, THREAD_WAIT_MS } from "../policy/delivery-rules";
@@ -167,17 +167,15 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       const counts = Object.fromEntries([...perSite].map(([site, s]) => [site, s.count]));
       lastClaimAt = earliestDatabaseTime(deps.clock);
       traceDelivery("-", "claim-issued");
-      // An idle worker's claim also reserves its first message's send (claim-idle-send.ts).
-      const { claimed, reserved }: IdleClaim = inFlight.size === 0
-        ? await claimDueReservingFirst(db, deps.clock, id, free, claimTtlMs, deps.pacingHorizonMs, counts, full)
-        : { claimed: await claimDueMessages(db, id, free, claimTtlMs, counts, full, [...inFlight.keys()]) };
+      // The claim also reserves its messages' sends (claim-and-reserve.ts).
+      const { claimed, reserved } = await claimDueAndReserve(db, deps.clock, id, free, claimTtlMs, deps.pacingHorizonMs, counts, full, [...inFlight.keys()]);
       for (const message of claimed) {
         traceDelivery(message.id, "claimed");
         const site = perSite.get(message.site.id) ?? { count: 0, threads: message.site.threads };
         site.threads = message.site.threads;
         site.count++;
         perSite.set(message.site.id, site);
-        run(message, reserved?.messageId === message.id ? reserved.outcome : undefined);
+        run(message, reserved.get(message.id));
       }
       if (claimed.length < free) return true;
     }
@@ -208,7 +206,7 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
     });
   }
 
-  function run(message: ClaimedMessage, reserved?: IdleReservation) {
+  function run(message: ClaimedMessage, reserved?: ClaimReservation) {
     const task = attemptMessage(deps, message, reserved)
       .then((outcome) => afterAttempt(outcome))
       .catch((error) => log(`attempt of message ${message.id} failed unexpectedly: ${describe(error)}`))

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { claimDueReservingFirst } from "@/lib/delivery/claim-idle-send";
+import { claimDueAndReserve } from "@/lib/delivery/claim-and-reserve";
 import { claimMessage } from "@/lib/delivery/claim-messages";
 import { databaseClock } from "@/lib/delivery/database-clock";
 import { enqueue } from "@/lib/delivery/enqueue";
@@ -25,9 +25,20 @@ const TIMEOUT_MS = 2_000;
 
 const queue = async (siteId: string) => (await enqueue(database.db, { siteId, customerId, action: "order.created", payload: {} })).id;
 
-/** What an idle worker's claim pass asks for (every message the tests queued is due). */
-function idleClaim(clock = databaseClock()) {
-  return claimDueReservingFirst(database.db, clock, randomUUID(), 10, 30_000, HORIZON_MS);
+/** What a worker's claim pass asks for (every message the tests queued is due). */
+function claimPass(clock = databaseClock()) {
+  return claimDueAndReserve(database.db, clock, randomUUID(), 10, 30_000, HORIZON_MS);
+}
+
+function reservedStart(claim: Awaited<ReturnType<typeof claimPass>>, id: string) {
+  const outcome = claim.reserved.get(id);
+  if (outcome?.kind !== "reserved") throw new Error(`${id} not reserved: ${outcome?.kind}`);
+  return outcome;
+}
+
+async function startedMark(id: string) {
+  const row = await messageRow(database.db, id);
+  return [row.attempts, row.attemptStartedAt !== null];
 }
 
 async function leases(siteId: string) {
@@ -54,47 +65,58 @@ async function siteSentToBefore(site: { rps: number; threads: number }) {
   return siteId;
 }
 
-describe("claimDueReservingFirst: an idle worker's claim reserves its first send in the same statement", () => {
+describe("claimDueAndReserve: a worker's claim reserves its messages' sends in the same statement", () => {
   it("at a site never sent to (no slot or pacing rows) claims and reserves nothing (the attempt reserves as usual)", async () => {
     const siteId = await insertSite(database.db, { url: "http://127.0.0.1:9/hook" });
     const id = await queue(siteId);
-    const { claimed, reserved } = await idleClaim();
+    const { claimed, reserved } = await claimPass();
     expect(claimed.map((m) => m.id)).toEqual([id]);
-    expect(reserved).toBeUndefined();
+    expect(reserved.size).toBe(0);
     expect((await messageRow(database.db, id)).attemptStartedAt).toBeNull();
   });
 
-  it("reserves a thread and the next GCRA start for the oldest message, marks it started (not interrupted), and leaves the others to their attempts", async () => {
+  it("reserves a thread and consecutive GCRA starts for the messages in due order, and marks them started (not interrupted)", async () => {
     const site = { rps: 10, threads: 3 };
     const siteId = await siteSentToBefore(site);
     const tatBefore = await tatOf(siteId);
     const [a, b] = [await queue(siteId), await queue(siteId)];
     const clock = databaseClock();
-    const { claimed, reserved } = await idleClaim(clock);
-    expect(claimed.map((m) => m.id).sort()).toEqual([a, b].sort());
-    expect(claimed.every((m) => !m.attempt.interrupted)).toBe(true);
-    if (reserved?.outcome.kind !== "reserved") throw new Error(`not reserved: ${reserved?.outcome.kind}`);
-    expect(reserved.messageId).toBe(a);
-    // The start siteSentToBefore booked came first: this one is at least an interval after it.
-    expect(reserved.outcome.startAt).toBeGreaterThanOrEqual(tatBefore - 0.01);
-    expect(await tatOf(siteId)).toBeCloseTo(reserved.outcome.startAt + emissionIntervalMs(site.rps), 0);
+    const claim = await claimPass(clock);
+    expect(claim.claimed.map((m) => m.id).sort()).toEqual([a, b].sort());
+    expect(claim.claimed.every((m) => !m.attempt.interrupted)).toBe(true);
+    const [first, second] = [reservedStart(claim, a), reservedStart(claim, b)];
+    // The start siteSentToBefore booked came first: these are at least an interval after it, one interval apart.
+    expect(first.startAt).toBeGreaterThanOrEqual(tatBefore - 0.01);
+    expect(second.startAt - first.startAt).toBeCloseTo(emissionIntervalMs(site.rps), 3);
+    expect(await tatOf(siteId)).toBeCloseTo(second.startAt + emissionIntervalMs(site.rps), 0);
     expect(Number.isFinite(clock.uncertaintyMs())).toBe(true);
     const held = await leases(siteId);
-    expect(held.map((l) => l.message_id)).toEqual([a]);
-    expect(held[0]!.expires_in_ms).toBeGreaterThan(HORIZON_MS + 2 * TIMEOUT_MS + 4_000);
-    expect(held[0]!.expires_in_ms).toBeLessThanOrEqual(HORIZON_MS + 2 * TIMEOUT_MS + 5_000);
-    const [rowA, rowB] = [await messageRow(database.db, a), await messageRow(database.db, b)];
-    expect([rowA.attempts, rowA.attemptStartedAt !== null]).toEqual([1, true]);
-    expect([rowB.attempts, rowB.attemptStartedAt]).toEqual([0, null]);
+    expect(held.map((l) => l.message_id)).toEqual([a, b]);
+    for (const lease of held) {
+      expect(lease.expires_in_ms).toBeGreaterThan(HORIZON_MS + 2 * TIMEOUT_MS + 4_000);
+      expect(lease.expires_in_ms).toBeLessThanOrEqual(HORIZON_MS + 2 * TIMEOUT_MS + 5_000);
+    }
+    expect([await startedMark(a), await startedMark(b)]).toEqual([[1, true], [1, true]]);
 
-    // The next idle claim's start is one interval after this one, as reserveSend's would be.
+    // The next claim's start is one interval after these, as reserveSend's would be.
     const c = await queue(siteId);
-    const next = await idleClaim();
+    const next = await claimPass();
     expect(next.claimed.map((m) => m.id)).toEqual([c]);
-    if (next.reserved?.outcome.kind !== "reserved") throw new Error("not reserved");
-    expect(next.reserved.outcome.startAt - reserved.outcome.startAt).toBeCloseTo(emissionIntervalMs(site.rps), 3);
+    expect(reservedStart(next, c).startAt - second.startAt).toBeCloseTo(emissionIntervalMs(site.rps), 3);
     // Booking numbers count on from siteSentToBefore's start (0), as reserveSend's do: departure holds bind by them.
-    expect([reserved.outcome.booking, next.reserved.outcome.booking]).toEqual([1, 2]);
+    expect([first.booking, second.booking, reservedStart(next, c).booking]).toEqual([1, 2, 3]);
+  });
+
+  it("a message for which no slot row is free (threads raised, rows not yet added) is claimed without a reservation", async () => {
+    const siteId = await siteSentToBefore({ rps: 1000, threads: 1 });
+    await database.db.execute(sql`update trusted_sites set threads = 3 where id = ${siteId}`);
+    const [a, b] = [await queue(siteId), await queue(siteId)];
+    const claim = await claimPass();
+    expect(claim.claimed.map((m) => m.id).sort()).toEqual([a, b].sort());
+    reservedStart(claim, a);
+    expect(claim.reserved.has(b)).toBe(false);
+    expect((await leases(siteId)).map((l) => l.message_id)).toEqual([a]);
+    expect(await startedMark(b)).toEqual([0, false]);
   });
 
   it("an interrupted attempt (started, its claim lapsed) is claimed as interrupted and reserves nothing; the next message gets the reservation", async () => {
@@ -105,32 +127,44 @@ describe("claimDueReservingFirst: an idle worker's claim reserves its first send
         locked_until = clock_timestamp() - interval '1 second'
       where id = ${interrupted}`);
     const fresh = await queue(siteId);
-    const { claimed, reserved } = await idleClaim();
-    expect(claimed.find((m) => m.id === interrupted)?.attempt.interrupted).toBe(true);
-    expect(claimed.find((m) => m.id === fresh)?.attempt.interrupted).toBe(false);
-    expect(reserved?.messageId).toBe(fresh);
+    const claim = await claimPass();
+    expect(claim.claimed.find((m) => m.id === interrupted)?.attempt.interrupted).toBe(true);
+    expect(claim.claimed.find((m) => m.id === fresh)?.attempt.interrupted).toBe(false);
+    expect([...claim.reserved.keys()]).toEqual([fresh]);
     expect((await leases(siteId)).map((l) => l.message_id)).toEqual([fresh]);
+  });
+
+  it("starts go as far as the horizon reaches; the messages beyond it take nothing and are told how far the site is booked", async () => {
+    // 4 rps: an interval of 252.5 ms, so a 500 ms horizon holds two starts from now.
+    const siteId = await siteSentToBefore({ rps: 4, threads: 3 });
+    await database.db.execute(sql`update site_pacing set theoretical_arrival_at = clock_timestamp() where site_id = ${siteId}`);
+    const [a, b, c] = [await queue(siteId), await queue(siteId), await queue(siteId)];
+    const claim = await claimPass();
+    expect(claim.claimed).toHaveLength(3);
+    reservedStart(claim, a);
+    reservedStart(claim, b);
+    expect(claim.reserved.get(c)).toEqual({ kind: "booked", retryInMs: 50 });
+    expect((await leases(siteId)).map((l) => l.message_id)).toEqual([a, b]);
+    expect(await startedMark(c)).toEqual([0, false]);
   });
 
   it("a site booked beyond the horizon, or being deactivated (TAT infinite), gets no start: nothing reserved, the message only claimed", async () => {
     const siteId = await siteSentToBefore({ rps: 1, threads: 2 });
     await database.db.execute(sql`update site_pacing set theoretical_arrival_at = clock_timestamp() + interval '2 seconds' where site_id = ${siteId}`);
     const first = await queue(siteId);
-    const booked = await idleClaim();
+    const booked = await claimPass();
     expect(booked.claimed.map((m) => m.id)).toEqual([first]);
-    if (booked.reserved?.outcome.kind !== "booked") throw new Error(`not booked: ${booked.reserved?.outcome.kind}`);
-    expect(booked.reserved.outcome.retryInMs).toBeGreaterThan(1_000);
-    expect(booked.reserved.outcome.retryInMs).toBeLessThanOrEqual(2_000 - HORIZON_MS);
+    const outcome = booked.reserved.get(first);
+    if (outcome?.kind !== "booked") throw new Error(`not booked: ${outcome?.kind}`);
+    expect(outcome.retryInMs).toBeGreaterThan(1_000);
+    expect(outcome.retryInMs).toBeLessThanOrEqual(2_000 - HORIZON_MS);
 
     await database.db.execute(sql`update site_pacing set theoretical_arrival_at = 'infinity' where site_id = ${siteId}`);
     const second = await queue(siteId);
-    const deactivating = await idleClaim();
+    const deactivating = await claimPass();
     expect(deactivating.claimed.map((m) => m.id)).toEqual([second]);
-    expect(deactivating.reserved?.outcome).toEqual({ kind: "booked", retryInMs: 50 });
+    expect(deactivating.reserved.get(second)).toEqual({ kind: "booked", retryInMs: 50 });
     expect(await leases(siteId)).toEqual([]);
-    for (const id of [first, second]) {
-      const row = await messageRow(database.db, id);
-      expect([row.attempts, row.attemptStartedAt]).toEqual([0, null]);
-    }
+    for (const id of [first, second]) expect(await startedMark(id)).toEqual([0, false]);
   });
 });
