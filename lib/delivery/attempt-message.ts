@@ -63,6 +63,12 @@ export interface DeliveryDeps {
   threadFreed?: (siteId: string, signal: AbortSignal) => Promise<void>;
   /** Tells the process a thread of the site is free again. */
   onThreadFreed?: (siteId: string) => void;
+  /**
+   * Tells the process a send is over (answered, failed or timed out) while its result is still to be
+   * recorded: the thread slot it holds (`leaseId`) may be handed on to the site's next message
+   * (claim-and-reserve.ts); the result's recording releases it otherwise.
+   */
+  onSendOver?: (siteId: string, leaseId: number, messageId: string) => void;
   /** Books send starts; defaults to one statement per start (the local worker batches them per site). */
   bookStart?: StartBooker;
   /** Takes thread slots; defaults to one statement per send (the local worker batches them per site). */
@@ -152,6 +158,7 @@ export async function attemptMessage(
       await releaseUnsent(deps.db, message, result.until);
       return result;
     }
+    deps.onSendOver?.(message.site.id, reservation.leaseId, message.id);
     const outcome = await record(deps, message, result, reservation.leaseId);
     traceDelivery(message.id, "recorded");
     recorded = true;

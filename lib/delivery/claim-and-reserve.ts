@@ -26,6 +26,8 @@ export interface ReservingClaim {
  * The same choice as claimDueMessages (dueChoice, claimableNow), which already keeps each site's
  * claims within its free threads; the reservations keep takeThreadsAndStarts' guarantees: per site,
  * free slots below its thread limit (skipping those being taken) for its messages in due order, the
+ * slots of this worker's answered sends first (handOn: a thread limits requests in flight, and theirs
+ * are over while their results are recorded), the
  * pacing rows locked after them in site order (never a deadlock between two claims) and before the
  * clock is read, consecutive GCRA starts one interval apart as far as the horizon reaches (a
  * deactivation that holds the row leaves the TAT infinite: no start), and each message that got both
@@ -35,17 +37,41 @@ export interface ReservingClaim {
  * The pacing row stays locked until the claim's writes are done too (a few rows' in-place updates),
  * which another worker's reservations at the site wait behind.
  */
-export async function claimDueAndReserve(
-  db: Database,
-  clock: DatabaseClock,
-  claimToken: string,
-  limit: number,
-  ttlMs: number,
-  horizonMs: number,
-  inFlight: Record<string, number> = {},
-  fullSites: string[] = [],
-  holding: string[] = [],
-): Promise<ReservingClaim> {
+export interface ReservingClaimRequest {
+  claimToken: string;
+  /** At most this many messages. */
+  limit: number;
+  ttlMs: number;
+  /** How far ahead a start may be reserved. */
+  horizonMs: number;
+  /** This worker's sends in flight per site. */
+  inFlight?: Record<string, number>;
+  /** Sites with no room left here: not even looked at. */
+  fullSites?: string[];
+  /** Messages this worker is still on: never claimed again by it. */
+  holding?: string[];
+  /**
+   * Thread slots this worker holds for sends that were answered (or failed) and whose results are
+   * still to be recorded: their requests are over, so the claim hands each on to a message it claims
+   * for the slot's site, ahead of the free slots, and frees the rest. The slots are the claim's from
+   * here: their holders' results are recorded without releasing them. One no longer held by its
+   * holder (expired, taken over) is left alone.
+   */
+  handOn?: HandedOnSlot[];
+}
+
+/** A thread slot held by `messageId`, whose send is over, at `siteId`. */
+export interface HandedOnSlot {
+  leaseId: number;
+  messageId: string;
+  siteId: string;
+}
+
+export async function claimDueAndReserve(db: Database, clock: DatabaseClock, request: ReservingClaimRequest): Promise<ReservingClaim> {
+  const { claimToken, limit, ttlMs, horizonMs, inFlight = {}, fullSites = [], holding = [], handOn = [] } = request;
+  const handedOn: Record<string, number> = {};
+  for (const slot of handOn) handedOn[slot.siteId] = (handedOn[slot.siteId] ?? 0) + 1;
+  const handOnRows = handOn.map((slot) => ({ lease_id: slot.leaseId, message_id: slot.messageId }));
   const sentAt = clock.now();
   const rows = await executePrepared<
     ClaimRow & {
@@ -58,7 +84,9 @@ export async function claimDueAndReserve(
       reserved_holds: StoredHold[] | null;
     }
   >(db, sql`
-    ${dueChoice(limit, inFlight, fullSites, holding)}, picked as (
+    ${dueChoice(limit, inFlight, fullSites, holding, handedOn)}, hand_on as (
+      select * from jsonb_to_recordset(${JSON.stringify(handOnRows)}::jsonb) as h(lease_id bigint, message_id uuid)
+    ), picked as (
       -- The locked rows as they are now (a concurrent change re-read), so their started marks are current.
       select m.id, m.site_id, m.created_at, m.next_attempt_at, m.attempts, m.attempt_started_at from webhook_messages m
       where m.id = any(array(select id from chosen)) and ${claimableNow}
@@ -72,15 +100,29 @@ export async function claimDueAndReserve(
       where p.attempt_started_at is null
     ), wanted as (
       select site_id, count(*) as n, min(threads) as threads from to_reserve group by site_id
-    ), free as (
-      -- One scan per site: a slot locked here is not skipped by a second scan of this statement.
-      select f.id, f.site_id, row_number() over (partition by f.site_id order by f.slot) as k
-      from wanted w cross join lateral (
+    ), handed as (
+      -- Per site the slots handed on first, then the free ones. A handed-on slot is taken only while
+      -- its holder still holds it: locked, it is read again as it is now (released by its holder's
+      -- recorded result meanwhile, it no longer matches; released before, it is a free one).
+      select l.id, l.site_id, l.slot from wanted w cross join lateral (
+        select l.id, l.site_id, l.slot from site_leases l
+        join hand_on h on h.lease_id = l.id and h.message_id = l.message_id
+        where l.site_id = w.site_id and l.slot < w.threads
+        order by l.slot limit w.n
+        for update of l skip locked
+      ) l
+    ), opened as (
+      -- One scan per site; a slot this statement locked above is not skipped here, hence left out.
+      select l.id, l.site_id, l.slot from wanted w cross join lateral (
         select l.id, l.site_id, l.slot from site_leases l
         where l.site_id = w.site_id and l.slot < w.threads and l.expires_at <= clock_timestamp()
-        order by l.slot limit w.n
+          and not exists (select 1 from hand_on h where h.lease_id = l.id and h.message_id = l.message_id)
+        order by l.slot limit greatest(0, w.n - (select count(*) from handed where handed.site_id = w.site_id))
         for update skip locked
-      ) f
+      ) l
+    ), free as (
+      select f.id, f.site_id, row_number() over (partition by f.site_id order by f.handed_on desc, f.slot) as k
+      from (select id, site_id, slot, true as handed_on from handed union all select id, site_id, slot, false from opened) f
     ), offered as (
       select t.id, t.site_id, t.timeout_ms, t.k, free.id as lease_id
       from to_reserve t join free on free.site_id = t.site_id and free.k = t.k
@@ -114,6 +156,14 @@ export async function claimDueAndReserve(
         expires_at = clock_timestamp() + (${horizonMs}::float8 + 2 * p.timeout_ms + 5000) * interval '1 millisecond'
       from pairs p where l.id = p.lease_id and l.id = any(array(select lease_id from pairs))
       returning l.id
+    ), handed_back as (
+      -- A slot handed on but not taken (fewer messages than slots) is free again: its holder's
+      -- result, recorded after this claim took the slot over, leaves it alone.
+      update site_leases l set expires_at = '-infinity', message_id = null
+      from hand_on h
+      where l.id = h.lease_id and l.message_id = h.message_id and l.id = any(array(select lease_id from hand_on))
+        and l.id <> all(array(select lease_id from pairs))
+      returning l.id
     ), reservation as (
       -- Every offered message of a site with a pacing row: a start, or how far the site is booked.
       select o.id as message_id, p.id is not null as got_start, p.lease_id,
@@ -136,7 +186,7 @@ export async function claimDueAndReserve(
       -- The count and started mark as they were before this statement: a reserved message's attempt is not interrupted.
       returning m.id, m.site_id, m.customer_id, m.action, m.payload, m.created_at, p.attempts, p.attempt_started_at
     )
-    -- booked and lease run to completion though unread (PostgreSQL's rule for WITH).
+    -- booked, lease and handed_back run to completion though unread (PostgreSQL's rule for WITH).
     ${claimedRows(
       sql`, r.got_start, r.lease_id, r.start_ms, r.now_ms, r.booked_until_ms, r.booking, r.departure_holds as reserved_holds`,
       sql`left join reservation r on r.message_id = c.id`,

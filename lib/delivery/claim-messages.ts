@@ -141,7 +141,14 @@ export function claimDueMessages(
  * are read without locking (locking hundreds of rows to keep a few would write every one of them);
  * only the chosen rows are locked (see claimableNow), skipping those another worker took.
  */
-export function dueChoice(limit: number, inFlight: Record<string, number>, fullSites: string[], holding: string[]): SQL {
+export function dueChoice(
+  limit: number,
+  inFlight: Record<string, number>,
+  fullSites: string[],
+  holding: string[],
+  /** Per site, the slots this worker holds for answered sends whose results are still being recorded (claim-and-reserve.ts hands them on). */
+  handedOn: Record<string, number> = {},
+): SQL {
   return sql`with candidates as (
           -- Due (by now(), the statement's start, a bound the due index range-scans in order, stopping at
           -- the cap), unclaimed, sendable and next in line: migration 0025 (a function, so that its plan
@@ -150,11 +157,13 @@ export function dueChoice(limit: number, inFlight: Record<string, number>, fullS
           from webhook_due_candidates(${limit + 20}, ${uuidArray(fullSites)}::uuid[], ${uuidArray(holding)}::uuid[]) c
         ), room as (
           -- Per candidate site (once, not per candidate): its threads less what is busy, which is at
-          -- least this worker's own sends there and at least the slots any worker holds now. Two
-          -- workers on one site each claiming all its threads would leave half their claims
-          -- waiting for a thread, asking again and again.
+          -- least this worker's own sends there and at least the slots any worker holds now, less
+          -- those this worker holds for answered sends (free to hand on). Two workers on one site
+          -- each claiming all its threads would leave half their claims waiting for a thread,
+          -- asking again and again.
           select s.id, s.threads - greatest(coalesce((${JSON.stringify(inFlight)}::jsonb ->> s.id::text)::int, 0),
-            (select count(*) from site_leases l where l.site_id = s.id and l.expires_at > clock_timestamp())::int) as room
+            (select count(*) from site_leases l where l.site_id = s.id and l.expires_at > clock_timestamp())::int
+              - coalesce((${JSON.stringify(handedOn)}::jsonb ->> s.id::text)::int, 0)) as room
           from trusted_sites s where s.id = any(array(select distinct site_id from candidates))
         ), ranked as (
           select c.id, c.next_attempt_at,

@@ -185,21 +185,35 @@ export async function recordOutcomes(db: Database, outcomes: OutcomeToRecord[]):
  * Records the outcomes of attempts that finish close together in one statement: a worker process
  * sending hundreds per second otherwise pays a round trip, a statement and a WAL flush for each.
  * Each caller's promise settles once its outcome is committed (or the statement failed), so an
- * attempt still counts as finished only after its result is recorded. One statement runs at a
- * time; what finishes meanwhile goes into the next.
+ * attempt still counts as finished only after its result is recorded. Up to `maxWriting`
+ * statements run at once (what finishes meanwhile goes into the next): one waiting for its commit's
+ * WAL flush need not hold back the outcomes that arrived since.
  */
-export function outcomeBatcher(db: Database, maxBatch = 200) {
+export function outcomeBatcher(
+  db: Database,
+  options: {
+    maxBatch?: number;
+    maxWriting?: number;
+    /**
+     * Asked as an outcome's statement is issued: the thread lease it releases, if it still has one to
+     * release (the local worker may have handed the slot on since the send was over).
+     */
+    leaseAtIssue?: (messageId: string, leaseId: number | undefined) => number | undefined;
+  } = {},
+) {
+  const { maxBatch = 200, maxWriting = 2, leaseAtIssue } = options;
   type Waiting = OutcomeToRecord & { resolve: (outcome: RecordedOutcome) => void; reject: (error: unknown) => void };
   let waiting: Waiting[] = [];
-  let writing = false;
+  let writing = 0;
   let scheduled = false;
 
   async function write() {
     scheduled = false;
-    if (writing || waiting.length === 0) return;
-    writing = true;
+    if (writing >= maxWriting || waiting.length === 0) return;
+    writing++;
     const batch = waiting.slice(0, maxBatch);
     waiting = waiting.slice(maxBatch);
+    if (leaseAtIssue) for (const w of batch) w.options = { ...w.options, leaseId: leaseAtIssue(w.message.id, w.options.leaseId) };
     try {
       const outcomes = await recordOutcomes(db, batch);
       batch.forEach((w, i) => w.resolve(outcomes[i]!));
@@ -212,7 +226,7 @@ export function outcomeBatcher(db: Database, maxBatch = 200) {
         await Promise.all(batch.map((w) => recordOutcomes(db, [w]).then(([outcome]) => w.resolve(outcome!), w.reject)));
       }
     } finally {
-      writing = false;
+      writing--;
       if (waiting.length > 0) schedule();
     }
   }
@@ -226,7 +240,7 @@ export function outcomeBatcher(db: Database, maxBatch = 200) {
   return (message: OutcomeToRecord["message"], result: AttemptResult, options: OutcomeToRecord["options"]) =>
     new Promise<RecordedOutcome>((resolve, reject) => {
       waiting.push({ message, result, options, resolve, reject });
-      if (!writing) schedule();
+      if (writing < maxWriting) schedule();
     });
 }
 

@@ -8,7 +8,7 @@ import { secrets, type SecretBox } from "../../secrets";
 import { DUE_CHANNEL } from "../announce";
 import { attemptMessage, type AttemptOutcome, type DeliveryDeps } from "../attempt-message";
 import { extendClaims, nextDueAt, type ClaimedMessage } from "../claim-messages";
-import { claimDueAndReserve, type ClaimReservation } from "../claim-and-reserve";
+import { claimDueAndReserve, type ClaimReservation, type HandedOnSlot } from "../claim-and-reserve";
 import { calibrateDatabaseClock, databaseClock, preciseClock, type DatabaseClock } from "../database-clock";
 import { describeOutage, isDatabaseOutage } from "../database-outage";
 import { DEFAULT_CLAIM_TTL_MS, DEFAULT_RETRY_INTERVAL_MS, PACING_HORIZON_MS, THREAD_WAIT_MS } from "../policy/delivery-rules";
@@ -79,15 +79,25 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
     threadWaitMs: options.threadWaitMs ?? THREAD_WAIT_MS,
     threadFreed: threads.wait,
     onThreadFreed: threads.notify,
+    onSendOver: (siteId, leaseId, messageId) => sendOver(siteId, leaseId, messageId),
     bookStart: startBooker(db),
     takeThread: threadTaker(db),
-    recordOutcome: outcomeBatcher(db),
+    recordOutcome: outcomeBatcher(db, { leaseAtIssue: (messageId, leaseId) => leaseToRelease(messageId, leaseId) }),
     log,
   };
 
   const inFlight = new Map<string, Promise<void>>();
-  /** Messages in flight per site, and the site's thread limit as last read. */
+  /** Sends in flight per site (claimed, not yet over), and the site's thread limit as last read. */
   const perSite = new Map<string, { count: number; threads: number }>();
+  /**
+   * By holder: the thread slots of sends that are over, for the next claim to hand on. Each slot is
+   * either released by its holder's recorded result (if no claim took it first) or the claim's.
+   */
+  const handOn = new Map<string, HandedOnSlot>();
+  /** Holders whose slot a claim took: their results are recorded without releasing it. */
+  const slotTaken = new Set<string>();
+  /** Messages whose send is over (no longer counted in perSite). */
+  const sendsOver = new Set<string>();
   let stopping = false;
   let warmedUp = false;
   /** The claim pass under way, if any: stop() waits for it, so what it claims is finished too. */
@@ -168,7 +178,21 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       lastClaimAt = earliestDatabaseTime(deps.clock);
       traceDelivery("-", "claim-issued");
       // The claim also reserves its messages' sends (claim-and-reserve.ts).
-      const { claimed, reserved } = await claimDueAndReserve(db, deps.clock, id, free, claimTtlMs, deps.pacingHorizonMs, counts, full, [...inFlight.keys()]);
+      // The slots handed on are this claim's from here (handed to its messages or freed by it).
+      const slots = [...handOn.values()];
+      for (const slot of slots) {
+        handOn.delete(slot.messageId);
+        slotTaken.add(slot.messageId);
+      }
+      const { claimed, reserved } = await claimDueAndReserve(db, deps.clock, {
+        claimToken: id, limit: free, ttlMs: claimTtlMs, horizonMs: deps.pacingHorizonMs,
+        inFlight: counts, fullSites: full, holding: [...inFlight.keys()], handOn: slots,
+      }).catch((error) => {
+        // Whether it committed is unknown: each slot goes back to its holder's result to release
+        // (guarded by holder, so it frees only a slot not handed on); a holder already recorded lets it expire.
+        for (const slot of slots) if (slotTaken.delete(slot.messageId) && inFlight.has(slot.messageId)) handOn.set(slot.messageId, slot);
+        throw error;
+      });
       for (const message of claimed) {
         traceDelivery(message.id, "claimed");
         const site = perSite.get(message.site.id) ?? { count: 0, threads: message.site.threads };
@@ -212,11 +236,33 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       .catch((error) => log(`attempt of message ${message.id} failed unexpectedly: ${describe(error)}`))
       .finally(() => {
         inFlight.delete(message.id);
-        const site = perSite.get(message.site.id);
-        if (site && --site.count <= 0) perSite.delete(message.site.id);
+        // Its result recorded (or not: then the lease was released), its slot is no one's to hand on.
+        handOn.delete(message.id);
+        slotTaken.delete(message.id);
+        if (!sendsOver.delete(message.id)) countSendOver(message.site.id);
         claimSoon();
       });
     inFlight.set(message.id, task);
+  }
+
+  function countSendOver(siteId: string) {
+    const site = perSite.get(siteId);
+    if (site && --site.count <= 0) perSite.delete(siteId);
+  }
+
+  /** The lease an outcome's statement releases: none when a claim took its slot over. */
+  function leaseToRelease(messageId: string, leaseId: number | undefined): number | undefined {
+    handOn.delete(messageId);
+    return slotTaken.has(messageId) ? undefined : leaseId;
+  }
+
+  /** A send is over while its result is being recorded: its thread may serve the site's next message at once. */
+  function sendOver(siteId: string, leaseId: number, messageId: string) {
+    if (!inFlight.has(messageId) || sendsOver.has(messageId)) return;
+    sendsOver.add(messageId);
+    countSendOver(siteId);
+    handOn.set(messageId, { leaseId, messageId, siteId });
+    claimSoon();
   }
 
   // A paused message needs no timer: activating its site notifies the workers.

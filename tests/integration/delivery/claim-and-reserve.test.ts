@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { claimDueAndReserve } from "@/lib/delivery/claim-and-reserve";
+import { claimDueAndReserve, type HandedOnSlot } from "@/lib/delivery/claim-and-reserve";
 import { claimMessage } from "@/lib/delivery/claim-messages";
 import { databaseClock } from "@/lib/delivery/database-clock";
 import { enqueue } from "@/lib/delivery/enqueue";
+import { recordOutcome } from "@/lib/delivery/record-outcome";
 import { emissionIntervalMs, releaseLease, reserveSend } from "@/lib/delivery/reserve-send";
 import { createTestDatabase, type TestDatabase } from "../../helpers/database";
 import { insertCustomer, insertSite, messageRow } from "../../helpers/delivery-fixtures";
@@ -26,8 +27,8 @@ const TIMEOUT_MS = 2_000;
 const queue = async (siteId: string) => (await enqueue(database.db, { siteId, customerId, action: "order.created", payload: {} })).id;
 
 /** What a worker's claim pass asks for (every message the tests queued is due). */
-function claimPass(clock = databaseClock()) {
-  return claimDueAndReserve(database.db, clock, randomUUID(), 10, 30_000, HORIZON_MS);
+function claimPass(clock = databaseClock(), handOn: HandedOnSlot[] = []) {
+  return claimDueAndReserve(database.db, clock, { claimToken: randomUUID(), limit: 10, ttlMs: 30_000, horizonMs: HORIZON_MS, handOn });
 }
 
 function reservedStart(claim: Awaited<ReturnType<typeof claimPass>>, id: string) {
@@ -146,6 +147,51 @@ describe("claimDueAndReserve: a worker's claim reserves its messages' sends in t
     expect(claim.reserved.get(c)).toEqual({ kind: "booked", retryInMs: 50 });
     expect((await leases(siteId)).map((l) => l.message_id)).toEqual([a, b]);
     expect(await startedMark(c)).toEqual([0, false]);
+  });
+
+  it("hands the slot of a send that is over (its result not yet recorded) to the site's next message; that result's recording leaves it to the new holder", async () => {
+    const siteId = await siteSentToBefore({ rps: 1000, threads: 1 });
+    const a = await queue(siteId);
+    const first = await claimPass();
+    const slot = reservedStart(first, a).leaseId;
+    const b = await queue(siteId);
+    // Its one thread is held by a's send: b is not even claimed.
+    expect((await claimPass()).claimed).toEqual([]);
+
+    const handedOn = await claimPass(databaseClock(), [{ leaseId: slot, messageId: a, siteId }]);
+    expect(handedOn.claimed.map((m) => m.id)).toEqual([b]);
+    expect(reservedStart(handedOn, b).leaseId).toBe(slot);
+    expect((await leases(siteId)).map((l) => l.message_id)).toEqual([b]);
+
+    const holderOfA = first.claimed.find((m) => m.id === a)!;
+    expect(await recordOutcome(database.db, holderOfA, { succeeded: true, responseCode: 200 }, { retryInMs: null, leaseId: slot })).toEqual({ kind: "done" });
+    expect((await leases(siteId)).map((l) => l.message_id)).toEqual([b]);
+  });
+
+  it("a slot handed on that none of the claimed messages needs is freed by the claim", async () => {
+    const siteId = await siteSentToBefore({ rps: 1000, threads: 1 });
+    const a = await queue(siteId);
+    const slot = reservedStart(await claimPass(), a).leaseId;
+    expect((await leases(siteId)).map((l) => l.message_id)).toEqual([a]);
+    const claim = await claimPass(databaseClock(), [{ leaseId: slot, messageId: a, siteId }]);
+    expect(claim.claimed).toEqual([]);
+    expect(await leases(siteId)).toEqual([]);
+  });
+
+  it("a slot handed on after its holder's result released it is taken as a free one, and a slot another message holds is never handed on", async () => {
+    const siteId = await siteSentToBefore({ rps: 1000, threads: 1 });
+    const a = await queue(siteId);
+    const slot = reservedStart(await claimPass(), a).leaseId;
+    await releaseLease(database.db, slot, a);
+    const b = await queue(siteId);
+    const claim = await claimPass(databaseClock(), [{ leaseId: slot, messageId: a, siteId }]);
+    expect(reservedStart(claim, b).leaseId).toBe(slot);
+
+    // b holds it now: a stale hand-on naming a again takes nothing.
+    const c = await queue(siteId);
+    const stale = await claimPass(databaseClock(), [{ leaseId: slot, messageId: a, siteId }]);
+    expect(stale.reserved.has(c)).toBe(false);
+    expect((await leases(siteId)).map((l) => l.message_id)).toEqual([b]);
   });
 
   it("a site booked beyond the horizon, or being deactivated (TAT infinite), gets no start: nothing reserved, the message only claimed", async () => {
