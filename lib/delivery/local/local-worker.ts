@@ -233,7 +233,12 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
   function run(message: ClaimedMessage, reserved?: ClaimReservation) {
     const task = attemptMessage(deps, message, reserved)
       .then((outcome) => afterAttempt(outcome))
-      .catch((error) => log(`attempt of message ${message.id} failed unexpectedly: ${describe(error)}`))
+      .catch((error) => {
+        log(`attempt of message ${message.id} failed unexpectedly: ${describe(error)}`);
+        // Its claim is left to lapse (at most a claim TTL from now: renewed until now), and the
+        // message is due already, which no next-due time names: wake when it can be claimed again.
+        wakeAtTime(Date.now() + claimTtlMs + WAKE_MARGIN_MS);
+      })
       .finally(() => {
         inFlight.delete(message.id);
         // Its result recorded (or not: then the lease was released), its slot is no one's to hand on.
