@@ -17,26 +17,7 @@ export interface ReservingClaim {
   reserved: Map<string, ClaimReservation>;
 }
 
-/**
- * claimDueMessages that also reserves the sends of the messages it claims, as reserveSend would, in
- * the same statement: a claimed message then goes to its receiver without another round trip to the
- * database (an idle one waits for one after its NOTIFY instead of three), and a busy worker runs one
- * statement per claim instead of a claim and a thread-taking statement.
- *
- * The same choice as claimDueMessages (dueChoice, claimableNow), which already keeps each site's
- * claims within its free threads; the reservations keep takeThreadsAndStarts' guarantees: per site,
- * free slots below its thread limit (skipping those being taken) for its messages in due order, the
- * slots of this worker's answered sends first (handOn: a thread limits requests in flight, and theirs
- * are over while their results are recorded), the
- * pacing rows locked after them in site order (never a deadlock between two claims) and before the
- * clock is read, consecutive GCRA starts one interval apart as far as the horizon reaches (a
- * deactivation that holds the row leaves the TAT infinite: no start), and each message that got both
- * counted and marked started in the claim's own update. One that got a slot but no start takes
- * nothing and is told how far its site is booked. The clock learns from the answer.
- *
- * The pacing row stays locked until the claim's writes are done too (a few rows' in-place updates),
- * which another worker's reservations at the site wait behind.
- */
+/** What the local worker's claim asks for (claimDueAndReserve). */
 export interface ReservingClaimRequest {
   claimToken: string;
   /** At most this many messages. */
@@ -67,6 +48,26 @@ export interface HandedOnSlot {
   siteId: string;
 }
 
+/**
+ * Claims up to `limit` due messages for `claimToken` until `ttlMs` from now (dueChoice says which),
+ * and reserves the sends of the messages it claims, as reserveSend would, in the same statement: a
+ * claimed message then goes to its receiver without another round trip to the database (an idle
+ * one waits for one after its NOTIFY instead of three), and a busy worker runs one statement per
+ * claim instead of a claim and a thread-taking statement.
+ *
+ * The choice (dueChoice, claimableNow) already keeps each site's claims within its free threads; the
+ * reservations keep takeThreadsAndStarts' guarantees: per site, free slots below its thread limit
+ * (skipping those being taken) for its messages in due order, the slots of this worker's answered
+ * sends first (handOn: a thread limits requests in flight, and theirs are over while their results
+ * are recorded), the pacing rows locked after them in site order (never a deadlock between two
+ * claims) and before the clock is read, consecutive GCRA starts one interval apart as far as the
+ * horizon reaches (a deactivation that holds the row leaves the TAT infinite: no start), and each
+ * message that got both counted and marked started in the claim's own update. One that got a slot
+ * but no start takes nothing and is told how far its site is booked. The clock learns from the answer.
+ *
+ * The pacing row stays locked until the claim's writes are done too (a few rows' in-place updates),
+ * which another worker's reservations at the site wait behind.
+ */
 export async function claimDueAndReserve(db: Database, clock: DatabaseClock, request: ReservingClaimRequest): Promise<ReservingClaim> {
   const { claimToken, limit, ttlMs, horizonMs, inFlight = {}, fullSites = [], holding = [], handOn = [] } = request;
   const handedOn: Record<string, number> = {};

@@ -103,43 +103,18 @@ export const nextInLine = sql`(m.site_id not in (select id from trusted_sites wh
       and ((e.created_at, e.id) < (m.created_at, m.id) or e.locked_until > clock_timestamp())))`;
 
 /**
- * Claims up to `limit` due messages for `claimToken` until `ttlMs` from now, oldest due first, and
- * per site no more than its threads minus what is busy there: what this worker already sends there
- * (`inFlight`), or the site's thread slots held now by any worker, whichever is more. More would only
- * wait here while other workers could send them. Rows another transaction is claiming are
- * skipped, not waited for, so workers never claim the same one; rows looked at but not taken are
- * unlocked when the statement ends. Messages of sites that are not active are paused: never claimed.
- * At a site that delivers in order per customer only the next in each customer's line is a candidate.
- */
-export function claimDueMessages(
-  db: Database,
-  claimToken: string,
-  limit: number,
-  ttlMs: number,
-  inFlight: Record<string, number> = {},
-  /** Sites with no room left here: not even looked at. */
-  fullSites: string[] = [],
-  /**
-   * Messages this worker is still on: never claimed again by it, even once their claim has lapsed
-   * (the database was away longer than a claim lasts), so it records the outcome it holds itself.
-   */
-  holding: string[] = [],
-): Promise<ClaimedMessage[]> {
-  return claim(
-    db,
-    sql`${dueChoice(limit, inFlight, fullSites, holding)}
-        select m.id from webhook_messages m
-        where m.id = any(array(select id from chosen)) and ${claimableNow}
-        for update of m skip locked`,
-    claimToken,
-    ttlMs,
-  );
-}
-
-/**
- * claimDueMessages' choice, as the CTEs up to `chosen` (the ids to lock, at most `limit`): candidates
- * are read without locking (locking hundreds of rows to keep a few would write every one of them);
- * only the chosen rows are locked (see claimableNow), skipping those another worker took.
+ * The local worker's claim's choice (claim-and-reserve.ts), as the CTEs up to `chosen` (the ids to
+ * lock, at most `limit`): due messages, oldest due first, and per site no more than its threads minus
+ * what is busy there: what this worker already sends there (`inFlight`), or the site's thread slots
+ * held now by any worker less those this worker hands on, whichever is more (more would only wait
+ * here while other workers could send them). Messages of sites that are not active are paused: never
+ * chosen; at a site that delivers in order per customer only the next in each customer's line is a
+ * candidate; `fullSites` are not even looked at; `holding` (messages this worker is still on) are
+ * never chosen again by it, even once their claim has lapsed (the database was away longer than a
+ * claim lasts), so it records the outcome it holds itself. Candidates are read without locking
+ * (locking hundreds of rows to keep a few would write every one of them); only the chosen rows are
+ * locked (see claimableNow), skipping those another transaction is claiming, so workers never claim
+ * the same one.
  */
 export function dueChoice(
   limit: number,

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SEED_CUSTOMER_COUNT, SEED_SITE_URL, SEED_SITES, SeedDataPresentError, seedDeliveryHistory, type SeededHistory } from "@/lib/delivery/seed-deliveries";
-import { claimDueMessages } from "@/lib/delivery/claim-messages";
+import { claimDueAndReserve } from "@/lib/delivery/claim-and-reserve";
+import { databaseClock } from "@/lib/delivery/database-clock";
 import { listAttemptLogs, listInFlight } from "@/lib/webhooks/read-messages";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 
@@ -49,7 +50,7 @@ describe("db:seed --attempts N", () => {
         or next_attempt_at is not null or locked_until is not null or finished_at is null
       group by 1, 2`;
     expect(statuses).toEqual([]);
-    expect(await claimDueMessages(database.db, randomUUID(), 100, 60_000)).toEqual([]);
+    expect((await claimDueAndReserve(database.db, databaseClock(), { claimToken: randomUUID(), limit: 100, ttlMs: 60_000, horizonMs: 500 })).claimed).toEqual([]);
     expect((await listInFlight(database.db, {})).items).toEqual([]);
   });
 
