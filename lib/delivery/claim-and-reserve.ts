@@ -3,7 +3,7 @@ import type { Database } from "../db";
 import { executePrepared } from "../db/prepared";
 import { claimableNow, claimedMessageOf, claimedRows, dueChoice, type ClaimedMessage, type ClaimRow } from "./claim-messages";
 import type { DatabaseClock } from "./database-clock";
-import { EMISSION_MARGIN, liveHolds, type ReserveOutcome, type StoredHold } from "./reserve-send";
+import { EMISSION_MARGIN, liveHolds, startsGranted, type ReserveOutcome, type StoredHold } from "./reserve-send";
 
 /** What the claim reserved for one message's send: a thread and a start, or no start (the site is booked beyond the horizon, or being deactivated). */
 export type ClaimReservation = Extract<ReserveOutcome, { kind: "reserved" | "booked" }>;
@@ -129,26 +129,10 @@ export async function claimDueAndReserve(db: Database, clock: DatabaseClock, req
       from to_reserve t join free on free.site_id = t.site_id and free.k = t.k
     ), asked as (
       -- emissionIntervalMs(rps), in the same float8 arithmetic.
-      select o.site_id, count(*) as n, (1000 / min(t.rps)::float8) * ${1 + EMISSION_MARGIN}::float8 as interval_ms
+      select o.site_id, count(*) as n, (1000 / min(t.rps)::float8) * ${1 + EMISSION_MARGIN}::float8 as interval_ms,
+        ${horizonMs}::float8 as horizon_ms
       from offered o join to_reserve t on t.id = o.id group by o.site_id
-    ), pacing as (
-      select p.site_id, p.theoretical_arrival_at as tat, p.booked_starts, p.departure_holds from site_pacing p
-      where p.site_id = any(array(select site_id from asked))
-      order by p.site_id for update
-    ), grant_ as (
-      select l.site_id, l.tat, l.now, greatest(l.tat, l.now) as first, l.booked_starts, l.departure_holds, l.interval_ms,
-        case when l.tat <= l.now + ${horizonMs}::float8 * interval '1 millisecond'
-          then least(l.n::float8, floor(extract(epoch from (l.now + ${horizonMs}::float8 * interval '1 millisecond' - greatest(l.tat, l.now))) * 1000 / l.interval_ms) + 1)::int
-          else 0 end as granted
-      -- The clock is read here, once the row is locked.
-      from (select p.site_id, p.tat, p.booked_starts, p.departure_holds, clock_timestamp() as now, a.n, a.interval_ms
-        from pacing p join asked a on a.site_id = p.site_id) l
-    ), booked as (
-      -- Each start's booking number is the count of starts booked before it (departure holds bind by it).
-      update site_pacing p set theoretical_arrival_at = g.first + g.granted * g.interval_ms * interval '1 millisecond',
-        booked_starts = g.booked_starts + g.granted
-      from grant_ g where p.site_id = g.site_id and g.granted > 0
-      returning p.site_id
+    ), ${startsGranted}
     ), pairs as (
       select o.id, o.timeout_ms, o.lease_id, o.k from offered o join grant_ g on g.site_id = o.site_id where o.k <= g.granted
     ), lease as (

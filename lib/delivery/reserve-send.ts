@@ -386,6 +386,32 @@ export async function takeThreads(db: Database, requests: ThreadRequest[]): Prom
 }
 
 /**
+ * The CTEs after `asked` (per site: site_id, n starts wanted, interval_ms, horizon_ms) that lock the
+ * sites' pacing rows in site order (`pacing`), read the clock once each is locked and grant per site
+ * consecutive starts from max(TAT, now) one interval apart, as many as begin within the horizon and
+ * at most n (`grant_`: first, granted, now, tat, booked_starts, departure_holds, interval_ms), and book
+ * them (`booked`). A TAT of infinity (a deactivation) grants none.
+ */
+export const startsGranted = sql.raw(`pacing as (
+      select p.site_id, p.theoretical_arrival_at as tat, p.booked_starts, p.departure_holds from site_pacing p
+      where p.site_id = any(array(select site_id from asked))
+      order by p.site_id for update
+    ), grant_ as (
+      select l.site_id, l.tat, l.now, greatest(l.tat, l.now) as first, l.booked_starts, l.departure_holds, l.interval_ms,
+        case when l.tat <= l.now + l.horizon_ms * interval '1 millisecond'
+          then least(l.n::float8, floor(extract(epoch from (l.now + l.horizon_ms * interval '1 millisecond' - greatest(l.tat, l.now))) * 1000 / l.interval_ms) + 1)::int
+          else 0 end as granted
+      -- The clock is read here, once the row is locked.
+      from (select p.site_id, p.tat, p.booked_starts, p.departure_holds, clock_timestamp() as now, a.n, a.interval_ms, a.horizon_ms
+        from pacing p join asked a on a.site_id = p.site_id) l
+    ), booked as (
+      -- Each start's booking number is the count of starts booked before it (departure holds bind by it).
+      update site_pacing p set theoretical_arrival_at = g.first + g.granted * g.interval_ms * interval '1 millisecond',
+        booked_starts = g.booked_starts + g.granted
+      from grant_ g where p.site_id = g.site_id and g.granted > 0
+      returning p.site_id`);
+
+/**
  * takeThreads and bookStarts in one statement (one round trip fewer between a claim and a send): for
  * each request still held, a free thread slot of its site and, in the same transaction, a start of
  * the site's pacing (consecutive starts one interval apart, the sends to a site in the order asked,
@@ -414,24 +440,7 @@ export async function takeThreadsAndStarts(db: Database, requests: ThreadAndStar
     ), asked as (
       select o.site_id, count(*) as n, min(r.interval_ms) as interval_ms, min(r.horizon_ms) as horizon_ms
       from offered o join req r on r.i = o.i group by o.site_id
-    ), pacing as (
-      select p.site_id, p.theoretical_arrival_at as tat, p.booked_starts, p.departure_holds from site_pacing p
-      where p.site_id = any(array(select site_id from asked))
-      order by p.site_id for update
-    ), grant_ as (
-      select l.site_id, l.tat, l.now, greatest(l.tat, l.now) as first, l.booked_starts, l.departure_holds, l.interval_ms,
-        case when l.tat <= l.now + l.horizon_ms * interval '1 millisecond'
-          then least(l.n::float8, floor(extract(epoch from (l.now + l.horizon_ms * interval '1 millisecond' - greatest(l.tat, l.now))) * 1000 / l.interval_ms) + 1)::int
-          else 0 end as granted
-      -- The clock is read here, once the row is locked.
-      from (select p.site_id, p.tat, p.booked_starts, p.departure_holds, clock_timestamp() as now, a.n, a.interval_ms, a.horizon_ms
-        from pacing p join asked a on a.site_id = p.site_id) l
-    ), booked as (
-      -- Each start's booking number is the count of starts booked before it (departure holds bind by it).
-      update site_pacing p set theoretical_arrival_at = g.first + g.granted * g.interval_ms * interval '1 millisecond',
-        booked_starts = g.booked_starts + g.granted
-      from grant_ g where p.site_id = g.site_id and g.granted > 0
-      returning p.site_id
+    ), ${startsGranted}
     ), pairs as (
       select o.i, o.message_id, o.attempt_no, o.lease_ttl_ms, o.lease_id, o.k, g.first, g.interval_ms, g.booked_starts
       from offered o join grant_ g on g.site_id = o.site_id where o.k <= g.granted
