@@ -36,7 +36,7 @@ import {
   type BenchDatabase,
 } from "./bench/bench-database";
 import { percentile, startLoopbackReceiver, type LoopbackReceiver } from "./bench/loopback-receiver";
-import { cpuMs, peakRssMb, treeCpuMs } from "./bench/process-usage";
+import { cpuMs, machineCpuMs, peakRssMb, treeCpuMs } from "./bench/process-usage";
 import { resultsTable } from "./bench/results-table";
 import { measurePurgeImpact } from "./bench/purge-impact";
 import { measureIdleLatency } from "./bench/idle-latency";
@@ -90,19 +90,40 @@ interface RoundResult {
   /** CPU ms per delivery. */
   postgresMs: number;
   senderMs: number;
+  /** This process: the loopback receiver, and the round's polling. */
+  benchMs: number;
+  /** The machine's busy CPU that none of the above (nor the worker or peer) accounts for: the kernel's loopback, other processes. */
+  otherMs: number;
+  /** The machine's idle share during the round (0–1, of all cores). */
+  idle: number;
   check: string;
   ok: boolean;
 }
 
-function cpuSince(before: { sender: number; postgres: number }, senderPid: number, database: BenchDatabase) {
+type CpuReading = ReturnType<typeof cpuNow>;
+
+/** CPU per delivery over a round of `messages`, from its `before` reading. */
+function cpuSince(before: CpuReading, senderPid: number, database: BenchDatabase, messages: number) {
+  const now = cpuNow(senderPid, database);
+  const [sender, postgres, bench] = [now.sender - before.sender, database.postmasterPid ? now.postgres - before.postgres : NaN, now.bench - before.bench];
+  const busy = now.machine.busy - before.machine.busy;
+  const idle = now.machine.idle - before.machine.idle;
   return {
-    sender: cpuMs(senderPid) - before.sender,
-    postgres: database.postmasterPid ? treeCpuMs(database.postmasterPid) - before.postgres : NaN,
+    postgresMs: postgres / messages,
+    senderMs: sender / messages,
+    benchMs: bench / messages,
+    otherMs: (busy - sender - postgres - bench) / messages,
+    idle: idle / (busy + idle),
   };
 }
 
 function cpuNow(senderPid: number, database: BenchDatabase) {
-  return { sender: cpuMs(senderPid), postgres: database.postmasterPid ? treeCpuMs(database.postmasterPid) : 0 };
+  return {
+    sender: cpuMs(senderPid),
+    postgres: database.postmasterPid ? treeCpuMs(database.postmasterPid) : 0,
+    bench: cpuMs(process.pid),
+    machine: machineCpuMs(),
+  };
 }
 
 async function productRound(
@@ -130,7 +151,7 @@ async function productRound(
     stopWatch,
   );
   const elapsedMs = Date.now() - started;
-  const cpu = cpuSince(before, workerPid, database);
+  const cpu = cpuSince(before, workerPid, database, THROUGHPUT_MESSAGES);
   if (STATEMENT_STATS && lastRound) {
     // Stats reach pg_stat_database within a second or so.
     await new Promise((r) => setTimeout(r, 1_000));
@@ -142,8 +163,7 @@ async function productRound(
   const ids = receiver.ids(pathName);
   return {
     rate: (THROUGHPUT_MESSAGES / elapsedMs) * 1000,
-    postgresMs: cpu.postgres / THROUGHPUT_MESSAGES,
-    senderMs: cpu.sender / THROUGHPUT_MESSAGES,
+    ...cpu,
     check: `attempts ${JSON.stringify(attempts)}, received ${ids.length}, distinct ${new Set(ids).size}`,
     ok: attempts.done === THROUGHPUT_MESSAGES && Object.keys(attempts).length === 1 && ids.length === THROUGHPUT_MESSAGES && new Set(ids).size === THROUGHPUT_MESSAGES,
   };
@@ -155,13 +175,12 @@ async function peerRound(database: BenchDatabase, receiver: LoopbackReceiver, pe
   await queuePeerJobs(database.db, round, THROUGHPUT_MESSAGES);
   await until(async () => (await peerJobsLeft(database.db)) === 0, 240_000, "every peer job to finish", 50);
   const elapsedMs = Date.now() - started;
-  const cpu = cpuSince(before, peer.pid, database);
+  const cpu = cpuSince(before, peer.pid, database, THROUGHPUT_MESSAGES);
   const attempts = await peerAttemptsByStatus(database.db, round);
   const ids = receiver.ids(`/peer-${round}`);
   return {
     rate: (THROUGHPUT_MESSAGES / elapsedMs) * 1000,
-    postgresMs: cpu.postgres / THROUGHPUT_MESSAGES,
-    senderMs: cpu.sender / THROUGHPUT_MESSAGES,
+    ...cpu,
     check: `attempts ${JSON.stringify(attempts)}, received ${ids.length}, distinct ${new Set(ids).size}`,
     ok: attempts.done === THROUGHPUT_MESSAGES && Object.keys(attempts).length === 1 && ids.length === THROUGHPUT_MESSAGES && new Set(ids).size === THROUGHPUT_MESSAGES,
   };
@@ -194,6 +213,9 @@ async function measureThroughput(database: BenchDatabase, receiver: LoopbackRece
   row(`2. sustained deliveries, peer (graphile-worker ${GRAPHILE_VERSION}, concurrency ${THROUGHPUT_THREADS})`, `${spread(peers.map((p) => p.rate))} /s`);
   row("2. ratio product / peer (median of the rounds' ratios)", `${spread(ratios, 2)}`, "≥ 1.20");
   row("2. PostgreSQL CPU per delivery: product / peer", `${spread(product.map((p) => p.postgresMs), 2)} ms / ${spread(peers.map((p) => p.postgresMs), 2)} ms`, "product ≤ 0.60 ms");
+  row("2. bench process CPU per delivery (receiver, polling): product rounds / peer rounds", `${spread(product.map((p) => p.benchMs), 2)} ms / ${spread(peers.map((p) => p.benchMs), 2)} ms`);
+  row("2. machine CPU per delivery no process above accounts for (kernel, others): product / peer", `${spread(product.map((p) => p.otherMs), 2)} ms / ${spread(peers.map((p) => p.otherMs), 2)} ms`);
+  row("2. machine idle during the rounds: product / peer", `${spread(product.map((p) => p.idle * 100))} % / ${spread(peers.map((p) => p.idle * 100))} %`);
   row("2. sender CPU per delivery: product worker / peer", `${spread(product.map((p) => p.senderMs), 2)} ms / ${spread(peers.map((p) => p.senderMs), 2)} ms`);
   for (const [who, results] of [["product", product], ["peer", peers]] as const) {
     const bad = results.filter((r) => !r.ok);

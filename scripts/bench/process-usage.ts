@@ -15,6 +15,15 @@ export function cpuMs(pid: number): number {
   }
 }
 
+/** The machine's CPU time since boot, summed over its cores (ms): busy (everything but idle and I/O wait) and idle. */
+export function machineCpuMs(): { busy: number; idle: number } {
+  const [, ...ticks] = fs.readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);
+  // user nice system idle iowait irq softirq steal (guest time is already in user).
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = ticks.slice(0, 8).map(Number);
+  const toMs = (t: number) => (t * 1000) / TICKS_PER_SECOND;
+  return { busy: toMs(user! + nice! + system! + irq! + softirq! + steal!), idle: toMs(idle! + iowait!) };
+}
+
 /** The process and all its live descendants. */
 export function processTree(root: number): number[] {
   const parents = new Map<number, number[]>();
