@@ -3,7 +3,7 @@ import type { Database } from "../db";
 import { executePrepared } from "../db/prepared";
 import { claimableNow, claimedMessageOf, claimedRows, dueChoice, type ClaimedMessage, type ClaimRow } from "./claim-messages";
 import type { DatabaseClock } from "./database-clock";
-import { EMISSION_MARGIN, liveHolds, startsGranted, type ReserveOutcome, type StoredHold } from "./reserve-send";
+import { bookedAhead, EMISSION_MARGIN, liveHolds, startsGranted, type ReserveOutcome, type StoredHold } from "./reserve-send";
 
 /** What the claim reserved for one message's send: a thread and a start, or no start (the site is booked beyond the horizon, or being deactivated). */
 export type ClaimReservation = Extract<ReserveOutcome, { kind: "reserved" | "booked" }>;
@@ -125,13 +125,13 @@ export async function claimDueAndReserve(db: Database, clock: DatabaseClock, req
       select f.id, f.site_id, row_number() over (partition by f.site_id order by f.handed_on desc, f.slot) as k
       from (select id, site_id, slot, true as handed_on from handed union all select id, site_id, slot, false from opened) f
     ), offered as (
-      select t.id, t.site_id, t.timeout_ms, t.k, free.id as lease_id
+      select t.id, t.site_id, t.rps, t.timeout_ms, t.k, free.id as lease_id
       from to_reserve t join free on free.site_id = t.site_id and free.k = t.k
     ), asked as (
       -- emissionIntervalMs(rps), in the same float8 arithmetic.
-      select o.site_id, count(*) as n, (1000 / min(t.rps)::float8) * ${1 + EMISSION_MARGIN}::float8 as interval_ms,
+      select site_id, count(*) as n, (1000 / min(rps)::float8) * ${1 + EMISSION_MARGIN}::float8 as interval_ms,
         ${horizonMs}::float8 as horizon_ms
-      from offered o join to_reserve t on t.id = o.id group by o.site_id
+      from offered group by site_id
     ), ${startsGranted}
     ), pairs as (
       select o.id, o.timeout_ms, o.lease_id, o.k from offered o join grant_ g on g.site_id = o.site_id where o.k <= g.granted
@@ -193,7 +193,7 @@ export async function claimDueAndReserve(db: Database, clock: DatabaseClock, req
             databaseNow: row.now_ms!,
             holds: liveHolds(row.reserved_holds, row.now_ms!),
           }
-        : { kind: "booked", retryInMs: Math.max(50, (row.booked_until_ms == null ? 0 : row.booked_until_ms - row.now_ms!) - horizonMs) },
+        : bookedAhead(row.booked_until_ms == null ? null : row.booked_until_ms - row.now_ms!, horizonMs),
     );
   }
   return { claimed, reserved };

@@ -273,7 +273,7 @@ export async function reserveSend(
       continue;
     }
     // A thread was free but no start within the horizon: nothing was taken.
-    if (thread.start && thread.start.startAt == null) return { kind: "booked", retryInMs: Math.max(50, (thread.start.bookedMs ?? 0) - r.horizonMs) };
+    if (thread.start && thread.start.startAt == null) return bookedAhead(thread.start.bookedMs, r.horizonMs);
     if (thread.leaseId == null) {
       // A site's slot rows are added once per process and thread limit, not on every busy answer.
       const slots = `${r.siteId}:${r.threads}`;
@@ -289,8 +289,16 @@ export async function reserveSend(
     const start = thread.start ?? (await book(r.siteId, r.rps, r.horizonMs));
     if (start.startAt != null) return { kind: "reserved", leaseId, startAt: start.startAt, booking: start.booking!, databaseNow: start.databaseNow, holds: start.holds };
     await unreserve(db, r, leaseId);
-    return { kind: "booked", retryInMs: Math.max(50, (start.bookedMs ?? 0) - r.horizonMs) };
+    return bookedAhead(start.bookedMs, r.horizonMs);
   }
+}
+
+/**
+ * No start within the horizon: try again once the site's bookings (`bookedMs` ahead; null when none
+ * can be made, as while it is deactivated) come within the horizon, in 50 ms at the soonest.
+ */
+export function bookedAhead(bookedMs: number | null, horizonMs: number): Extract<ReserveOutcome, { kind: "booked" }> {
+  return { kind: "booked", retryInMs: Math.max(50, (bookedMs ?? 0) - horizonMs) };
 }
 
 /** Sites (and thread limits) whose slot rows this process has seen complete; slot rows are deleted only with their site. */
