@@ -11,10 +11,11 @@ export interface DatabaseHandle {
 }
 
 /** A drizzle client over a postgres.js pool; `close` ends the pool. */
-export function openDatabase(url: string, options: { max?: number } = {}): DatabaseHandle {
+export function openDatabase(url: string, options: { max?: number; connectTimeoutSeconds?: number } = {}): DatabaseHandle {
   const sql = postgres(url, {
     max: options.max ?? 10,
-    connect_timeout: 10,
+    // Also how long a connection opened while PostgreSQL restarts can hang (see database-restart.test.ts).
+    connect_timeout: options.connectTimeoutSeconds ?? 10,
     // postgres.js waits up to 20 s between reconnects by default, counting failures across the whole
     // pool: a one-second restart left every connection idle for seconds after the server was back.
     backoff: reconnectDelaySeconds,
