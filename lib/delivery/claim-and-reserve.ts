@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db";
 import { executePrepared } from "../db/prepared";
-import { claimableNow, claimedMessageOf, claimedRows, dueChoice, type ClaimedMessage, type ClaimRow } from "./claim-messages";
+import { claimableNow, claimedMessageOf, claimedRows, dueChoice, IN_FLIGHT_SQL, type ClaimedMessage, type ClaimRow } from "./claim-messages";
 import type { DatabaseClock } from "./database-clock";
 import { bookedAhead, EMISSION_MARGIN, liveHolds, startsGranted, type ReserveOutcome, type StoredHold } from "./reserve-send";
 
@@ -197,4 +197,35 @@ export async function claimDueAndReserve(db: Database, clock: DatabaseClock, req
     );
   }
   return { claimed, reserved };
+}
+
+/**
+ * Gives back what claims of `claimToken` whose answers were lost (the connection dropped: whether
+ * they committed is unknown) took: every in-flight message still claimed by it, its claim not yet
+ * lapsed, that its worker is not on (`keep`: the messages it holds, and those whose attempt ended
+ * without a recorded result) is claimable again at once, and the thread slot it holds is freed.
+ * Without this each waited for its claim to lapse, and its slot stayed held until it expired (a claim
+ * reserves slots for all it claims: up to a site's every thread). A started mark stays: whether the
+ * mark is this claim's or an interrupted attempt's the claim picked up cannot be told apart here, so
+ * the next claim records it as interrupted (attemptMessage), as it would have after the lapse.
+ * Returns how many messages it gave back. Reads the in-flight messages (their partial index), and
+ * skips a row another statement has locked.
+ */
+export async function releaseLostClaims(db: Database, claimToken: string, keep: string[]): Promise<number> {
+  const rows = await executePrepared<{ id: string }>(db, sql`
+    with lost as (
+      select m.id from webhook_messages m
+      where m.status in (${IN_FLIGHT_SQL}) and m.locked_by = ${claimToken} and m.locked_until > clock_timestamp()
+        and m.id <> all(${`{${keep.join(",")}}`}::uuid[])
+      for update of m skip locked
+    ), freed as (
+      update site_leases l set expires_at = '-infinity', message_id = null
+      where l.message_id = any(array(select id from lost))
+      returning l.id
+    )
+    -- freed runs to completion though unread (PostgreSQL's rule for WITH).
+    update webhook_messages m set locked_until = null, locked_by = null
+    where m.id = any(array(select id from lost))
+    returning m.id`);
+  return rows.length;
 }

@@ -8,7 +8,7 @@ import { secrets, type SecretBox } from "../../secrets";
 import { DUE_CHANNEL } from "../announce";
 import { attemptMessage, type AttemptOutcome, type DeliveryDeps } from "../attempt-message";
 import { extendClaims, nextDueAt, type ClaimedMessage } from "../claim-messages";
-import { claimDueAndReserve, type ClaimReservation, type HandedOnSlot } from "../claim-and-reserve";
+import { claimDueAndReserve, releaseLostClaims, type ClaimReservation, type HandedOnSlot } from "../claim-and-reserve";
 import { calibrateDatabaseClock, databaseClock, preciseClock, type DatabaseClock } from "../database-clock";
 import { describeOutage, isDatabaseOutage } from "../database-outage";
 import { DEFAULT_CLAIM_TTL_MS, DEFAULT_RETRY_INTERVAL_MS, PACING_HORIZON_MS, THREAD_WAIT_MS } from "../policy/delivery-rules";
@@ -98,6 +98,10 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
   const slotTaken = new Set<string>();
   /** Messages whose send is over (no longer counted in perSite). */
   const sendsOver = new Set<string>();
+  /** Messages whose attempt ended without a recorded result, until their claims have lapsed: their sends may have gone out. */
+  const abandoned = new Set<string>();
+  /** A claim failed: whether it committed is unknown, so what it may have claimed is given back before the next one. */
+  let claimLost = false;
   let stopping = false;
   let warmedUp = false;
   /** The claim pass under way, if any: stop() waits for it, so what it claims is finished too. */
@@ -169,6 +173,11 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
    * claim per finished attempt cost PostgreSQL more than the attempt itself.
    */
   async function claimWhileDue(): Promise<boolean> {
+    if (claimLost) {
+      const released = await releaseLostClaims(db, id, [...inFlight.keys(), ...abandoned]);
+      claimLost = false;
+      if (released > 0) log(`gave back ${released} messages claimed by a claim whose answer was lost`);
+    }
     for (;;) {
       const free = concurrency - inFlight.size;
       if (free <= 0 || stopping) return false; // a finishing attempt claims again
@@ -191,6 +200,7 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
         // Whether it committed is unknown: each slot goes back to its holder's result to release
         // (guarded by holder, so it frees only a slot not handed on); a holder already recorded lets it expire.
         for (const slot of slots) if (slotTaken.delete(slot.messageId) && inFlight.has(slot.messageId)) handOn.set(slot.messageId, slot);
+        claimLost = true;
         throw error;
       });
       for (const message of claimed) {
@@ -235,6 +245,8 @@ export function startLocalWorker(options: LocalWorkerOptions): LocalWorker {
       .then((outcome) => afterAttempt(outcome))
       .catch((error) => {
         log(`attempt of message ${message.id} failed unexpectedly: ${describe(error)}`);
+        abandoned.add(message.id);
+        setTimeout(() => abandoned.delete(message.id), claimTtlMs + WAKE_MARGIN_MS).unref();
         // Its claim is left to lapse (at most a claim TTL from now: renewed until now), and the
         // message is due already, which no next-due time names: wake when it can be claimed again.
         wakeAtTime(Date.now() + claimTtlMs + WAKE_MARGIN_MS);

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { claimDueAndReserve, type HandedOnSlot } from "@/lib/delivery/claim-and-reserve";
+import { claimDueAndReserve, releaseLostClaims, type HandedOnSlot } from "@/lib/delivery/claim-and-reserve";
 import { claimMessage } from "@/lib/delivery/claim-messages";
 import { databaseClock } from "@/lib/delivery/database-clock";
 import { enqueue } from "@/lib/delivery/enqueue";
@@ -192,6 +192,33 @@ describe("claimDueAndReserve: a worker's claim reserves its messages' sends in t
     const stale = await claimPass(databaseClock(), [{ leaseId: slot, messageId: a, siteId }]);
     expect(stale.reserved.has(c)).toBe(false);
     expect((await leases(siteId)).map((l) => l.message_id)).toEqual([b]);
+  });
+
+  it("after a claim whose answer was lost, its messages the worker is not on are claimable again at once and their slots are free", async () => {
+    const siteId = await siteSentToBefore({ rps: 10, threads: 3 });
+    const held = await queue(siteId);
+    const lost = await queue(siteId);
+    const other = await queue(siteId);
+    const lapsed = await queue(siteId);
+    const claimToken = randomUUID();
+    // One claim the worker saw (held) and one it did not (its answer lost): both reserved slots.
+    await claimDueAndReserve(database.db, databaseClock(), { claimToken, limit: 1, ttlMs: 30_000, horizonMs: HORIZON_MS });
+    await claimDueAndReserve(database.db, databaseClock(), { claimToken, limit: 2, ttlMs: 30_000, horizonMs: HORIZON_MS });
+    expect((await leases(siteId)).map((l) => l.message_id).sort()).toEqual([held, lost, other].sort());
+    await database.db.execute(sql`update webhook_messages set locked_by = ${claimToken}, locked_until = clock_timestamp() - interval '1 second' where id = ${lapsed}`);
+
+    expect(await releaseLostClaims(database.db, claimToken, [held])).toBe(2);
+    expect((await leases(siteId)).map((l) => l.message_id)).toEqual([held]);
+    for (const id of [lost, other]) expect(await messageRow(database.db, id)).toMatchObject({ lockedBy: null, lockedUntil: null });
+    expect(await messageRow(database.db, held)).toMatchObject({ lockedBy: claimToken, attempts: 1 });
+    // The lost claim's started mark stays: the next claim records that attempt as interrupted.
+    expect(await startedMark(lost)).toEqual([1, true]);
+    // One whose claim had lapsed is left to be taken over, as before.
+    expect(await messageRow(database.db, lapsed)).toMatchObject({ lockedBy: claimToken });
+    const next = await claimPass();
+    expect(next.claimed.find((m) => m.id === lost)?.attempt.interrupted).toBe(true);
+    // Nothing of this site is left due for the tests after this one.
+    await database.db.execute(sql`update webhook_messages set status = 'done', locked_by = null, locked_until = null where site_id = ${siteId}`);
   });
 
   it("a site booked beyond the horizon, or being deactivated (TAT infinite), gets no start: nothing reserved, the message only claimed", async () => {
