@@ -99,33 +99,42 @@ describe("a PostgreSQL restart", () => {
     for (let i = 0; i < 10; i++) after.push(await enqueueAfterRestart(i));
     const all = [...before, ...after];
     const checks: string[] = [];
-    await waitFor(
-      async () => {
-        // This pool is the worker's too: right after the restart a read can still meet the outage.
-        const rows = await Promise.all(all.map((id) => messageRow(database.db, id))).catch((error: unknown) => {
-          if (isDatabaseOutage(error)) {
-            checks.push(`${new Date().toISOString()} read failed: ${(error as Error).message}`);
-            return null;
-          }
-          throw error;
-        });
-        if (rows) checks.push(`${new Date().toISOString()} ${rows.filter((m) => m.status !== "done" && m.status !== "failed").length} left`);
-        return rows?.every((m) => m.status === "done" || m.status === "failed");
-      },
-      20_000,
-      "every message to finish",
-    ).catch((error: unknown) => {
+    const report = () =>
       console.error(`restarted at ${new Date(restartedAt).toISOString()}\nworker log:\n${log.join("\n")}\nserver log:\n${serverLog.join("\n")}\nchecks (first and last 10):\n${[...checks.slice(0, 10), "…", ...checks.slice(-10)].join("\n")}`);
+    try {
+      await waitFor(
+        async () => {
+          // This pool is the worker's too: right after the restart a read can still meet the outage.
+          const rows = await Promise.all(all.map((id) => messageRow(database.db, id))).catch((error: unknown) => {
+            if (isDatabaseOutage(error)) {
+              checks.push(`${new Date().toISOString()} read failed: ${(error as Error).message}`);
+              return null;
+            }
+            throw error;
+          });
+          if (rows) checks.push(`${new Date().toISOString()} ${rows.filter((m) => m.status !== "done" && m.status !== "failed").length} left`);
+          return rows?.every((m) => m.status === "done" || m.status === "failed");
+        },
+        20_000,
+        "every message to finish",
+      );
+      // Counted from the server's return, the enqueues above included: at most ~40 messages are left at
+      // 20 rps (2 s). Reconnect back-offs (postgres.js waited up to 20 s by default) would show here.
+      // Not tighter: beside 3 CPU hogs, connections to the restarted server hung for the 2 s connect
+      // timeout several times in a row (the server logging "invalid length of startup packet" as each
+      // gave up), and tries took 10.5–12.3 s (2026-12-04).
+      expect(Date.now() - restartedAt).toBeLessThan(15_000);
+      const rows = await Promise.all(all.map((id) => messageRow(database.db, id)));
+      expect(rows.filter((m) => m.status !== "done")).toEqual([]);
+      expect(new Set(receiver.arrivals.map((a) => a.headers["webhook-id"]))).toEqual(new Set(all));
+      expect(log.some((line) => /unreachable|failed/.test(line))).toBe(true);
+      // No thread slot is left held for a message of a claim whose answer the restart cut off.
+      const leases = await database.sql`select message_id, expires_at from site_leases where site_id = ${siteId} and expires_at > clock_timestamp()`;
+      expect(leases).toEqual([]);
+    } catch (error) {
+      report();
       throw error;
-    });
-    // Counted from the server's return, the enqueues above included: at most ~40 messages are left at
-    // 20 rps (2 s). Reconnect back-offs (postgres.js waited up to 20 s by default), an expired claim
-    // or a fallback timer would show here.
-    expect(Date.now() - restartedAt).toBeLessThan(8_000);
-    const rows = await Promise.all(all.map((id) => messageRow(database.db, id)));
-    expect(rows.filter((m) => m.status !== "done")).toEqual([]);
-    expect(new Set(receiver.arrivals.map((a) => a.headers["webhook-id"]))).toEqual(new Set(all));
-    expect(log.some((line) => /unreachable|failed/.test(line))).toBe(true);
+    }
   });
 });
 
