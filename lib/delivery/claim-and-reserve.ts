@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db";
 import { executePrepared } from "../db/prepared";
-import { claimableNow, claimedMessageOf, claimedRows, dueChoice, IN_FLIGHT_SQL, type ClaimedMessage, type ClaimRow } from "./claim-messages";
+import { claimableNow, claimedMessageOf, claimedRows, dueChoice, IN_FLIGHT_SQL, uuidArray, type ClaimedMessage, type ClaimRow } from "./claim-messages";
 import type { DatabaseClock } from "./database-clock";
 import { bookedAhead, EMISSION_MARGIN, liveHolds, startsGranted, type ReserveOutcome, type StoredHold } from "./reserve-send";
 
@@ -216,7 +216,7 @@ export async function releaseLostClaims(db: Database, claimToken: string, keep: 
     with lost as (
       select m.id from webhook_messages m
       where m.status in (${IN_FLIGHT_SQL}) and m.locked_by = ${claimToken} and m.locked_until > clock_timestamp()
-        and m.id <> all(${`{${keep.join(",")}}`}::uuid[])
+        and m.id <> all(${uuidArray(keep)}::uuid[])
       for update of m skip locked
     ), freed as (
       update site_leases l set expires_at = '-infinity', message_id = null

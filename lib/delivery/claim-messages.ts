@@ -271,7 +271,7 @@ export async function nextDueAt(db: Database, after?: Date): Promise<Date | null
 }
 
 /** A PostgreSQL array literal of ids that are known to be UUIDs (they come from the database). */
-function uuidArray(ids: string[]): string {
+export function uuidArray(ids: string[]): string {
   return `{${ids.join(",")}}`;
 }
 
