@@ -226,7 +226,12 @@ export const workflowNodeRuns = pgTable(
     status: workflowNodeRunStatus("status").notNull(),
     /** The output the node took (`success`/`failure`, or a condition's `true`/`false`) once finished. */
     output: text("output"),
-    messageId: uuid("message_id").references((): AnyPgColumn => webhookMessages.id, { onDelete: "set null" }),
+    /**
+     * The message the node made. No foreign key: its ON DELETE SET NULL ran one lookup per deleted
+     * message; the code that deletes messages nulls these links itself, one statement a batch (the
+     * purge, purge-expired.ts; a site's deletion, delete-site.ts).
+     */
+    messageId: uuid("message_id"),
     /** Why the node took its output, in words (a failed message, a deactivated site, a false condition). */
     reason: text("reason"),
     startedAt: timestamp("started_at", { withTimezone: true }).defaultNow().notNull(),
@@ -237,8 +242,8 @@ export const workflowNodeRuns = pgTable(
     index("workflow_node_runs_waiting_idx")
       .on(t.messageId)
       .where(sql`${t.status} = 'waiting'`),
-    // For the foreign key's ON DELETE SET NULL, run once per deleted message (the purge, a site's
-    // deletion): the waiting index above cannot serve it, and without this it scanned the whole table.
+    // For nulling the links to deleted messages (the purge, a site's deletion): the waiting index
+    // above cannot serve it, and without this it scanned the whole table.
     index("workflow_node_runs_message_idx")
       .on(t.messageId)
       .where(sql`${t.messageId} is not null`),
@@ -276,8 +281,12 @@ export const webhookMessages = pgTable(
     lockedUntil: timestamp("locked_until", { withTimezone: true }),
     /** Who holds the claim (a worker's id, or one Inngest step's token); results are recorded only by the holder. */
     lockedBy: uuid("locked_by"),
-    /** The message this one was resent from (same site, customer, action and payload). */
-    resentFromMessageId: uuid("resent_from_message_id").references((): AnyPgColumn => webhookMessages.id, { onDelete: "set null" }),
+    /**
+     * The message this one was resent from (same site, customer, action and payload). No foreign key,
+     * as for workflow_node_runs.message_id: the purge nulls the links to what it deletes, and a resend
+     * locks its original `for key share` (what the key's check did), so the purge skips it meanwhile.
+     */
+    resentFromMessageId: uuid("resent_from_message_id"),
     /** The workflow run whose node made this message, if a workflow made it. */
     workflowRunId: uuid("workflow_run_id").references((): AnyPgColumn => workflowRuns.id, { onDelete: "set null" }),
     workflowNodeId: text("workflow_node_id"),

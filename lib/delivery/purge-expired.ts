@@ -101,10 +101,12 @@ export async function purgeExpiredPart(db: Database, options: PurgePartOptions) 
   batches -= attempts.batches;
   const partitions = dropped.partitions;
   if (attempts.more) return { attempts: attempts.deleted, partitions, messages: 0, minutes: 0, more: true };
-  // A message's attempts go with it (they have no foreign key, schema.ts). They are no older than
-  // the message and no newer than its end, so only days before the cutoff (and the default partition)
-  // can hold them: the bound, a value PostgreSQL plans with, leaves out every later day. The days
-  // that ended before the cutoff were dropped above, so this reads the cutoff's day.
+  // A message's attempts go with it, and the links to it are nulled (none of them has a foreign key,
+  // schema.ts). Its attempts are no older than the message and no newer than its end, so only days
+  // before the cutoff (and the default partition) can hold them: the bound, a value PostgreSQL plans
+  // with, leaves out every later day. The days that ended before the cutoff were dropped above, so
+  // this reads the cutoff's day. A resend being made locks its original (resend-message.ts), which
+  // `skip locked` then leaves for a later batch.
   const messages = await deleteInBatches(
     db,
     sql`with doomed as (
@@ -115,6 +117,12 @@ export async function purgeExpiredPart(db: Database, options: PurgePartOptions) 
     ), their_attempts as (
       delete from webhook_attempts where created_at < ${attemptsBound(options.cutoff)}::timestamptz
         and message_id in (select id from doomed)
+    ), their_resends as (
+      update webhook_messages set resent_from_message_id = null
+      where resent_from_message_id = any(array(select id from doomed)) and id <> all(array(select id from doomed))
+    ), their_node_runs as (
+      update workflow_node_runs set message_id = null
+      where message_id = any(array(select id from doomed))
     )
     select 1 from doomed`,
     batchSize,

@@ -2,7 +2,7 @@ import { and, count, eq, inArray } from "drizzle-orm";
 import { recordAuditEvent } from "../audit/record-audit-event";
 import type { Actor } from "../backoffice-auth/actor";
 import type { Database } from "../db";
-import { trustedSites, webhookAttempts, webhookMessages } from "../db/schema";
+import { trustedSites, webhookAttempts, webhookMessages, workflowNodeRuns } from "../db/schema";
 import { ConflictError } from "../errors";
 import { getSiteOrThrow } from "./get-site";
 import { workflowsUsingSite } from "./site-workflows";
@@ -30,8 +30,13 @@ export async function deleteSite(db: Database, actor: Actor, id: string) {
         `"${site.name}" still has ${inFlight!.n} message(s) being delivered. Deactivate it and wait until the Queue is empty, then delete it.`,
       );
     }
-    // Its messages go by their foreign key; their attempts have none (schema.ts), so they go here.
+    // Its messages go by their foreign key; their attempts and the node runs' links to them have none
+    // (schema.ts), so they are handled here. Resends link only to messages of their own site.
     await tx.delete(webhookAttempts).where(eq(webhookAttempts.siteId, id));
+    await tx
+      .update(workflowNodeRuns)
+      .set({ messageId: null })
+      .where(inArray(workflowNodeRuns.messageId, tx.select({ id: webhookMessages.id }).from(webhookMessages).where(eq(webhookMessages.siteId, id))));
     await tx.delete(trustedSites).where(eq(trustedSites.id, id));
     await recordAuditEvent(tx, { actor, action: "site.deleted", siteId: id, details: { name: site.name } });
   });

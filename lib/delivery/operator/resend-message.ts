@@ -24,7 +24,8 @@ const BATCH = 500;
 export async function resendMessage(db: Database, id: string, actor: Actor, announcer: Announcer = engineAnnouncer()) {
   if (!z.uuid().safeParse(id).success) throw new NotFoundError("No such message");
   const resent = await db.transaction(async (tx) => {
-    const [original] = await tx.select().from(webhookMessages).where(eq(webhookMessages.id, id));
+    // Locked as a foreign key's check would: the purge skips it until the resend, which links to it, commits.
+    const [original] = await tx.select().from(webhookMessages).where(eq(webhookMessages.id, id)).for("key share");
     if (!original) throw new NotFoundError("No such message");
     if ((IN_FLIGHT as readonly string[]).includes(original.status)) {
       throw new ConflictError("This message is still being delivered: resend it once it is done or has failed");
@@ -71,7 +72,8 @@ export async function resendFailedMessages(db: Database, filter: unknown, actor:
       .from(webhookMessages)
       .where(failedToResend(f))
       .orderBy(asc(webhookMessages.createdAt), asc(webhookMessages.id))
-      .limit(RESEND_FAILED_CAP + 1);
+      .limit(RESEND_FAILED_CAP + 1)
+      .for("key share");
     const chosen = originals.slice(0, RESEND_FAILED_CAP);
     const resentAs: string[] = [];
     for (let i = 0; i < chosen.length; i += BATCH) {
